@@ -1,0 +1,46 @@
+# capex-monitor: `make demo`, `make test`, `make bench`, `make eval` on a machine with only python3, git and make.
+PYTHON ?= python3
+VENV := .venv
+BIN := $(VENV)/bin
+STAMP := $(VENV)/.installed
+
+# Prefect must never phone home: no analytics, no telemetry, wherever the project starts it.
+export PREFECT_SERVER_ANALYTICS_ENABLED := false
+export DO_NOT_TRACK := 1
+export PYTHONDONTWRITEBYTECODE := 1
+
+.PHONY: install demo test test-fast bench eval lint typecheck clean
+
+install: $(STAMP)
+
+$(STAMP): pyproject.toml requirements.txt
+	$(PYTHON) -m venv $(VENV)
+	# the machine's pip 23 resolves trafilatura's extras badly: upgrade it inside the venv first
+	$(BIN)/python -m pip install --quiet --upgrade pip
+	$(BIN)/python -m pip install --quiet -r requirements.txt
+	$(BIN)/python -m pip install --quiet --no-deps -e .
+	touch $(STAMP)
+
+demo: $(STAMP)
+	$(BIN)/capex demo --db data/demo.duckdb
+
+test: $(STAMP)
+	$(BIN)/python -m pytest -q
+
+test-fast: $(STAMP)
+	$(BIN)/python -m pytest -q -m "not slow"
+
+bench: $(STAMP)
+	$(BIN)/python -m benchmarks.run
+
+eval: $(STAMP)
+	$(BIN)/python -m tasks.facts.evaluate
+
+lint: $(STAMP)
+	$(BIN)/ruff check flows tasks tests benchmarks
+
+typecheck: $(STAMP)
+	$(BIN)/mypy --strict flows tasks
+
+clean:
+	rm -rf $(VENV) data/demo.duckdb

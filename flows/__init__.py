@@ -1,0 +1,1 @@
+"""capex-monitor Prefect flows and the `capex` command."""

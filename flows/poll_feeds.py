@@ -1,0 +1,113 @@
+"""The `poll-feeds` flow: one poll cycle over the configured feeds (what the schedule runs)."""
+
+from __future__ import annotations
+
+import uuid
+from collections import defaultdict
+from concurrent.futures import Future
+from pathlib import Path
+from typing import Any
+
+from prefect import flow, get_run_logger
+from prefect.artifacts import create_markdown_artifact
+from prefect.futures import as_completed
+from prefect.runtime import flow_run
+from prefect.task_runners import ThreadPoolTaskRunner
+
+from tasks import store
+from tasks.articles import shutdown_pool
+from tasks.feeds import load_feeds_file
+from tasks.poll import (
+    BATCH_SIZE, BatchResult, error_poll, fetch_feed_task, finish_feed, ingest_batch_task, plan_feed,
+    summary_markdown,
+)
+from tasks.store import utcnow
+
+# Feeds fetched at once, and batches of pages in flight (each fetches FETCH_CONCURRENCY pages).
+FEED_CONCURRENCY = 8
+
+
+@flow(name="poll-feeds", task_runner=ThreadPoolTaskRunner(max_workers=FEED_CONCURRENCY), log_prints=False)
+def poll_feeds(feeds: str = "feeds.toml", db: str = "data/capex.duckdb", extractor: str = "rules") -> dict[str, Any]:
+    """Poll the feeds that are due, ingest their new articles and record every poll.
+
+    Args:
+        feeds: path of the TOML feeds file.
+        db: path of the DuckDB database (created and migrated on first use).
+        extractor: name of the fact extractor.
+
+    Returns:
+        The run summary (feeds polled, new articles, AI-capex stories, facts, failures).
+    """
+    logger = get_run_logger()
+    run_id = str(flow_run.get_id() or uuid.uuid4())
+    config = load_feeds_file(Path(feeds))
+    states = store.sync_feeds(db, config.feeds)
+    now = utcnow()
+    due = [s for s in states if store.is_due(s, now)]
+    store.start_run(db, run_id, "poll-feeds")
+    logger.info("%d feeds configured, %d due", len(states), len(due))
+
+    started = {s.feed_id: utcnow() for s in due}
+    fetches = {fetch_feed_task.submit(s): s for s in due}
+    plans = []
+    failing: list[str] = []
+    totals: dict[str, Any] = defaultdict(int)
+    batch_futures: dict[int, list[Any]] = defaultdict(list)
+    for future in as_completed(list(fetches)):
+        state = fetches[future]
+        try:
+            result = future.result()
+        except Exception as exc:  # noqa: BLE001 -- per-feed boundary: record and go on
+            poll = error_poll(state, started[state.feed_id], run_id, exc)
+            store.write_batch(db, [], poll=poll)
+            failing.append(f"{state.name}: {poll.error}")
+            totals["feeds_failed"] += 1
+            continue
+        plan = plan_feed(db, state, result, started[state.feed_id], run_id)
+        if plan.poll.status == "error":
+            failing.append(f"{state.name}: {plan.poll.error}")
+            totals["feeds_failed"] += 1
+        plans.append(plan)
+        for i in range(0, len(plan.jobs), BATCH_SIZE):
+            batch_futures[state.feed_id].append(ingest_batch_task.submit(
+                db, plan.jobs[i:i + BATCH_SIZE], plan.listing_url, config.allow_private_networks))
+
+    for plan in plans:
+        pages_failed = 0
+        for bf in batch_futures.get(plan.state.feed_id, []):
+            try:
+                batch: BatchResult = bf.result()
+            except Exception as exc:  # noqa: BLE001 -- a failed batch is recorded, the others go on
+                failing.append(f"{plan.state.name}: batch failed: {exc}")
+                pages_failed += BATCH_SIZE
+                continue
+            totals["new_articles"] += batch.n_new
+            totals["new_capex_stories"] += batch.n_capex
+            totals["new_facts"] += batch.n_facts
+            pages_failed += batch.n_failed
+            failing += [f"page {f}" for f in batch.failures]
+        totals["pages_failed"] += pages_failed
+        finish_feed(db, plan, pages_failed)
+    shutdown_pool()
+
+    summary = {
+        "run_id": run_id,
+        "feeds_configured": len(states),
+        "feeds_polled": len(due),
+        "feeds_not_modified": sum(p.poll.status == "not_modified" for p in plans),
+        "feeds_failed": totals["feeds_failed"],
+        "new_articles": totals["new_articles"],
+        "new_capex_stories": totals["new_capex_stories"],
+        "new_facts": totals["new_facts"],
+        "pages_failed": totals["pages_failed"],
+        "failures": failing,
+    }
+    store.finish_run(db, run_id, "completed", summary)
+    create_markdown_artifact(summary_markdown(summary, failing), key="poll-summary",
+                             description="capex-monitor poll summary")
+    logger.info("poll done: %s", {k: v for k, v in summary.items() if k != "failures"})
+    return summary
+
+
+__all__ = ["Future", "poll_feeds"]

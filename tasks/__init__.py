@@ -1,0 +1,1 @@
+"""capex-monitor work units: plain functions usable without Prefect."""

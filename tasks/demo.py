@@ -1,0 +1,56 @@
+"""The bundled offline sample: serve demo/ on 127.0.0.1 and write a feeds file pointing at it."""
+
+from __future__ import annotations
+
+import threading
+from collections.abc import Iterator
+from contextlib import contextmanager
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from pathlib import Path
+
+DEMO_DIR = Path(__file__).resolve().parent.parent / "demo"
+_TYPES = {".xml": "application/rss+xml", ".atom": "application/atom+xml", ".html": "text/html; charset=utf-8"}
+
+
+def _handler(root: Path, base: str) -> type[BaseHTTPRequestHandler]:
+    class Handler(BaseHTTPRequestHandler):
+        def do_GET(self) -> None:  # noqa: N802 -- http.server's naming
+            path = (root / self.path.split("?", 1)[0].lstrip("/")).resolve()
+            if root not in path.parents or not path.is_file():
+                self.send_error(404)
+                return
+            body = path.read_bytes().replace(b"{BASE}", base.encode())
+            self.send_response(200)
+            self.send_header("Content-Type", _TYPES.get(path.suffix, "application/octet-stream"))
+            self.send_header("Content-Length", str(len(body)))
+            self.end_headers()
+            self.wfile.write(body)
+
+        def log_message(self, format: str, *args: object) -> None:  # noqa: A002 -- keep the demo quiet
+            return
+
+    return Handler
+
+
+@contextmanager
+def serve_directory(root: Path = DEMO_DIR) -> Iterator[str]:
+    """Serve `root` on 127.0.0.1 at a free port, replacing `{BASE}` with the server's URL; yield the URL."""
+    server = ThreadingHTTPServer(("127.0.0.1", 0), BaseHTTPRequestHandler)
+    base = f"http://127.0.0.1:{server.server_address[1]}"
+    server.RequestHandlerClass = _handler(root.resolve(), base)
+    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread.start()
+    try:
+        yield base
+    finally:
+        server.shutdown()
+        server.server_close()
+
+
+def demo_feeds_toml(base: str, root: Path = DEMO_DIR) -> str:
+    """A feeds file listing every feed of the sample at `base`."""
+    parts = []
+    for feed in sorted((root / "feeds").iterdir()):
+        name = feed.stem.replace("-", " ").replace("_", " ").title()
+        parts.append(f'[[feeds]]\nname = "{name}"\nurl = "{base}/feeds/{feed.name}"\ntags = ["demo"]\n')
+    return "\n".join(parts)

@@ -1,0 +1,54 @@
+"""The one interface between the pipeline and fact extraction.
+
+The flows and `capex extract` call `get_extractor().analyse(...)`. Another extractor (an LLM, say)
+implements the same protocol and can be compared with the rule-based one on the same data.
+"""
+
+from __future__ import annotations
+
+from datetime import date
+from typing import Protocol
+
+from tasks.models import Analysis
+
+
+class Extractor(Protocol):
+    """Classifies an article and extracts its AI-capex facts."""
+
+    version: str
+
+    def analyse(self, title: str | None, text: str, published: date | None) -> Analysis:
+        """Return the classification and facts of one article."""
+        ...
+
+
+class RuleExtractor:
+    """The deterministic, offline extractor in tasks/classify.py and tasks/facts/."""
+
+    def __init__(self) -> None:
+        from tasks.facts import EXTRACTOR_VERSION
+
+        self.version = EXTRACTOR_VERSION
+
+    def analyse(self, title: str | None, text: str, published: date | None) -> Analysis:
+        """Classify the story; extract facts only from AI-capex stories."""
+        from tasks.classify import classify
+        from tasks.facts import extract_facts
+
+        classification = classify(title, text)
+        facts = tuple(extract_facts(text, published)) if classification.is_capex else ()
+        return Analysis(classification=classification, facts=facts, extractor_version=self.version)
+
+
+_EXTRACTORS: dict[str, Extractor] = {}
+
+
+def get_extractor(name: str = "rules") -> Extractor:
+    """Return the named extractor (cached per process)."""
+    if name not in _EXTRACTORS:
+        if name != "rules":
+            from tasks.errors import ConfigError
+
+            raise ConfigError(f"unknown extractor {name!r} (known: rules)")
+        _EXTRACTORS[name] = RuleExtractor()
+    return _EXTRACTORS[name]

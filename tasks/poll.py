@@ -1,0 +1,182 @@
+"""One poll cycle's steps as plain functions: judge a feed response, ingest a batch, summarise."""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from datetime import datetime
+from pathlib import Path
+
+from prefect import task
+from prefect.cache_policies import NO_CACHE
+
+from tasks import store
+from tasks.articles import PageJob, fetch_pages, process_pages
+from tasks.errors import BlockedURLError, FetchError
+from tasks.feeds import fetch_feed, next_poll_after_failure, next_poll_after_success, parse_feed
+from tasks.http import RETRYABLE_STATUS, is_retryable
+from tasks.models import Article, FeedItem, FeedState, FetchResult, PageFailure
+from tasks.store import PollRecord, utcnow
+
+logger = logging.getLogger(__name__)
+
+# Articles per batch: one transaction and one retry boundary each; large enough to amortise
+# the commit, small enough that a crash loses little work.
+BATCH_SIZE = 50
+# New pages fetched from one feed per poll; when a feed has more, its validators are not saved
+# so the next poll picks up the rest.
+MAX_NEW_PER_FEED = 500
+
+
+@dataclass(slots=True)
+class FeedPlan:
+    """What to do with one feed response: the poll record to commit and the pages to fetch."""
+
+    state: FeedState
+    poll: PollRecord
+    items: list[FeedItem] = field(default_factory=list)
+    jobs: list[PageJob] = field(default_factory=list)
+    listing_url: str = ""
+
+
+@dataclass(slots=True)
+class BatchResult:
+    """Counts from one ingested batch."""
+
+    n_new: int = 0
+    n_capex: int = 0
+    n_facts: int = 0
+    n_failed: int = 0
+    failures: list[str] = field(default_factory=list)
+
+
+def error_poll(state: FeedState, started_at: datetime, run_id: str | None, exc: BaseException) -> PollRecord:
+    """The poll record of a feed whose fetch raised (network fault, blocked, cap)."""
+    failures = state.consecutive_failures + 1
+    message = f"{type(exc).__name__}: {exc}" if not isinstance(exc, FetchError) else str(exc)
+    retry_after = exc.retry_after if isinstance(exc, FetchError) else None
+    return PollRecord(
+        feed_id=state.feed_id, run_id=run_id, started_at=started_at, status="error", http_status=None,
+        items_seen=0, items_new=0, pages_failed=0, bytes_received=None, error=message[:1000],
+        consecutive_failures=failures, next_poll_at=next_poll_after_failure(utcnow(), failures, retry_after),
+    )
+
+
+def plan_feed(
+    db: str, state: FeedState, result: FetchResult, started_at: datetime, run_id: str | None
+) -> FeedPlan:
+    """Judge a feed response; for a 200, parse it and list the items not stored yet (in any feed)."""
+    now = utcnow()
+    base = dict(feed_id=state.feed_id, run_id=run_id, started_at=started_at, http_status=result.http_status,
+                bytes_received=len(result.body))
+    new_url = result.final_url if result.headers.get("x-permanent-redirect") else None
+    status = result.http_status or 0
+    if status == 304:
+        poll = PollRecord(**base, status="not_modified", items_seen=0, items_new=0, pages_failed=0, error=None,
+                          next_poll_at=next_poll_after_success(now, result.headers), new_url=new_url)
+        return FeedPlan(state=state, poll=poll)
+    if status != 200:
+        failures = state.consecutive_failures + 1
+        gone = status == 410
+        error = f"HTTP {status}" + ("; feed is gone: polling stopped" if gone else "")
+        poll = PollRecord(**base, status="error", items_seen=0, items_new=0, pages_failed=0, error=error,
+                          consecutive_failures=failures, deactivate=gone,
+                          next_poll_at=next_poll_after_failure(now, failures, result.retry_after))
+        return FeedPlan(state=state, poll=poll)
+    items, problem = parse_feed(result.body, result.final_url, result.headers)
+    if problem and not items:
+        failures = state.consecutive_failures + 1
+        poll = PollRecord(**base, status="error", items_seen=0, items_new=0, pages_failed=0, error=problem[:1000],
+                          consecutive_failures=failures, next_poll_at=next_poll_after_failure(now, failures, None))
+        return FeedPlan(state=state, poll=poll)
+    items = _dedupe_items(items)
+    known_urls, known_guids = store.known_keys(db, [i.url for i in items], [i.guid for i in items if i.guid])
+    fresh = [i for i in items if i.url not in known_urls and not (i.guid and i.guid in known_guids)]
+    capped = len(fresh) > MAX_NEW_PER_FEED
+    fresh = fresh[:MAX_NEW_PER_FEED]
+    poll = PollRecord(**base, status="ok", items_seen=len(items), items_new=len(fresh), pages_failed=0,
+                      error=f"{len(items) - len(fresh)} items left for the next poll" if capped else None,
+                      etag=result.headers.get("etag"), last_modified=result.headers.get("last-modified"),
+                      save_validators=not capped, next_poll_at=next_poll_after_success(now, result.headers),
+                      new_url=new_url)
+    jobs = [PageJob(url=i.url, guid=i.guid, feed_id=state.feed_id, published_at=i.published_at, title=i.title)
+            for i in fresh]
+    return FeedPlan(state=state, poll=poll, items=items, jobs=jobs, listing_url=result.final_url)
+
+
+def _dedupe_items(items: Sequence[FeedItem]) -> list[FeedItem]:
+    seen: set[str] = set()
+    out = []
+    for item in items:
+        keys = {item.url} | ({item.guid} if item.guid else set())
+        if keys & seen:
+            continue
+        seen |= keys
+        out.append(item)
+    return out
+
+
+def ingest_batch(
+    db: str, jobs: Sequence[PageJob], listing_url: str | None, allow_private: bool, trust_all: bool = False,
+    extractor: str = "rules",
+) -> BatchResult:
+    """Fetch, extract and analyse a batch of pages, and commit them in one transaction."""
+    fetched = fetch_pages(jobs, listing_url, allow_private, trust_all=trust_all)
+    failures: list[PageFailure] = [r for _, r in fetched if isinstance(r, PageFailure)]
+    ok = [(job, r.body, utcnow()) for job, r in fetched if isinstance(r, FetchResult)]
+    # a redirect may land on a URL that another item already stored: keep one copy
+    processed = process_pages(ok, extractor)
+    articles = [a for a in processed if isinstance(a, Article)]
+    failures += [f for f in processed if isinstance(f, PageFailure)]
+    inserted = store.write_batch(db, articles, failures)
+    return BatchResult(
+        n_new=inserted, n_capex=sum(a.analysis.classification.is_capex for a in articles),
+        n_facts=sum(len(a.analysis.facts) for a in articles), n_failed=len(failures),
+        failures=[f"{f.url}: {f.error}" for f in failures],
+    )
+
+
+def finish_feed(db: str, plan: FeedPlan, pages_failed: int) -> None:
+    """Commit the feed's poll record, its items and its new state (validators only now)."""
+    from dataclasses import replace
+
+    poll = replace(plan.poll, pages_failed=pages_failed)
+    store.write_batch(db, [], items=[(plan.state.feed_id, i) for i in plan.items], poll=poll)
+
+
+def summary_markdown(summary: dict[str, object], failing: Sequence[str]) -> str:
+    """The run summary as a Markdown artifact."""
+    lines = [
+        "# capex-monitor poll", "",
+        "| metric | value |", "|---|---|",
+        *[f"| {k.replace('_', ' ')} | {v} |" for k, v in summary.items() if not isinstance(v, list)],
+    ]
+    if failing:
+        lines += ["", "## Failures", "", *[f"- {f}" for f in failing[:50]]]
+        if len(failing) > 50:
+            lines.append(f"- ... and {len(failing) - 50} more (see feed_polls and page_failures)")
+    return "\n".join(lines) + "\n"
+
+
+def _retry_condition(task_obj: object, task_run: object, state: object) -> bool:
+    """Prefect retry condition: retry transient network errors only."""
+    try:
+        state.result()  # type: ignore[attr-defined]
+    except Exception as exc:  # noqa: BLE001 -- inspecting the task's own failure
+        if isinstance(exc, FetchError) and exc.http_status in RETRYABLE_STATUS:
+            return True
+        return is_retryable(exc) and not isinstance(exc, BlockedURLError)
+    return False
+
+
+fetch_feed_task = task(
+    fetch_feed, name="fetch-feed", retries=2, retry_delay_seconds=[1, 4], retry_condition_fn=_retry_condition,
+    cache_policy=NO_CACHE, timeout_seconds=120,
+)
+ingest_batch_task = task(
+    ingest_batch, name="ingest-pages", retries=1, retry_delay_seconds=2, cache_policy=NO_CACHE,
+    timeout_seconds=900,
+)
+
+__all__ = ["BATCH_SIZE", "Path", "error_poll", "finish_feed", "ingest_batch", "plan_feed", "summary_markdown"]

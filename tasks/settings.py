@@ -1,0 +1,35 @@
+"""Configuration resolved once: `--flag` > environment (CAPEX_DB, CAPEX_FEEDS) > default.
+
+This is the only module that reads os.environ; it also sets the variables that keep Prefect from
+making any outbound connection, before Prefect is imported anywhere.
+"""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+DEFAULT_DB = "data/capex.duckdb"
+DEFAULT_FEEDS = "feeds.toml"
+
+# Prefect reaches an outside telemetry host at start-up unless told not to.
+PREFECT_OFFLINE_ENV = {
+    "PREFECT_SERVER_ANALYTICS_ENABLED": "false",
+    "DO_NOT_TRACK": "1",
+}
+
+
+def resolve_db(flag: str | None) -> Path:
+    """The database path: --db, else CAPEX_DB, else data/capex.duckdb."""
+    return Path(flag or os.environ.get("CAPEX_DB") or DEFAULT_DB)
+
+
+def resolve_feeds(flag: str | None) -> Path:
+    """The feeds file: --feeds, else CAPEX_FEEDS, else feeds.toml."""
+    return Path(flag or os.environ.get("CAPEX_FEEDS") or DEFAULT_FEEDS)
+
+
+def prepare_prefect_env() -> None:
+    """Disable Prefect's analytics and telemetry in this process and its children."""
+    for key, value in PREFECT_OFFLINE_ENV.items():
+        os.environ[key] = value

@@ -1,0 +1,482 @@
+"""DuckDB storage: migrations, views, batched writes and read-only queries.
+
+Only this module touches DuckDB. The file is opened for writing only while a batch is committed,
+so that users (the `duckdb` CLI, `capex sql`) can query it while a long poll or backfill runs.
+Writers of several processes (a scheduled poll and a backfill) are serialised by an advisory
+file lock beside the database with bounded waiting; DuckDB's own lock (held by a reader) is
+retried with backoff.
+"""
+
+from __future__ import annotations
+
+import fcntl
+import hashlib
+import json
+import logging
+import os
+import time
+from collections.abc import Iterator, Sequence
+from contextlib import contextmanager
+from dataclasses import dataclass
+from datetime import datetime, timezone
+from pathlib import Path
+from typing import Any
+
+import duckdb
+
+from tasks.errors import StoreError
+from tasks.models import Article, FeedConfig, FeedItem, FeedState, PageFailure
+
+logger = logging.getLogger(__name__)
+
+SQL_DIR = Path(__file__).resolve().parent.parent / "sql"
+
+# How long a writer waits for another writer (poll vs backfill) before giving up: a batch commit
+# takes well under a second, so two minutes means something is stuck.
+WRITER_LOCK_TIMEOUT_S = 120.0
+# How long to retry DuckDB's own file lock (held by a user's read-only session or another tool).
+DUCKDB_LOCK_TIMEOUT_S = 60.0
+
+
+def utcnow() -> datetime:
+    """Naive UTC timestamp, the convention of every `*_at` column."""
+    return datetime.now(timezone.utc).replace(tzinfo=None)
+
+
+def article_id_for(url: str) -> str:
+    """Stable article key: 16 hex digits of sha256 of the normalised URL."""
+    return hashlib.sha256(url.encode("utf-8")).hexdigest()[:16]
+
+
+# ---------------------------------------------------------------- connections and locking
+
+
+def _is_lock_error(exc: Exception) -> bool:
+    text = str(exc)
+    return "lock" in text.lower() and ("Conflicting" in text or "Could not set lock" in text)
+
+
+def _connect_retrying(db_path: Path, read_only: bool, timeout_s: float) -> duckdb.DuckDBPyConnection:
+    deadline = time.monotonic() + timeout_s
+    delay = 0.02
+    while True:
+        try:
+            return duckdb.connect(str(db_path), read_only=read_only)
+        except duckdb.IOException as exc:
+            if not _is_lock_error(exc) or time.monotonic() >= deadline:
+                raise StoreError(f"cannot open {db_path}: {exc}") from exc
+            time.sleep(delay)
+            delay = min(delay * 2, 0.5)
+
+
+@contextmanager
+def _writer_lock(db_path: Path, timeout_s: float) -> Iterator[None]:
+    lock_path = db_path.with_name(db_path.name + ".lock")
+    with open(lock_path, "a+b") as handle:
+        deadline = time.monotonic() + timeout_s
+        while True:
+            try:
+                fcntl.flock(handle.fileno(), fcntl.LOCK_EX | fcntl.LOCK_NB)
+                break
+            except BlockingIOError:
+                if time.monotonic() >= deadline:
+                    raise StoreError(f"another writer held {lock_path} for more than {timeout_s:.0f} s")
+                time.sleep(0.05)
+        try:
+            yield
+        finally:
+            fcntl.flock(handle.fileno(), fcntl.LOCK_UN)
+
+
+_MIGRATED: set[str] = set()
+
+
+@contextmanager
+def write_connection(db_path: str | os.PathLike[str]) -> Iterator[duckdb.DuckDBPyConnection]:
+    """Open the database for one write batch (migrating it on first use); close it afterwards."""
+    path = Path(db_path)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    with _writer_lock(path, WRITER_LOCK_TIMEOUT_S):
+        con = _connect_retrying(path, read_only=False, timeout_s=DUCKDB_LOCK_TIMEOUT_S)
+        try:
+            key = str(path.resolve())
+            if key not in _MIGRATED:
+                migrate(con)
+                _MIGRATED.add(key)
+            yield con
+        finally:
+            con.close()
+
+
+@contextmanager
+def read_connection(db_path: str | os.PathLike[str]) -> Iterator[duckdb.DuckDBPyConnection]:
+    """Open the database read-only, creating and migrating it first when it does not exist."""
+    path = Path(db_path)
+    if not path.exists() or str(path.resolve()) not in _MIGRATED:
+        with write_connection(path):
+            pass
+    con = _connect_retrying(path, read_only=True, timeout_s=DUCKDB_LOCK_TIMEOUT_S)
+    try:
+        yield con
+    finally:
+        con.close()
+
+
+def init_db(db_path: str | os.PathLike[str]) -> None:
+    """Create the database file and apply pending migrations."""
+    with write_connection(db_path):
+        pass
+
+
+# ---------------------------------------------------------------- migrations
+
+
+@dataclass(frozen=True, slots=True)
+class Migration:
+    """One numbered SQL migration file."""
+
+    version: int
+    name: str
+    sql: str
+
+    @property
+    def checksum(self) -> str:
+        return hashlib.sha256(self.sql.encode("utf-8")).hexdigest()
+
+
+def migrations(sql_dir: Path = SQL_DIR) -> list[Migration]:
+    """The migration files `NNNN_<verb>_<object>.sql` in order."""
+    found = []
+    for path in sorted(sql_dir.glob("[0-9][0-9][0-9][0-9]_*.sql")):
+        found.append(Migration(int(path.name[:4]), path.stem[5:], path.read_text(encoding="utf-8")))
+    return found
+
+
+def migrate(con: duckdb.DuckDBPyConnection, sql_dir: Path = SQL_DIR) -> list[int]:
+    """Apply pending migrations, each in a transaction with its record, then recreate the views."""
+    con.execute(
+        "create table if not exists schema_migrations ("
+        " version integer primary key, name varchar not null, checksum varchar not null,"
+        " applied_at timestamp not null)"
+    )
+    applied = {row[0]: row[1] for row in con.execute("select version, checksum from schema_migrations").fetchall()}
+    newly = []
+    for mig in migrations(sql_dir):
+        if mig.version in applied:
+            if applied[mig.version] != mig.checksum:
+                logger.warning("migration %04d_%s changed after it was applied", mig.version, mig.name)
+            continue
+        con.execute("begin transaction")
+        try:
+            con.execute(mig.sql)
+            con.execute(
+                "insert into schema_migrations values (?, ?, ?, ?)",
+                [mig.version, mig.name, mig.checksum, utcnow()],
+            )
+            con.execute("commit")
+        except Exception:
+            con.execute("rollback")
+            raise
+        newly.append(mig.version)
+    for view in sorted((sql_dir / "views").glob("*.sql")):
+        con.execute(view.read_text(encoding="utf-8"))
+    return newly
+
+
+# ---------------------------------------------------------------- bulk insert
+
+
+def _column_types(con: duckdb.DuckDBPyConnection, table: str) -> dict[str, str]:
+    rows = con.execute(
+        "select column_name, data_type from information_schema.columns where table_name = ?", [table]
+    ).fetchall()
+    return {name: dtype for name, dtype in rows}
+
+
+def bulk_insert(
+    con: duckdb.DuckDBPyConnection,
+    table: str,
+    columns: Sequence[str],
+    rows: Sequence[Sequence[Any]],
+    on_conflict: str = "do nothing",
+) -> None:
+    """Insert many rows in one statement (unnest of typed lists: ~100x faster than executemany)."""
+    if not rows:
+        return
+    types = _column_types(con, table)
+    selects = ", ".join(f"unnest(?::{types[c]}[])" for c in columns)
+    column_list = ", ".join(columns)
+    params = [list(col) for col in zip(*rows)]
+    con.execute(
+        f"insert into {table} ({column_list}) select {selects} on conflict {on_conflict}",  # noqa: S608 -- names are ours
+        params,
+    )
+
+
+# ---------------------------------------------------------------- feeds
+
+
+def sync_feeds(db_path: str | os.PathLike[str], feeds: Sequence[FeedConfig]) -> list[FeedState]:
+    """Upsert the configured feeds by URL and return the state of each, in the file's order."""
+    now = utcnow()
+    with write_connection(db_path) as con:
+        con.execute("begin transaction")
+        for feed in feeds:
+            con.execute(
+                "insert into feeds (name, url, tags, next_poll_at) values (?, ?, ?, ?) "
+                "on conflict (url) do update set name = excluded.name, tags = excluded.tags",
+                [feed.name, feed.url, list(feed.tags), now],
+            )
+        con.execute("commit")
+        return [_feed_state(con, feed.url) for feed in feeds]
+
+
+def _feed_state(con: duckdb.DuckDBPyConnection, url: str) -> FeedState:
+    row = con.execute(
+        "select feed_id, name, url, etag, last_modified, consecutive_failures, next_poll_at, is_active "
+        "from feeds where url = ?",
+        [url],
+    ).fetchone()
+    if row is None:
+        raise StoreError(f"feed {url} is not in the database")
+    return FeedState(*row)
+
+
+def is_due(state: FeedState, now: datetime) -> bool:
+    """A feed is due when it is active and its next poll time has come."""
+    return state.is_active and (state.next_poll_at is None or state.next_poll_at <= now)
+
+
+# ---------------------------------------------------------------- de-duplication
+
+
+def known_keys(
+    db_path: str | os.PathLike[str], urls: Sequence[str], guids: Sequence[str]
+) -> tuple[set[str], set[str]]:
+    """Which of these URLs are stored articles (or gave up), and which GUIDs were seen, in any feed."""
+    if not urls and not guids:
+        return set(), set()
+    with read_connection(db_path) as con:
+        known_urls = {
+            r[0]
+            for r in con.execute(
+                "select url from articles where url in (select unnest(?::varchar[])) "
+                "union select url from page_failures where url in (select unnest(?::varchar[])) "
+                f"and n_attempts >= {MAX_PAGE_ATTEMPTS}",
+                [list(urls), list(urls)],
+            ).fetchall()
+        }
+        known_guids = {
+            r[0]
+            for r in con.execute(
+                "select guid from articles where guid in (select unnest(?::varchar[]))", [list(guids)]
+            ).fetchall()
+        }
+    return known_urls, known_guids
+
+
+# A page that failed this many times is not tried again by polls (a backfill of that URL still may).
+MAX_PAGE_ATTEMPTS = 3
+
+
+# ---------------------------------------------------------------- batch writes
+
+
+@dataclass(frozen=True, slots=True)
+class PollRecord:
+    """One poll of one feed, and the feed state to save with it."""
+
+    feed_id: int
+    run_id: str | None
+    started_at: datetime
+    status: str
+    http_status: int | None
+    items_seen: int
+    items_new: int
+    pages_failed: int
+    bytes_received: int | None
+    error: str | None
+    # feed state (None = keep): validators are saved only after a 200 response was processed
+    etag: str | None = None
+    last_modified: str | None = None
+    save_validators: bool = False
+    consecutive_failures: int = 0
+    next_poll_at: datetime | None = None
+    new_url: str | None = None
+    deactivate: bool = False
+
+
+def write_batch(
+    db_path: str | os.PathLike[str],
+    articles: Sequence[Article],
+    failures: Sequence[PageFailure] = (),
+    items: Sequence[tuple[int, FeedItem]] = (),
+    poll: PollRecord | None = None,
+    replace_facts: bool = False,
+) -> int:
+    """Commit one batch (articles, facts, raw HTML, failures, feed items, poll) in one transaction.
+
+    Returns the number of articles actually inserted (duplicates are skipped).
+    """
+    with write_connection(db_path) as con:
+        con.execute("begin transaction")
+        try:
+            inserted = _insert_articles(con, articles, replace_facts)
+            _record_failures(con, failures)
+            _insert_items(con, items)
+            if poll is not None:
+                _record_poll(con, poll)
+            con.execute("commit")
+        except Exception:
+            con.execute("rollback")
+            raise
+    return inserted
+
+
+_ARTICLE_COLUMNS = (
+    "article_id", "url", "guid", "feed_id", "title", "author", "site_name", "published_at",
+    "fetched_at", "language", "text", "is_capex", "capex_score", "capex_reasons", "extractor_version",
+)
+_FACT_COLUMNS = (
+    "fact_id", "article_id", "companies", "amount", "amount_low", "amount_high", "currency",
+    "amount_usd", "period", "period_start", "period_end", "kind", "status", "qualifier", "evidence",
+    "evidence_start", "evidence_end", "extractor_version", "created_at",
+)
+
+
+def _insert_articles(con: duckdb.DuckDBPyConnection, articles: Sequence[Article], replace: bool) -> int:
+    if not articles:
+        return 0
+    ids = [a.article_id for a in articles]
+    existing = {
+        r[0] for r in con.execute(
+            "select article_id from articles where article_id in (select unnest(?::varchar[]))", [ids]
+        ).fetchall()
+    }
+    if replace:
+        con.execute("delete from facts where article_id in (select unnest(?::varchar[]))", [ids])
+        con.execute("delete from articles where article_id in (select unnest(?::varchar[]))", [ids])
+        fresh = list({a.article_id: a for a in articles}.values())
+    else:
+        fresh = list({a.article_id: a for a in articles if a.article_id not in existing}.values())
+    rows = [_article_row(a) for a in fresh]
+    bulk_insert(con, "articles", _ARTICLE_COLUMNS, rows)
+    raw = [(a.article_id, a.raw_html_zstd, len(a.raw_html_zstd)) for a in fresh if a.raw_html_zstd]
+    bulk_insert(con, "article_raw", ("article_id", "raw_html_zstd", "raw_bytes"), raw,
+                on_conflict="do update set raw_html_zstd = excluded.raw_html_zstd, raw_bytes = excluded.raw_bytes")
+    now = utcnow()
+    fact_rows = [
+        _fact_row(a, i, fact, now) for a in fresh for i, fact in enumerate(a.analysis.facts)
+    ]
+    bulk_insert(con, "facts", _FACT_COLUMNS, fact_rows)
+    if fresh:
+        con.execute("delete from page_failures where url in (select unnest(?::varchar[]))", [[a.url for a in fresh]])
+    return len(fresh) if replace else len(fresh)
+
+
+def _article_row(a: Article) -> tuple[Any, ...]:
+    c = a.analysis.classification
+    return (
+        a.article_id, a.url, a.guid, a.feed_id, a.title, a.author, a.site_name, a.published_at,
+        a.fetched_at, a.language, a.text, c.is_capex, c.score, list(c.reasons), a.analysis.extractor_version,
+    )
+
+
+def _fact_row(a: Article, index: int, fact: Any, now: datetime) -> tuple[Any, ...]:
+    version = a.analysis.extractor_version
+    fact_id = hashlib.sha256(f"{a.article_id}|{version}|{index}".encode()).hexdigest()[:20]
+    return (
+        fact_id, a.article_id, list(fact.companies), fact.amount, fact.amount_low, fact.amount_high,
+        fact.currency, fact.amount_usd, fact.period, fact.period_start, fact.period_end, fact.kind,
+        fact.status, fact.qualifier, fact.evidence, fact.evidence_start, fact.evidence_end, version, now,
+    )
+
+
+def _record_failures(con: duckdb.DuckDBPyConnection, failures: Sequence[PageFailure]) -> None:
+    now = utcnow()
+    for f in failures:
+        con.execute(
+            "insert into page_failures (url, feed_id, first_failed_at, last_failed_at, n_attempts, http_status, error) "
+            "values (?, ?, ?, ?, 1, ?, ?) on conflict (url) do update set last_failed_at = excluded.last_failed_at, "
+            "n_attempts = page_failures.n_attempts + 1, http_status = excluded.http_status, error = excluded.error",
+            [f.url, f.feed_id, now, now, f.http_status, f.error[:2000]],
+        )
+
+
+def _insert_items(con: duckdb.DuckDBPyConnection, items: Sequence[tuple[int, FeedItem]]) -> None:
+    now = utcnow()
+    rows = [
+        (feed_id, item.guid or item.url, item.url, item.title, item.published_at, now)
+        for feed_id, item in items
+    ]
+    bulk_insert(con, "feed_items", ("feed_id", "item_key", "url", "title", "published_at", "first_seen_at"),
+                list({(r[0], r[1]): r for r in rows}.values()))
+
+
+def _record_poll(con: duckdb.DuckDBPyConnection, p: PollRecord) -> None:
+    now = utcnow()
+    con.execute(
+        "insert into feed_polls (feed_id, run_id, started_at, finished_at, status, http_status, items_seen, "
+        "items_new, pages_failed, bytes_received, error) values (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+        [p.feed_id, p.run_id, p.started_at, now, p.status, p.http_status, p.items_seen, p.items_new,
+         p.pages_failed, p.bytes_received, p.error],
+    )
+    success = p.status != "error"
+    con.execute(
+        "update feeds set last_polled_at = ?, last_status = ?, last_http_status = ?, last_error = ?, "
+        "consecutive_failures = ?, next_poll_at = ?, "
+        "last_success_at = case when ? then ? else last_success_at end, "
+        "etag = case when ? then ? else etag end, last_modified = case when ? then ? else last_modified end, "
+        "is_active = is_active and not ? where feed_id = ?",
+        [now, p.status, p.http_status, p.error, p.consecutive_failures, p.next_poll_at, success, now,
+         p.save_validators, p.etag, p.save_validators, p.last_modified, p.deactivate, p.feed_id],
+    )
+    if p.new_url:
+        taken = con.execute("select 1 from feeds where url = ?", [p.new_url]).fetchone()
+        if taken is None:
+            con.execute("update feeds set url = ? where feed_id = ?", [p.new_url, p.feed_id])
+
+
+# ---------------------------------------------------------------- runs
+
+
+def start_run(db_path: str | os.PathLike[str], run_id: str, flow: str) -> None:
+    """Record that a flow run started."""
+    with write_connection(db_path) as con:
+        con.execute(
+            "insert into pipeline_runs (run_id, flow, started_at, status) values (?, ?, ?, 'running') "
+            "on conflict do nothing",
+            [run_id, flow, utcnow()],
+        )
+
+
+def finish_run(db_path: str | os.PathLike[str], run_id: str, status: str, summary: dict[str, Any]) -> None:
+    """Record a flow run's end and its summary."""
+    with write_connection(db_path) as con:
+        con.execute(
+            "update pipeline_runs set finished_at = ?, status = ?, summary = ? where run_id = ?",
+            [utcnow(), status, json.dumps(summary, default=str), run_id],
+        )
+
+
+# ---------------------------------------------------------------- reads
+
+
+def query(
+    db_path: str | os.PathLike[str], sql: str, params: Sequence[Any] | None = None
+) -> tuple[list[str], list[tuple[Any, ...]]]:
+    """Run a read-only query and return (column names, rows)."""
+    with read_connection(db_path) as con:
+        try:
+            cur = con.execute(sql, list(params) if params else None)
+        except duckdb.Error as exc:
+            raise StoreError(f"query failed: {exc}".splitlines()[0]) from exc
+        columns = [d[0] for d in cur.description] if cur.description else []
+        return columns, cur.fetchall()
+
+
+def table_counts(db_path: str | os.PathLike[str]) -> dict[str, int]:
+    """Row counts of the main tables (for summaries and idempotence checks)."""
+    names = ("feeds", "feed_polls", "feed_items", "articles", "article_raw", "facts", "page_failures")
+    with read_connection(db_path) as con:
+        return {n: con.execute(f"select count(*) from {n}").fetchone()[0] for n in names}  # type: ignore[index]
