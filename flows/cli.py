@@ -131,6 +131,64 @@ def _print_demo_tables(db_path: Path) -> None:
         console.print(f"  capex sql --db {db_path} \"{sql}\"")
 
 
+# ---------------------------------------------------------------- backfill / serve / report
+
+
+@app.command()
+def backfill(
+    feeds: FeedsOpt = None,
+    db: DbOpt = None,
+    since: Annotated[Optional[str], typer.Option("--since", help="oldest publication date, YYYY-MM-DD")] = None,
+    until: Annotated[Optional[str], typer.Option("--until", help="newest publication date, YYYY-MM-DD")] = None,
+    urls: Annotated[Optional[str], typer.Option("--urls", help="file of URLs (one per line, or CSV url,published)")] = None,
+    sitemap: Annotated[Optional[str], typer.Option("--sitemap", help="a sitemap or sitemap index URL")] = None,
+    reprocess: Annotated[bool, typer.Option("--reprocess", help="re-run extraction over stored raw HTML")] = False,
+) -> None:
+    """Ad-hoc backfill: feed archives, a URL list, a sitemap, or reprocessing stored articles."""
+    settings.prepare_prefect_env()
+    from flows.backfill import run_backfill_cli
+
+    try:
+        summary = run_backfill_cli(
+            feeds=str(settings.resolve_feeds(feeds)), db=str(settings.resolve_db(db)), since=since, until=until,
+            urls=urls, sitemap=sitemap, reprocess=reprocess,
+        )
+    except ConfigError as exc:
+        raise _fail(str(exc), 2) from None
+    except CapexError as exc:
+        raise _fail(str(exc), 1) from None
+    _print_summary(summary, settings.resolve_db(db))
+
+
+@app.command()
+def serve(feeds: FeedsOpt = None, db: DbOpt = None) -> None:
+    """Serve the poll-feeds (scheduled) and backfill deployments from this process, without a work pool."""
+    feeds_path, db_path = settings.resolve_feeds(feeds), settings.resolve_db(db)
+    _check_feeds(feeds_path)
+    settings.prepare_prefect_env()
+    from flows.serve import serve_deployments
+
+    serve_deployments(feeds=str(feeds_path), db=str(db_path))
+
+
+@app.command()
+def report(
+    db: DbOpt = None,
+    out: Annotated[str, typer.Option("--out", help="output folder for report.html and PNG charts")] = "report",
+) -> None:
+    """Write the trend report (self-contained HTML with charts, PNGs) and print a terminal summary."""
+    from tasks.report import print_terminal_summary, write_report
+
+    db_path = settings.resolve_db(db)
+    try:
+        written = write_report(db_path, Path(out))
+    except CapexError as exc:
+        raise _fail(str(exc), 1) from None
+    print_terminal_summary(db_path)
+    for path in written:
+        print(path)
+
+
 # ---------------------------------------------------------------- extract
 
 

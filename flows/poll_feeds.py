@@ -18,7 +18,7 @@ from tasks import store
 from tasks.articles import shutdown_pool
 from tasks.feeds import load_feeds_file
 from tasks.poll import (
-    BATCH_SIZE, BatchResult, error_poll, fetch_feed_task, finish_feed, ingest_batch_task, plan_feed,
+    BATCH_SIZE, BatchResult, claim_jobs, error_poll, fetch_feed_task, finish_feed, ingest_batch_task, plan_feed,
     summary_markdown,
 )
 from tasks.store import utcnow
@@ -51,6 +51,7 @@ def poll_feeds(feeds: str = "feeds.toml", db: str = "data/capex.duckdb", extract
     started = {s.feed_id: utcnow() for s in due}
     fetches = {fetch_feed_task.submit(s): s for s in due}
     plans = []
+    claimed: set[str] = set()
     failing: list[str] = []
     totals: dict[str, Any] = defaultdict(int)
     batch_futures: dict[int, list[Any]] = defaultdict(list)
@@ -68,6 +69,7 @@ def poll_feeds(feeds: str = "feeds.toml", db: str = "data/capex.duckdb", extract
         if plan.poll.status == "error":
             failing.append(f"{state.name}: {plan.poll.error}")
             totals["feeds_failed"] += 1
+        claim_jobs(plan, claimed)
         plans.append(plan)
         for i in range(0, len(plan.jobs), BATCH_SIZE):
             batch_futures[state.feed_id].append(ingest_batch_task.submit(

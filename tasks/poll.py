@@ -13,7 +13,7 @@ from prefect.cache_policies import NO_CACHE
 
 from tasks import store
 from tasks.articles import PageJob, fetch_pages, process_pages
-from tasks.errors import BlockedURLError, FetchError
+from tasks.errors import BlockedURLError, FetchError, StoreError
 from tasks.feeds import fetch_feed, next_poll_after_failure, next_poll_after_success, parse_feed
 from tasks.http import RETRYABLE_STATUS, is_retryable
 from tasks.models import Article, FeedItem, FeedState, FetchResult, PageFailure
@@ -105,6 +105,18 @@ def plan_feed(
     return FeedPlan(state=state, poll=poll, items=items, jobs=jobs, listing_url=result.final_url)
 
 
+def claim_jobs(plan: FeedPlan, claimed: set[str]) -> None:
+    """Drop jobs whose URL or GUID another feed of this run already took (cross-feed de-duplication)."""
+    kept = []
+    for job in plan.jobs:
+        keys = {job.url} | ({job.guid} if job.guid else set())
+        if keys & claimed:
+            continue
+        claimed |= keys
+        kept.append(job)
+    plan.jobs = kept
+
+
 def _dedupe_items(items: Sequence[FeedItem]) -> list[FeedItem]:
     seen: set[str] = set()
     out = []
@@ -130,9 +142,10 @@ def ingest_batch(
     articles = [a for a in processed if isinstance(a, Article)]
     failures += [f for f in processed if isinstance(f, PageFailure)]
     inserted = store.write_batch(db, articles, failures)
+    stored = [a for a in articles if a.article_id in inserted]
     return BatchResult(
-        n_new=inserted, n_capex=sum(a.analysis.classification.is_capex for a in articles),
-        n_facts=sum(len(a.analysis.facts) for a in articles), n_failed=len(failures),
+        n_new=len(stored), n_capex=sum(a.analysis.classification.is_capex for a in stored),
+        n_facts=sum(len(a.analysis.facts) for a in stored), n_failed=len(failures),
         failures=[f"{f.url}: {f.error}" for f in failures],
     )
 
@@ -166,17 +179,19 @@ def _retry_condition(task_obj: object, task_run: object, state: object) -> bool:
     except Exception as exc:  # noqa: BLE001 -- inspecting the task's own failure
         if isinstance(exc, FetchError) and exc.http_status in RETRYABLE_STATUS:
             return True
-        return is_retryable(exc) and not isinstance(exc, BlockedURLError)
+        return isinstance(exc, StoreError) or (is_retryable(exc) and not isinstance(exc, BlockedURLError))
     return False
 
 
 fetch_feed_task = task(
     fetch_feed, name="fetch-feed", retries=2, retry_delay_seconds=[1, 4], retry_condition_fn=_retry_condition,
-    cache_policy=NO_CACHE, timeout_seconds=120,
+    cache_policy=NO_CACHE,
 )
+# Thread-run tasks cannot be interrupted by a Prefect timeout; every fetch and extraction
+# carries its own deadline instead (tasks/http.py, tasks/articles.py).
 ingest_batch_task = task(
     ingest_batch, name="ingest-pages", retries=1, retry_delay_seconds=2, cache_policy=NO_CACHE,
-    timeout_seconds=900,
+    retry_condition_fn=_retry_condition,
 )
 
 __all__ = ["BATCH_SIZE", "Path", "error_poll", "finish_feed", "ingest_batch", "plan_feed", "summary_markdown"]

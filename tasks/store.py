@@ -313,10 +313,10 @@ def write_batch(
     items: Sequence[tuple[int, FeedItem]] = (),
     poll: PollRecord | None = None,
     replace_facts: bool = False,
-) -> int:
+) -> set[str]:
     """Commit one batch (articles, facts, raw HTML, failures, feed items, poll) in one transaction.
 
-    Returns the number of articles actually inserted (duplicates are skipped).
+    Returns the ids of the articles actually written (already stored ones are skipped).
     """
     with write_connection(db_path) as con:
         con.execute("begin transaction")
@@ -344,9 +344,9 @@ _FACT_COLUMNS = (
 )
 
 
-def _insert_articles(con: duckdb.DuckDBPyConnection, articles: Sequence[Article], replace: bool) -> int:
+def _insert_articles(con: duckdb.DuckDBPyConnection, articles: Sequence[Article], replace: bool) -> set[str]:
     if not articles:
-        return 0
+        return set()
     ids = [a.article_id for a in articles]
     existing = {
         r[0] for r in con.execute(
@@ -371,7 +371,7 @@ def _insert_articles(con: duckdb.DuckDBPyConnection, articles: Sequence[Article]
     bulk_insert(con, "facts", _FACT_COLUMNS, fact_rows)
     if fresh:
         con.execute("delete from page_failures where url in (select unnest(?::varchar[]))", [[a.url for a in fresh]])
-    return len(fresh) if replace else len(fresh)
+    return {a.article_id for a in fresh}
 
 
 def _article_row(a: Article) -> tuple[Any, ...]:
