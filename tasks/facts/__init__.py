@@ -1,31 +1,151 @@
-"""Fact extraction: `extract_facts(text, published)` and `EXTRACTOR_VERSION` (first cut)."""
+"""Fact extraction: `extract_facts(text, published)` and `EXTRACTOR_VERSION`.
+
+Rule-based, deterministic and offline: sentences (_sentences) -> money figures (_amounts) -> is it
+spending (_kinds) -> companies (_companies) -> period (_periods) -> USD (_fx).
+"""
 
 from __future__ import annotations
 
-import re
+from collections import Counter
 from datetime import date
 
+from tasks.facts._amounts import Money, find_money
+from tasks.facts._companies import FALLBACK_TYPES, Mention, actor, find_mentions, names_in
+from tasks.facts._fx import to_usd
+from tasks.facts._kinds import find_cues, is_comparison, is_spending, kind_of, status_of
+from tasks.facts._periods import Period, PeriodMention, find_periods, resolve
+from tasks.facts._sentences import Sentence, split_sentences
 from tasks.models import Fact
 
-EXTRACTOR_VERSION = "rules-0.1"
+EXTRACTOR_VERSION = "rules-1.0"
 
-# "$80 billion", "$7bn"
-_USD = re.compile(r"\$(\d+(?:\.\d+)?) ?(billion|bn)\b", re.I)
-_SENTENCE = re.compile(r"[^.!?\n]+[.!?]?")
+# how many sentences back "the company" / an unnamed subject is looked for
+_LOOKBACK_SENTENCES = 3
+# "fiscal" in the sentence: relative years are the company's fiscal years
+_FISCAL_WORD = "fiscal"
 
 
 def extract_facts(text: str, published: date | None) -> list[Fact]:
-    """Return the USD-billion figures of sentences that speak of spending."""
+    """Return the AI-capex facts stated in an article's text.
+
+    Args:
+        text: the article text; evidence offsets index into it.
+        published: the publication date, for relative periods and exchange rates.
+    Returns:
+        Facts in text order, de-duplicated (same companies, amount, currency and period).
+    """
+    if not text or not isinstance(text, str) or not find_money(text, 0, min(len(text), 2_000_000)):
+        return []
+    sentences = split_sentences(text)
+    context = _Context(text, sentences)
     facts: list[Fact] = []
-    for sentence in _SENTENCE.finditer(text):
-        if not re.search(r"\b(spend|invest|capex|capital)", sentence.group(), re.I):
-            continue
-        for match in _USD.finditer(sentence.group()):
-            amount = float(match.group(1)) * 1e9
-            evidence = sentence.group()
-            facts.append(Fact(companies=(), amount=amount, amount_low=None, amount_high=None,
-                              currency="USD", amount_usd=amount, period=None, period_start=None,
-                              period_end=None, kind="capex", status="actual", qualifier=None,
-                              evidence=evidence, evidence_start=sentence.start(),
-                              evidence_end=sentence.end()))
+    seen: set[tuple[object, ...]] = set()
+    for index, sentence in enumerate(sentences):
+        for fact in _sentence_facts(text, sentence, index, context, published):
+            key = (frozenset(fact.companies), fact.amount, fact.amount_low, fact.amount_high, fact.currency,
+                   fact.period)
+            if key not in seen:
+                seen.add(key)
+                facts.append(fact)
     return facts
+
+
+class _Context:
+    """Article-wide lookups: mentions per sentence and the main subject."""
+
+    def __init__(self, text: str, sentences: list[Sentence]) -> None:
+        self.text = text
+        self.sentences = sentences
+        self._mentions: dict[int, list[Mention]] = {}
+        self._main: tuple[str, ...] | None = None
+
+    def mentions(self, index: int) -> list[Mention]:
+        """Actors named in sentence `index` (cached)."""
+        if index not in self._mentions:
+            sentence = self.sentences[index]
+            self._mentions[index] = find_mentions(self.text, sentence.start, sentence.end)
+        return self._mentions[index]
+
+    def subject_before(self, index: int) -> tuple[str, ...]:
+        """Companies of the nearest earlier sentence that names one, else the article's main subject."""
+        for back in range(index - 1, max(-1, index - 1 - _LOOKBACK_SENTENCES), -1):
+            names = tuple(m.actor.name for m in self.mentions(back) if m.actor.type not in FALLBACK_TYPES)
+            if names:
+                return tuple(dict.fromkeys(names))
+        return self.main_subject()
+
+    def main_subject(self) -> tuple[str, ...]:
+        """The company named most often in the article (empty when none)."""
+        if self._main is None:
+            counts = Counter(m.actor.name for m in find_mentions(self.text, 0, min(len(self.text), 200_000))
+                             if m.actor.type not in FALLBACK_TYPES)
+            self._main = (counts.most_common(1)[0][0],) if counts else ()
+        return self._main
+
+
+def _sentence_facts(text: str, sentence: Sentence, index: int, context: _Context,
+                    published: date | None) -> list[Fact]:
+    """Facts of one sentence: one per spending figure."""
+    monies = find_money(text, sentence.start, sentence.end, context=text[:20_000])
+    if not monies:
+        return []
+    body = sentence.text
+    base = sentence.start
+    cues = find_cues(body)
+    companies = names_in(context.mentions(index)) or context.subject_before(index)
+    if not companies:
+        return []
+    periods = find_periods(text, sentence.start, sentence.end)
+    facts: list[Fact] = []
+    accepted = False
+    for i, money in enumerate(monies):
+        prev_end = monies[i - 1].end - base if i else 0
+        next_start = monies[i + 1].start - base if i + 1 < len(monies) else len(body)
+        if is_comparison(body, money.start - base, prev_end):
+            pass  # a prior level shares the verdict of the figure it is compared with
+        else:
+            accepted = is_spending(body, cues, money.start - base, money.end - base, prev_end, next_start)
+        if not accepted:
+            continue
+        period = _period_for(money, monies, i, periods, published, companies, body)
+        facts.append(_fact(sentence, money, companies, period, body, cues, published))
+    return facts
+
+
+def _period_for(money: Money, monies: list[Money], i: int, periods: list[PeriodMention], published: date | None,
+                companies: tuple[str, ...], body: str) -> Period | None:
+    """The period of a figure: the nearest one after it in its stretch, else before it, else the sentence's."""
+    lo = monies[i - 1].end if i else -1
+    hi = monies[i + 1].start if i + 1 < len(monies) else 1 << 60
+    after = [p for p in periods if money.end <= p.start < hi]
+    before = [p for p in periods if lo <= p.start and p.end <= money.start]
+    chosen = after[0] if after else before[-1] if before else None
+    if chosen is None:
+        return None
+    found = actor(companies[0]) if companies else None
+    fy_end = found.fy_end if found else 12
+    fiscal = _FISCAL_WORD in body.lower()
+    anchor = None
+    if chosen.is_anchored:
+        explicit = [p for p in periods if p.is_explicit and p.start < chosen.start]
+        anchor_mention = explicit[-1] if explicit else None
+        if anchor_mention is not None:
+            anchor = resolve(anchor_mention, published, None, fy_end, fiscal)
+    return resolve(chosen, published, anchor, fy_end, fiscal)
+
+
+def _fact(sentence: Sentence, money: Money, companies: tuple[str, ...], period: Period | None, body: str,
+          cues: list, published: date | None) -> Fact:  # type: ignore[type-arg]
+    """Assemble one Fact."""
+    single = period is not None and "-" not in period.label.lstrip("FY")[4:5] or (
+        period is not None and period.label[4:6] in ("-H", "-Q"))
+    kind = kind_of(body, cues, bool(single))
+    ended = None if period is None or published is None else period.end < published
+    is_sector = all(actor(c) is not None and actor(c).type == "sector" for c in companies)  # type: ignore[union-attr]
+    status = status_of(body, kind, ended, is_sector)
+    usd = money.usd_stated if money.usd_stated is not None else to_usd(money.value, money.currency, published)
+    return Fact(companies=companies, amount=money.amount, amount_low=money.low, amount_high=money.high,
+                currency=money.currency, amount_usd=usd, period=period.label if period else None,
+                period_start=period.start if period else None, period_end=period.end if period else None,
+                kind=kind, status=status, qualifier=money.qualifier, evidence=sentence.text,
+                evidence_start=sentence.start, evidence_end=sentence.end)

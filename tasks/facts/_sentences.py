@@ -20,6 +20,9 @@ _ABBREVIATION = re.compile(
 # caption and video-link lines are not article text: "WATCH: ...", "watch now", "Photo by ..."
 _SKIP_LINE = re.compile(r"\s*(?:WATCH:|watch now|VIDEO\b|Photo by\b|Image:|!\[|\(Image|Getty Images)", re.I)
 
+# captions are short; a long line starting with "watch now" is a paragraph with a glued link label
+_CAPTION_MAX_CHARS = 300
+
 
 @dataclass(frozen=True, slots=True)
 class Sentence:
@@ -39,12 +42,17 @@ def split_sentences(text: str) -> list[Sentence]:
     for line_match in _LINE.finditer(text + "\n"):
         line_start, line_end = pos, line_match.start()
         pos = line_match.end()
-        if line_end <= line_start or _SKIP_LINE.match(text, line_start, line_end):
+        if line_end <= line_start or _is_caption(text, line_start, line_end):
             continue
         paragraph += 1
         for start, end in _split_line(text, line_start, line_end):
             sentences.append(Sentence(text[start:end], start, end, paragraph))
     return sentences
+
+
+def _is_caption(text: str, start: int, end: int) -> bool:
+    """A short line that is a caption or video link (a long one is text glued after a "watch now")."""
+    return end - start < _CAPTION_MAX_CHARS and _SKIP_LINE.match(text, start, end) is not None
 
 
 def _split_line(text: str, start: int, end: int) -> list[tuple[int, int]]:

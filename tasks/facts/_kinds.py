@@ -1,0 +1,138 @@
+"""Is a figure AI-infrastructure spending? Its kind (capex/investment) and status (actual/guidance/plan/estimate)."""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+
+# Vocabularies: each group is one role a word plays next to a figure.
+_CUES = re.compile(
+    r"(?i:"
+    # "$131.8 billion in capex", "capital expenditures of $91 billion", "capital spending"
+    r"(?P<capex>\bcap(?:ital)?[\s-]?ex(?:penditures?)?\b|\bcapital\s(?:expenditures?|spending|investments?|budget|outlays?)\b)"
+    # "$50 billion cash reserve", "revenue of $16.1 billion", "$30 billion funding round", "valued at", "bond sale"
+    r"|(?P<neg>\b(?:revenues?|sales|sold|earnings|profits?|net\sincome|operating\sincome|income|ebitda|margins?|"
+    r"cash\sflow|free\scash|cash\s(?:reserves?|pile|balance|hoard|on\shand)|reserves?|valuations?|valued|"
+    r"market\s(?:value|cap|capitali[sz]ation)|shares?|stock|buybacks?|repurchases?|dividends?|bonds?|debt|loans?|"
+    r"borrow(?:ed|ing|s)?|credit\sfacility|notes\soffering|financing|financed|fund(?:ing|raise|raising)|"
+    r"raised?|raising|round|ipo|stake|acquisitions?|acquired?|acquiring|takeover|buyout|backlog|rpo|"
+    r"remaining\sperformance|bookings|run[\s-]rate|arr|recurring|loss(?:es)?|lost|wiped|erased|sell-?off|"
+    r"fines?|penalty|settlement|tariffs?|subsid(?:y|ies)|grants?|salary|salaries|compensation|pay\spackage|"
+    r"prices?|bills?|payroll|headcount|wages|tax(?:es)?|orders|sales\sof|purchases?\sof\sshares|"
+    r"equity|venture|investors?\s(?:poured|put)|invested\sin\s(?:the\s)?(?:startup|company)|capacity\scosts?|"
+    r"blocked|delayed|cancell?ed)\b)"
+    # "a $15 billion increase", "$5 billion uptick", "$30 billion year-over-year", "$50 billion above"
+    r"|(?P<delta>\b(?:increase|increases|uptick|jump|rise|boost|hike|surge|gain|growth|year[\s-]over[\s-]year|"
+    r"more\sthan\s(?:last|the\sprevious|a\syear)|above|higher\sthan|difference|gap|shortfall|decrease|cut)\b)"
+    # "spend", "invest", "commit", "pledged", "deploy", "build out"
+    r"|(?P<spend>\b(?:spend(?:s|ing)?|spent|invest(?:s|ed|ing|ments?)?|commit(?:s|ted|ments?)?|pledg(?:e|es|ed|ing)|"
+    r"deploy(?:s|ed|ing)?|build(?:s|ing)?|built|buildout|build-out|allocat(?:e|es|ed|ing)|outlays?|budget(?:ed)?|"
+    r"pour(?:s|ed|ing)?|splurge|put|to\scost|will\scost|cost\san\sestimated|worth|pay|paying|purchase\scommitments?)\b)"
+    # "AI data centers", "compute", "GPUs", "AI infrastructure", "power for data centers"
+    r"|(?P<infra>\b(?:data[\s-]?cent(?:er|re)s?|datacent(?:er|re)s?|infrastructure|compute|computing|gpus?|chips?|"
+    r"servers?|supercomputers?|supercluster|clusters?|cloud|capacity|campus(?:es)?|gigawatts?|megawatts?|gw|mw|"
+    r"ai|artificial\sintelligence|stargate|accelerators?)\b)"
+    # "deal", "agreement", "contract", "joint venture", "project"
+    r"|(?P<deal>\b(?:deal|agreement|contract|partnership|joint\sventure|project|programme|program|plan|initiative)s?\b)"
+    r")"
+)
+# "increased capex by $15 billion", "up $5 billion": the figure is a change, not a level
+_DELTA_BEFORE = re.compile(
+    r"(?i:\b(?:by|up|down|added|adds|add|another|extra)\s(?:about|roughly|nearly|more\sthan|over|some|around|"
+    r"almost|an?\s(?:additional|extra)|a\sfurther)?\s?$)")
+# the statement is an analyst's or third party's figure
+_ESTIMATE = re.compile(
+    r"(?i:\b(?:analysts?|estimat(?:e|es|ed)|expectations|consensus|according\sto|research\sfirm|forecasters?|"
+    r"could\s(?:reach|hit|approach|top|exceed|be)|pencils?\sout|Bloomberg|Morgan\sStanley|Goldman|Citi|"
+    r"Gartner|IDC|Dell'Oro|McKinsey|Synergy|Jefferies|Bernstein|UBS|Barclays|JPMorgan|projections?)\b)")
+# a company's forecast: "expects to spend", "projects", "guidance", "plans to", "will"
+_GUIDANCE = re.compile(
+    r"(?i:\b(?:expects?|expected|expecting|projects?|projected|projecting|forecasts?|forecast(?:ed|ing)?|"
+    r"guidance|guided|guides|outlook|plans?|planned|planning|will|would|intends?|anticipates?|sees|targets?|"
+    r"aims?|on\strack|set\sto|is\sto|are\sto|budgeted|going\sto)\b)")
+# reported spending: "spent", "invested", "was", "totaled", "came in at"
+_ACTUAL = re.compile(
+    r"(?i:\b(?:spent|invested|was|were|totall?ed|came\sin|reached|rose|climbed|grew|reported|amounted|hit|"
+    r"jumped|surged|had)\b)")
+
+# "…$50 billion; Oracle…", "…$185 billion, up from…", "…$20 billion — a record": a figure's clause ends here
+_CLAUSE_BREAK = re.compile(r"[;,(]|\s[—–]\s")
+
+# "spent", "invested": own spending over one period reads as capex
+_SPEND_VERB = re.compile(r"(?i)\b(?:spen[dt]|spending|invest(?:s|ed|ing)?)\b")
+# "…, up from $91.4 billion", "an increase from 23 billion yuan", "compared with $28 billion": a prior level
+_COMPARISON = re.compile(
+    r"(?i:\b(?:from|compared\s(?:with|to)|versus|vs\.?|against|after|than)\s(?:about\s|roughly\s|nearly\s|"
+    r"around\s|just\s|the\s|only\s|a\s)?$)")
+
+# how far around a figure its own words are read
+_RIGHT_CHARS = 36
+_LEFT_CHARS = 90
+# a change is written right after its figure: "a $15 billion increase", "$30 billion year-over-year"
+_DELTA_CHARS = 22
+
+
+@dataclass(frozen=True, slots=True)
+class Cue:
+    """A vocabulary word at [start, end) of the sentence and its role."""
+
+    start: int
+    end: int
+    role: str
+
+
+def find_cues(sentence: str) -> list[Cue]:
+    """All role words of a sentence, in order."""
+    return [Cue(m.start(), m.end(), m.lastgroup or "") for m in _CUES.finditer(sentence)]
+
+
+def is_spending(sentence: str, cues: list[Cue], start: int, end: int, prev_end: int, next_start: int) -> bool:
+    """Decide whether the figure at [start, end) of the sentence is money spent or committed."""
+    right_limit = min(next_start, end + _RIGHT_CHARS, _clause_end(sentence, end))
+    right = [c for c in cues if end <= c.start < right_limit]
+    if any(c.role == "neg" or (c.role == "delta" and c.start < end + _DELTA_CHARS) for c in right):
+        return False
+    if _DELTA_BEFORE.search(sentence, max(0, start - 30), start):
+        return False
+    if any(c.role in ("capex", "spend", "infra", "deal") for c in right):
+        return True
+    left_limit = max(prev_end, start - _LEFT_CHARS)
+    left = [c for c in cues if left_limit <= c.start and c.end <= start and c.role != "delta"]
+    if left:
+        return left[-1].role != "neg"
+    roles = {c.role for c in cues}
+    return "capex" in roles or ("spend" in roles and "infra" in roles)
+
+
+def is_comparison(sentence: str, start: int, prev_end: int) -> bool:
+    """True when the figure at `start` is the prior level of the figure before it ("up from $91 billion")."""
+    return prev_end > 0 and _COMPARISON.search(sentence, max(prev_end, start - 40), start) is not None
+
+
+def _clause_end(sentence: str, pos: int) -> int:
+    """End of the clause after pos: the next ";", ",", "(" or dash."""
+    match = _CLAUSE_BREAK.search(sentence, pos)
+    return match.start() if match else len(sentence)
+
+
+def kind_of(sentence: str, cues: list[Cue], single_period: bool) -> str:
+    """"capex" when the sentence speaks of capital spending (or spending over one period), else "investment"."""
+    roles = {c.role for c in cues}
+    if "capex" in roles:
+        return "capex"
+    if single_period and "spend" in roles and "deal" not in roles and _SPEND_VERB.search(sentence):
+        return "capex"
+    return "investment"
+
+
+def status_of(sentence: str, kind: str, period_ended: bool | None, is_sector: bool) -> str:
+    """actual, guidance, plan or estimate, from the sentence's verbs and the period."""
+    if _ESTIMATE.search(sentence) and (is_sector or not _GUIDANCE.search(sentence)):
+        return "estimate"
+    if kind == "investment":
+        return "actual" if period_ended and _ACTUAL.search(sentence) else "plan"
+    if period_ended:
+        return "actual"
+    if period_ended is False or _GUIDANCE.search(sentence):
+        return "guidance"
+    return "actual" if _ACTUAL.search(sentence) else "guidance"

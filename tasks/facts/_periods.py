@@ -1,0 +1,251 @@
+"""Periods: calendar and fiscal years, halves, quarters, multi-year spans and relative periods."""
+
+from __future__ import annotations
+
+import calendar
+import re
+from dataclasses import dataclass
+from datetime import date
+
+_ORDINAL = {"first": 1, "second": 2, "third": 3, "fourth": 4, "1st": 1, "2nd": 2, "3rd": 3, "4th": 4}
+_COUNT = {"two": 2, "three": 3, "four": 4, "five": 5, "six": 6, "seven": 7, "eight": 8, "nine": 9, "ten": 10,
+          "fifteen": 15, "twenty": 20}
+_YEAR = r"(?:19|20)\d\d"
+_N = r"\d{1,2}|two|three|four|five|six|seven|eight|nine|ten|fifteen|twenty"
+
+# Each alternative is one surface form; the group name says how to read it.
+_PERIOD = re.compile(
+    r"(?i:"
+    # "2025-2028", "2025 to 2028", "between 2025 and 2028", "from 2026 through 2030"
+    r"(?P<span>(?:from\s)?(?P<span_a>" + _YEAR + r")\s?(?:-|–|to|through)\s?(?P<span_b>" + _YEAR + r"|\d\d)\b"
+    r"|\bbetween\s(?P<span_c>" + _YEAR + r")\sand\s(?P<span_d>" + _YEAR + r")\b)"
+    # "fiscal 2025", "fiscal year 2026", "FY2025", "FY25", "FY 2026"
+    r"|(?P<fy>\b(?:fiscal(?:\syear)?|FY)\s?'?(?P<fy_year>" + _YEAR + r"|\d\d)\b)"
+    # "this fiscal year", "its last fiscal year", "the previous fiscal year", "next fiscal year"
+    r"|(?P<fy_rel>\b(?P<fy_which>this|the\scurrent|current|next|the\snext|last|its\slast|the\slast|the\sprevious|"
+    r"the\sprior|its\scurrent|the\scoming)\sfiscal(?:\syear)?\b)"
+    # "Q3 2025", "Q3'25", "3Q25", "the third quarter of 2025", "fourth-quarter", "the fourth quarter"
+    r"|(?P<qtr>\bQ(?P<q_n>[1-4])(?:\s?(?:of\s)?(?:FY\s?)?'?(?P<q_year>" + _YEAR + r"|\d\d)\b)?"
+    r"|\b(?P<q_n2>[1-4])Q\s?'?(?P<q_year2>" + _YEAR + r"|\d\d)\b"
+    r"|\b(?P<q_word>first|second|third|fourth|1st|2nd|3rd|4th)[\s-](?:fiscal[\s-])?quarter"
+    r"(?:\s(?:of\s)?(?:fiscal\s)?(?P<q_year3>" + _YEAR + r"))?\b)"
+    # "this quarter", "last quarter", "the previous quarter"
+    r"|(?P<q_rel>\b(?P<q_which>this|the\scurrent|last|the\sprevious|the\sprior|next)\squarter\b)"
+    # "first half of 2024", "H1 2024", "1H24", "the second half"
+    r"|(?P<half>\b(?P<h_word>first|second)[\s-]half(?:\s(?:of\s)?(?P<h_year>" + _YEAR + r"))?\b"
+    r"|\bH(?P<h_n>[12])\s?'?(?P<h_year2>" + _YEAR + r"|\d\d)\b|\b(?P<h_n2>[12])H\s?'?(?P<h_year3>" + _YEAR + r"|\d\d)\b)"
+    # "by 2028", "through 2030", "until 2030", "by the end of 2030"
+    r"|(?P<to>\b(?:by|through|until|till|to)\s(?:the\send\sof\s)?(?P<to_year>" + _YEAR + r")\b)"
+    # "over the next three years", "in the next 5 years", "over five years", "a five-year", "the next decade"
+    r"|(?P<next_n>\b(?:over|in|during|within)\s(?:the\snext|the\scoming|the\sfollowing)?\s?(?P<n>" + _N + r")\s(?:years|yrs)\b"
+    r"|\b(?P<n2>" + _N + r")[\s-]year\b(?!\s(?:old|high|low))"
+    r"|\b(?:over|in|during)\sthe\s(?:next|coming)\s(?P<decade>decade)\b)"
+    # "by the end of the decade", "by 2030" handled above
+    r"|(?P<decade_end>\b(?:by\s)?the\send\sof\sthe\sdecade\b)"
+    # "the previous year", "a year earlier", "a year ago", "the prior year", "year-ago", "the year before"
+    r"|(?P<prev>\b(?:the\sprevious\syear|the\sprior\syear|a\syear\searlier|a\syear\sago|the\syear\sbefore|"
+    r"a\syear\sbefore|the\syear-ago\speriod|the\syear-earlier\speriod|the\ssame\speriod\slast\syear|a\syear\sprior)\b)"
+    # "this year", "so far this year", "the current year"
+    r"|(?P<this>\b(?:this|the\scurrent)\s(?:calendar\s)?year\b)"
+    # "next year", "the coming year"
+    r"|(?P<next>\b(?:next|the\scoming)\syear\b)"
+    # "last year"
+    r"|(?P<last>\blast\syear\b)"
+    # "in 2025", "2025's", "for 2026"
+    r"|(?P<year>(?<![\d$€£¥.,-])\b" + _YEAR + r"\b(?![-–]\d)(?!\s?(?:billion|million|trillion|bn|m\b)))"
+    r")"
+)
+
+
+@dataclass(frozen=True, slots=True)
+class Period:
+    """A resolved period: its label and first and last day."""
+
+    label: str
+    start: date
+    end: date
+
+
+@dataclass(frozen=True, slots=True)
+class PeriodMention:
+    """A period expression at [start, end) of the text, not yet resolved."""
+
+    start: int
+    end: int
+    form: str
+    groups: tuple[tuple[str, str], ...]
+
+    @property
+    def is_anchored(self) -> bool:
+        """True for "the previous year"-like forms that read against another period in the sentence."""
+        return self.form == "prev"
+
+    @property
+    def is_explicit(self) -> bool:
+        """True when the text states the period itself (not relative to the publication date)."""
+        keys = dict(self.groups)
+        if self.form in ("span", "fy", "year"):
+            return True
+        if self.form == "qtr":
+            return any(k in keys for k in ("q_year", "q_year2", "q_year3"))
+        return self.form == "half" and any(k in keys for k in ("h_year", "h_year2", "h_year3"))
+
+
+def find_periods(text: str, start: int = 0, end: int | None = None) -> list[PeriodMention]:
+    """Period expressions in text[start:end], in order."""
+    end = len(text) if end is None else end
+    found: list[PeriodMention] = []
+    for match in _PERIOD.finditer(text, start, end):
+        groups = tuple((k, v) for k, v in match.groupdict().items() if v is not None)
+        form = next(k for k in ("span", "fy", "fy_rel", "qtr", "q_rel", "half", "to", "next_n", "decade_end",
+                                "prev", "this", "next", "last", "year") if match.group(k) is not None)
+        found.append(PeriodMention(match.start(), match.end(), form, groups))
+    return found
+
+
+def _full_year(text: str) -> int:
+    """"25" -> 2025, "2025" -> 2025."""
+    value = int(text)
+    return value + 2000 if value < 100 else value
+
+
+def year_period(year: int) -> Period:
+    """A calendar year."""
+    return Period(str(year), date(year, 1, 1), date(year, 12, 31))
+
+
+def half_period(year: int, half: int) -> Period:
+    """"2024-H1"."""
+    return Period(f"{year}-H{half}", date(year, 1 if half == 1 else 7, 1), date(year, 6 if half == 1 else 12,
+                                                                            30 if half == 1 else 31))
+
+
+def quarter_period(year: int, quarter: int) -> Period:
+    """"2025-Q3"."""
+    first = 3 * quarter - 2
+    last = first + 2
+    return Period(f"{year}-Q{quarter}", date(year, first, 1), date(year, last, calendar.monthrange(year, last)[1]))
+
+
+def fiscal_period(year: int, fy_end: int) -> Period:
+    """"FY2025" ending in month fy_end of 2025 (December: the calendar year)."""
+    if fy_end == 12:
+        return Period(f"FY{year}", date(year, 1, 1), date(year, 12, 31))
+    return Period(f"FY{year}", date(year - 1, fy_end + 1, 1), date(year, fy_end, calendar.monthrange(year, fy_end)[1]))
+
+
+def span_period(first: int, last: int) -> Period | None:
+    """"2025-2028" (inclusive); a span must run forward and be plausible."""
+    if not 0 < last - first <= 30:
+        return year_period(first) if last == first else None
+    return Period(f"{first}-{last}", date(first, 1, 1), date(last, 12, 31))
+
+
+def current_fiscal_year(on: date, fy_end: int) -> int:
+    """The fiscal year (named by the year it ends in) that contains `on`."""
+    return on.year + 1 if fy_end != 12 and on.month > fy_end else on.year
+
+
+def shift(period: Period, years: int, fy_end: int) -> Period:
+    """The same kind of period `years` later (negative: earlier)."""
+    label = period.label
+    if label.startswith("FY"):
+        return fiscal_period(int(label[2:]) + years, fy_end)
+    year = int(label[:4]) + years
+    if "-H" in label:
+        return half_period(year, int(label[-1]))
+    if "-Q" in label:
+        return quarter_period(year, int(label[-1]))
+    if len(label) == 4:
+        return year_period(year)
+    return period
+
+
+def resolve(mention: PeriodMention, published: date | None, anchor: Period | None, fy_end: int,
+            fiscal: bool) -> Period | None:
+    """Resolve a period mention against the publication date and the sentence's explicit period.
+
+    Args:
+        mention: the expression found by find_periods.
+        published: the article's date; relative periods without it resolve to None.
+        anchor: the explicit period of the sentence, for "the previous year".
+        fy_end: the company's fiscal year-end month.
+        fiscal: the sentence speaks of fiscal years ("this year" is then the current fiscal year).
+    Returns:
+        The period, or None when it cannot be resolved.
+    """
+    g = dict(mention.groups)
+    form = mention.form
+    if form in ("span", "fy", "qtr", "half", "year"):
+        return _absolute(form, g, published, fy_end)
+    if published is None:
+        return None
+    return _relative(form, g, published, anchor, fy_end, fiscal)
+
+
+def _absolute(form: str, g: dict[str, str], published: date | None, fy_end: int) -> Period | None:
+    """Periods the text states: "2025", "FY2025", "Q3 2025", "first half of 2024", "2025-2028"."""
+    if form == "span":
+        first, last = int(g.get("span_a") or g["span_c"]), g.get("span_b") or g["span_d"]
+        return span_period(first, int(last) if len(last) == 4 else first // 100 * 100 + int(last))
+    if form == "fy":
+        return fiscal_period(_full_year(g["fy_year"]), fy_end)
+    if form == "year":
+        return year_period(int(g["year"]))
+    if form == "qtr":
+        quarter = int(g.get("q_n") or g.get("q_n2") or _ORDINAL[g["q_word"].lower()])
+        year_text = g.get("q_year") or g.get("q_year2") or g.get("q_year3")
+        if year_text:
+            return quarter_period(_full_year(year_text), quarter)
+        return _latest_quarter(quarter, published)
+    half = int(g.get("h_n") or g.get("h_n2") or (1 if g["h_word"].lower() == "first" else 2))
+    year_text = g.get("h_year") or g.get("h_year2") or g.get("h_year3")
+    if year_text:
+        return half_period(_full_year(year_text), half)
+    if published is None:
+        return None
+    return half_period(published.year if half == 1 or published.month > 6 else published.year - 1, half)
+
+
+def _latest_quarter(quarter: int, published: date | None) -> Period | None:
+    """"the fourth quarter" without a year: the latest such quarter that has begun by publication."""
+    if published is None:
+        return None
+    year = published.year if published.month >= 3 * quarter - 2 else published.year - 1
+    return quarter_period(year, quarter)
+
+
+def _relative(form: str, g: dict[str, str], published: date, anchor: Period | None, fy_end: int,
+              fiscal: bool) -> Period | None:
+    """Periods read against the publication date (or, for "the previous year", the sentence's period)."""
+    this_fy = fiscal_period(current_fiscal_year(published, fy_end), fy_end)
+    this_year = this_fy if fiscal else year_period(published.year)
+    if form == "fy_rel":
+        which = g["fy_which"].lower()
+        delta = 1 if "next" in which else -1 if any(w in which for w in ("last", "previous", "prior")) else 0
+        return shift(this_fy, delta, fy_end)
+    if form == "q_rel":
+        which = g["q_which"].lower()
+        delta = 1 if "next" in which else -1 if any(w in which for w in ("last", "previous", "prior")) else 0
+        index = published.year * 4 + (published.month - 1) // 3 + delta
+        return quarter_period(index // 4, index % 4 + 1)
+    if form == "this":
+        return this_year
+    if form == "next":
+        return shift(this_year, 1, fy_end)
+    if form == "last":
+        return shift(this_year, -1, fy_end)
+    if form == "prev":
+        if anchor is not None and "-" not in anchor.label[1:4] and not anchor.label[5:].isdigit():
+            return shift(anchor, -1, fy_end)  # "2024-H1 ... the previous year" is 2023-H1
+        return shift(this_year, -1, fy_end)
+    if form == "to":
+        last = int(g["to_year"])
+        return span_period(published.year, last) if last > published.year else None
+    if form == "decade_end":
+        return span_period(published.year, published.year // 10 * 10 + 10)
+    if form == "next_n":
+        count = g.get("n") or g.get("n2")
+        years = 10 if g.get("decade") else int(count) if count and count.isdigit() else _COUNT.get((count or "").lower(), 0)
+        return span_period(published.year, published.year + years - 1) if years > 1 else None
+    return None
