@@ -18,7 +18,7 @@ _ABBREVIATION = re.compile(
     r"Jun|Jul|Aug|Sep|Sept|Oct|Nov|Dec|Gov|Sen|Rep|Gen|Prof|U\.S|U\.K|E\.U)\.)$"
 )
 # caption and video-link lines are not article text: "WATCH: ...", "watch now", "Photo by ..."
-_SKIP_LINE = re.compile(r"\s*(?:WATCH:|watch now|VIDEO\b|Photo by\b|Image:|!\[|\(Image|Getty Images)", re.I)
+_SKIP_LINE = re.compile(r"\s*(?:\**WATCH:|watch now|VIDEO\b|Photo by\b|Image:|!\[|\(Image|Getty Images)", re.I)
 
 # captions are short; a long line starting with "watch now" is a paragraph with a glued link label
 _CAPTION_MAX_CHARS = 300

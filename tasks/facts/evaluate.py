@@ -49,6 +49,7 @@ class Scores:
     fp: int = 0
     fn: int = 0
     fact_tp: int = 0
+    gold_tp: int = 0
     fact_fp: int = 0
     fact_fn: int = 0
     period_ok: int = 0
@@ -97,10 +98,15 @@ def markdown_item(path: Path) -> tuple[str | None, str, date | None]:
     match = _FRONT_MATTER.match(raw)
     meta: dict[str, str] = {}
     if match:
+        key = ""
         for line in match.group(1).splitlines():
-            key, sep, value = line.partition(":")
+            name, sep, value = line.partition(":")
             if sep and not line.startswith(" "):
-                meta[key.strip()] = value.strip().strip("'\"")
+                key = name.strip()
+                meta[key] = value.strip().strip("'\"")
+            elif key and meta.get(key, "") in (">-", ">", "|", "|-") or (key and line.startswith("  ")):
+                folded = meta[key] if meta[key] not in (">-", ">", "|", "|-") else ""
+                meta[key] = f"{folded} {line.strip()}".strip()  # YAML folded block ("title: >-")
         raw = raw[match.end():]
     published = _date(meta.get("published") or meta.get("date"))
     return meta.get("title"), raw, published
@@ -191,6 +197,8 @@ def _score_item(item: Item, analysis: Analysis, scores: Scores) -> None:
             scores.fact_fp += 1
             scores.misses.append(f"{item.id}: extra fact {_show(fact)} :: {fact.evidence[:160]!r}")
     for i, gold in enumerate(item.facts):
+        if i in matched_gold and not is_sector(gold["companies"]):
+            scores.gold_tp += 1
         if i not in matched_gold and not is_sector(gold["companies"]):
             scores.fact_fn += 1
             scores.misses.append(f"{item.id}: missed fact {gold['companies']} {gold.get('amount') or (gold.get('amount_low'), gold.get('amount_high'))} "
@@ -253,7 +261,10 @@ def evaluate(corpus: Path = CORPUS) -> dict[str, Any]:
         timings.append(time.perf_counter() - started)
         _score_item(item, analysis, scores)
     story = _f1(scores.tp, scores.fp, scores.fn)
-    facts = _f1(scores.fact_tp, scores.fact_fp, scores.fact_fn)
+    precision = scores.fact_tp / (scores.fact_tp + scores.fact_fp) if scores.fact_tp + scores.fact_fp else 1.0
+    gold_total = scores.gold_tp + scores.fact_fn
+    recall = scores.gold_tp / gold_total if gold_total else 1.0
+    facts = (precision, recall, 2 * precision * recall / (precision + recall) if precision + recall else 0.0)
     timings.sort()
     return {
         "n_items": len(timings), "story_precision": story[0], "story_recall": story[1], "story_f1": story[2],
