@@ -53,14 +53,18 @@ def _check_feeds(path: Path) -> None:
 
 
 @app.command()
-def poll(feeds: FeedsOpt = None, db: DbOpt = None) -> None:
-    """One poll cycle over the configured feeds (what the schedule runs)."""
+def poll(
+    feeds: FeedsOpt = None,
+    db: DbOpt = None,
+    force: Annotated[bool, typer.Option("--force", help="poll every active feed, due or not")] = False,
+) -> None:
+    """One poll cycle over the feeds that are due (what the schedule runs)."""
     feeds_path, db_path = settings.resolve_feeds(feeds), settings.resolve_db(db)
     _check_feeds(feeds_path)
     settings.prepare_prefect_env()
     from flows.poll_feeds import poll_feeds
 
-    summary = _run_flow(poll_feeds, feeds=str(feeds_path), db=str(db_path))
+    summary = _run_flow(poll_feeds, feeds=str(feeds_path), db=str(db_path), force=force)
     _print_summary(summary, db_path)
 
 
@@ -86,13 +90,16 @@ def demo(db: DbOpt = None) -> None:
     import tempfile
 
     from flows.poll_feeds import poll_feeds
-    from tasks.demo import demo_feeds_toml, serve_directory
+    from tasks.demo import DEMO_PORT, demo_feeds_toml, serve_directory
 
-    db_path = settings.resolve_db(db) if db else Path("data/demo.duckdb")
-    with serve_directory() as base, tempfile.TemporaryDirectory() as tmp:
-        feeds_path = Path(tmp) / "demo-feeds.toml"
-        feeds_path.write_text(demo_feeds_toml(base), encoding="utf-8")
-        summary = _run_flow(poll_feeds, feeds=str(feeds_path), db=str(db_path))
+    db_path = Path(db) if db else Path("data/demo.duckdb")
+    try:
+        with serve_directory(port=DEMO_PORT) as base, tempfile.TemporaryDirectory() as tmp:
+            feeds_path = Path(tmp) / "demo-feeds.toml"
+            feeds_path.write_text(demo_feeds_toml(base), encoding="utf-8")
+            summary = _run_flow(poll_feeds, feeds=str(feeds_path), db=str(db_path), force=True)
+    except CapexError as exc:
+        raise _fail(str(exc), 1) from None
     _print_summary(summary, db_path)
     _print_demo_tables(db_path)
 

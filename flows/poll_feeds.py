@@ -28,12 +28,15 @@ FEED_CONCURRENCY = 8
 
 
 @flow(name="poll-feeds", task_runner=ThreadPoolTaskRunner(max_workers=FEED_CONCURRENCY), log_prints=False)
-def poll_feeds(feeds: str = "feeds.toml", db: str = "data/capex.duckdb", extractor: str = "rules") -> dict[str, Any]:
+def poll_feeds(
+    feeds: str = "feeds.toml", db: str = "data/capex.duckdb", force: bool = False, extractor: str = "rules"
+) -> dict[str, Any]:
     """Poll the feeds that are due, ingest their new articles and record every poll.
 
     Args:
         feeds: path of the TOML feeds file.
         db: path of the DuckDB database (created and migrated on first use).
+        force: poll every active feed now, even those whose next poll time has not come.
         extractor: name of the fact extractor.
 
     Returns:
@@ -44,7 +47,7 @@ def poll_feeds(feeds: str = "feeds.toml", db: str = "data/capex.duckdb", extract
     config = load_feeds_file(Path(feeds))
     states = store.sync_feeds(db, config.feeds)
     now = utcnow()
-    due = [s for s in states if store.is_due(s, now)]
+    due = [s for s in states if store.is_due(s, now) or (force and s.is_active)]
     store.start_run(db, run_id, "poll-feeds")
     logger.info("%d feeds configured, %d due", len(states), len(due))
 
@@ -73,7 +76,8 @@ def poll_feeds(feeds: str = "feeds.toml", db: str = "data/capex.duckdb", extract
         plans.append(plan)
         for i in range(0, len(plan.jobs), BATCH_SIZE):
             batch_futures[state.feed_id].append(ingest_batch_task.submit(
-                db, plan.jobs[i:i + BATCH_SIZE], plan.listing_url, config.allow_private_networks))
+                db, plan.jobs[i:i + BATCH_SIZE], plan.listing_url, config.allow_private_networks,
+                extractor=extractor))
 
     for plan in plans:
         pages_failed = 0

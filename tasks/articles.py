@@ -12,6 +12,7 @@ import logging
 import os
 import re
 import resource
+import warnings
 from collections.abc import Sequence
 from concurrent.futures import ThreadPoolExecutor
 from concurrent.futures import TimeoutError as FutureTimeout
@@ -149,6 +150,9 @@ def decompress_html(blob: bytes) -> bytes:
 
 
 def _worker_init() -> None:
+    # A forked worker inherits the parent's warning filters (pytest turns warnings into errors);
+    # in a worker a library warning must be logged, never fail the page.
+    warnings.resetwarnings()
     try:
         resource.setrlimit(resource.RLIMIT_AS, (WORKER_MEMORY_BYTES, WORKER_MEMORY_BYTES))
     except (ValueError, OSError):  # not permitted on this platform: the timeout still bounds the work

@@ -2,11 +2,14 @@
 
 from __future__ import annotations
 
+import hashlib
 import threading
 from collections.abc import Iterator
 from contextlib import contextmanager
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
+
+from tasks.errors import CapexError
 
 DEMO_DIR = Path(__file__).resolve().parent.parent / "demo"
 _TYPES = {".xml": "application/rss+xml", ".atom": "application/atom+xml", ".html": "text/html; charset=utf-8"}
@@ -20,7 +23,14 @@ def _handler(root: Path, base: str) -> type[BaseHTTPRequestHandler]:
                 self.send_error(404)
                 return
             body = path.read_bytes().replace(b"{BASE}", base.encode())
+            etag = '"' + hashlib.sha1(body).hexdigest()[:16] + '"'
+            if self.headers.get("If-None-Match") == etag:
+                self.send_response(304)
+                self.send_header("ETag", etag)
+                self.end_headers()
+                return
             self.send_response(200)
+            self.send_header("ETag", etag)
             self.send_header("Content-Type", _TYPES.get(path.suffix, "application/octet-stream"))
             self.send_header("Content-Length", str(len(body)))
             self.end_headers()
@@ -32,10 +42,20 @@ def _handler(root: Path, base: str) -> type[BaseHTTPRequestHandler]:
     return Handler
 
 
+# The demo's fixed port: article URLs contain it, so a second demo run finds the same URLs.
+DEMO_PORT = 8737
+
+
 @contextmanager
-def serve_directory(root: Path = DEMO_DIR) -> Iterator[str]:
-    """Serve `root` on 127.0.0.1 at a free port, replacing `{BASE}` with the server's URL; yield the URL."""
-    server = ThreadingHTTPServer(("127.0.0.1", 0), BaseHTTPRequestHandler)
+def serve_directory(root: Path = DEMO_DIR, port: int = 0) -> Iterator[str]:
+    """Serve `root` on 127.0.0.1 (a free port unless given), replacing `{BASE}` with the server's URL.
+
+    Answers conditional requests (ETag / If-None-Match) like a real feed server. Yields the base URL.
+    """
+    try:
+        server = ThreadingHTTPServer(("127.0.0.1", port), BaseHTTPRequestHandler)
+    except OSError as exc:
+        raise CapexError(f"cannot serve the demo on 127.0.0.1:{port}: {exc.strerror}") from None
     base = f"http://127.0.0.1:{server.server_address[1]}"
     server.RequestHandlerClass = _handler(root.resolve(), base)
     thread = threading.Thread(target=server.serve_forever, daemon=True)

@@ -1,0 +1,108 @@
+"""Unit tests of tasks/store.py: migrations, bulk inserts, batch writes and idempotence."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from pathlib import Path
+
+import duckdb
+import pytest
+
+from tasks import store
+from tasks.models import Analysis, Article, Classification, Fact, PageFailure
+
+
+def _article(url: str, facts: tuple[Fact, ...] = (), version: str = "v1", capex: bool = True) -> Article:
+    return Article(
+        article_id=store.article_id_for(url), url=url, guid=None, feed_id=None, title="t", author=None,
+        site_name="s", published_at=datetime(2025, 1, 2), fetched_at=datetime(2025, 1, 3), language="en",
+        text="Acme will spend $5 billion on data centers.", raw_html_zstd=b"\x28\xb5\x2f\xfd",
+        analysis=Analysis(Classification(capex, 0.9, ("data centers",)), facts, version),
+    )
+
+
+def _fact(amount: float = 5e9) -> Fact:
+    return Fact(companies=("Acme",), amount=amount, amount_low=None, amount_high=None, currency="USD",
+                amount_usd=amount, period="2025", period_start=None, period_end=None, kind="capex",
+                status="plan", qualifier=None, evidence="Acme will spend $5 billion on data centers.",
+                evidence_start=0, evidence_end=43)
+
+
+def test_migration_files_are_numbered_contiguously() -> None:
+    """Migration numbers start at 1 and have no gaps or duplicates."""
+    versions = [m.version for m in store.migrations()]
+    assert versions == list(range(1, len(versions) + 1))
+
+
+def test_migrations_apply_once_and_record_checksums(tmp_path: Path) -> None:
+    """A fresh database gets every migration once; migrating again applies nothing."""
+    con = duckdb.connect(str(tmp_path / "m.duckdb"))
+    first = store.migrate(con)
+    second = store.migrate(con)
+    rows = con.execute("select version, checksum from schema_migrations order by version").fetchall()
+    assert first == [m.version for m in store.migrations()]
+    assert second == []
+    assert [r[1] for r in rows] == [m.checksum for m in store.migrations()]
+
+
+def test_upgrade_from_first_migration_reaches_the_same_schema(tmp_path: Path) -> None:
+    """A database created at migration 1 and upgraded has the same tables as a fresh one."""
+    sql_dir = tmp_path / "sql"
+    (sql_dir / "views").mkdir(parents=True)
+    first = store.migrations()[0]
+    (sql_dir / f"{first.version:04d}_{first.name}.sql").write_text(first.sql)
+    old = duckdb.connect(str(tmp_path / "old.duckdb"))
+    store.migrate(old, sql_dir)
+    store.migrate(old)
+    fresh = duckdb.connect(str(tmp_path / "fresh.duckdb"))
+    store.migrate(fresh)
+    tables = "select table_name, column_name from information_schema.columns order by all"
+    assert old.execute(tables).fetchall() == fresh.execute(tables).fetchall()
+
+
+def test_bulk_insert_handles_nulls_lists_and_conflicts(tmp_path: Path) -> None:
+    """bulk_insert writes typed columns (NULLs, VARCHAR[]) and skips rows whose key exists."""
+    con = duckdb.connect(str(tmp_path / "b.duckdb"))
+    con.execute("create table t (k varchar primary key, n double, tags varchar[])")
+    store.bulk_insert(con, "t", ("k", "n", "tags"), [("a", None, ["x", "y"]), ("b", 2.5, [])])
+    store.bulk_insert(con, "t", ("k", "n", "tags"), [("a", 9.0, ["z"]), ("c", None, None)])
+    assert con.execute("select * from t order by k").fetchall() == [
+        ("a", None, ["x", "y"]), ("b", 2.5, []), ("c", None, None)]
+
+
+def test_write_batch_is_idempotent(db: str) -> None:
+    """Writing the same article twice stores it once, with its facts once."""
+    article = _article("https://example.com/a", (_fact(),))
+    first = store.write_batch(db, [article])
+    second = store.write_batch(db, [article])
+    counts = store.table_counts(db)
+    assert first == {article.article_id} and second == set()
+    assert (counts["articles"], counts["facts"], counts["article_raw"]) == (1, 1, 1)
+
+
+def test_replace_facts_swaps_versions_atomically(db: str) -> None:
+    """Reprocessing an article replaces its facts with the new version's only."""
+    store.write_batch(db, [_article("https://example.com/a", (_fact(5e9), _fact(6e9)), version="v1")])
+    store.write_batch(db, [_article("https://example.com/a", (_fact(7e9),), version="v2")], replace_facts=True)
+    _, rows = store.query(db, "select amount, extractor_version from facts")
+    _, current = store.query(db, "select amount from int_current_facts")
+    assert rows == [(7e9, "v2")]
+    assert current == [(7e9,)]
+
+
+def test_page_failures_count_attempts_and_clear_on_success(db: str) -> None:
+    """A failing page records its attempts; a later success removes the failure."""
+    failure = PageFailure(url="https://example.com/a", feed_id=None, error="HTTP 503", http_status=503)
+    store.write_batch(db, [], [failure])
+    store.write_batch(db, [], [failure])
+    _, rows = store.query(db, "select n_attempts, error from page_failures")
+    assert rows == [(2, "HTTP 503")]
+    store.write_batch(db, [_article("https://example.com/a")])
+    assert store.table_counts(db)["page_failures"] == 0
+
+
+def test_query_is_read_only(db: str) -> None:
+    """store.query refuses writes with a StoreError."""
+    store.init_db(db)
+    with pytest.raises(store.StoreError):
+        store.query(db, "delete from articles")
