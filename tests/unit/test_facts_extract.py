@@ -1,0 +1,108 @@
+"""extract_facts end to end on hand-written sentences: facts, not-facts, periods, grounding, bad input."""
+
+from __future__ import annotations
+
+import time
+from datetime import date
+
+import pytest
+
+from tasks.facts import EXTRACTOR_VERSION, extract_facts
+
+PUBLISHED = date(2026, 2, 5)
+
+
+def _facts(text: str, published: date | None = PUBLISHED):  # type: ignore[no-untyped-def]
+    return extract_facts(text, published)
+
+
+def test_version_is_set() -> None:
+    """The extractor names its version."""
+    assert EXTRACTOR_VERSION.startswith("rules-")
+
+
+def test_guidance_and_prior_year() -> None:
+    """A guidance range and the prior-year comparison are two facts with their own periods."""
+    text = ("Microsoft reported results on Tuesday. The company projected between $140 billion and $150 billion "
+            "in capital expenditures for 2026, up from $88 billion the previous year.")
+    facts = _facts(text)
+    assert [(f.companies, f.amount, f.amount_low, f.period, f.kind, f.status) for f in facts] == [
+        (("Microsoft",), None, 140e9, "2026", "capex", "guidance"),
+        (("Microsoft",), 88e9, None, "2025", "capex", "actual"),
+    ]
+    assert facts[0].amount_usd == 145e9
+
+
+def test_group_mention_is_one_fact() -> None:
+    """Several companies spending one figure give one fact naming all of them."""
+    text = "In the first half of 2025, Alibaba, Tencent and Baidu spent 60 billion yuan ($8.4 billion) on AI servers."
+    (fact,) = _facts(text)
+    assert fact.companies == ("Alibaba", "Tencent", "Baidu")
+    assert (fact.currency, fact.amount_usd, fact.period) == ("CNY", 8.4e9, "2025-H1")
+
+
+def test_investment_plan_over_years() -> None:
+    """A national-scale pledge over several years is an investment plan with a span."""
+    text = "Reliance will invest $50 billion in AI data centers in India over the next five years."
+    (fact,) = _facts(text)
+    assert (fact.companies, fact.kind, fact.status, fact.period) == (("Reliance",), "investment", "plan", "2026-2030")
+    assert fact.period_start == date(2026, 1, 1)
+
+
+def test_conversion_from_table() -> None:
+    """Without a stated USD figure the amount is converted at the month's rate."""
+    (fact,) = _facts("Mistral will spend €2 billion on a data center campus near Paris.")
+    assert fact.currency == "EUR"
+    assert fact.amount_usd is not None and 2.1e9 < fact.amount_usd < 2.5e9
+
+
+@pytest.mark.parametrize("text", [
+    "Oracle reported revenue of $16.1 billion for the quarter.",
+    "Anthropic closed a $30 billion funding round at a $380 billion valuation.",
+    "ByteDance has a $50 billion cash reserve.",
+    "Alphabet sold $20 billion of bonds to fund data centers.",
+    "Meta's market value rose by $200 billion.",
+    "Oracle's capex plan shows a $15 billion increase from its earlier forecast.",
+    "Nvidia will ship two million H20 processors to Chinese buyers.",
+    "Amazon lost more than $450 billion in market cap during the streak.",
+])
+def test_not_facts(text: str) -> None:
+    """Revenue, funding, cash, debt, market value, deltas and unit volumes are not facts."""
+    assert _facts(text) == []
+
+
+def test_reference_to_previous_subject() -> None:
+    """"The company" takes the company named in the sentence before."""
+    text = "Amazon reported earnings on Thursday.\nThe company expects to spend $200 billion on capex in 2026."
+    (fact,) = _facts(text)
+    assert fact.companies == ("Amazon",)
+
+
+def test_grounding() -> None:
+    """Evidence is the sentence at its offsets and contains the figure."""
+    text = ("Intro line here.\n\nMeta said it will spend up to $135 billion on AI infrastructure this year. "
+            "Analysts were surprised.")
+    (fact,) = _facts(text)
+    assert text[fact.evidence_start:fact.evidence_end] == fact.evidence
+    assert "$135 billion" in fact.evidence
+    assert fact.qualifier == "up_to"
+
+
+@pytest.mark.parametrize("text", ["", "   ", "\x00\xff\xfe garbage \x01" * 50,
+                                  "Die Bundesregierung investiert in Rechenzentren.",
+                                  "阿里巴巴将在三年内投资3800亿元用于云计算和人工智能基础设施。"])
+def test_bad_input(text: str) -> None:
+    """Empty, binary and non-English text give no facts and no error."""
+    assert _facts(text) == []
+    assert _facts(text, None) == []
+
+
+@pytest.mark.timeout(60)
+def test_huge_text_does_not_hang() -> None:
+    """A 5 MB text is processed in seconds."""
+    chunk = ("Amazon plans to spend $12 billion on data centers in Louisiana by 2030. " * 20 + "\n") + "x" * 500
+    text = (chunk * (5_000_000 // len(chunk) + 1))[:5_000_000]
+    started = time.perf_counter()
+    facts = _facts(text)
+    assert time.perf_counter() - started < 30
+    assert facts

@@ -1,0 +1,89 @@
+"""Period forms: years, halves, quarters, fiscal years, spans and relative periods."""
+
+from __future__ import annotations
+
+from datetime import date
+
+import pytest
+
+from tasks.facts._periods import find_periods, half_period, resolve
+
+PUBLISHED = date(2025, 7, 22)
+
+
+def _label(text: str, fy_end: int = 12, fiscal: bool = False, anchor_text: str | None = None) -> str | None:
+    found = find_periods(text)
+    assert found, text
+    anchor = None
+    if anchor_text:
+        anchor = resolve(find_periods(anchor_text)[0], PUBLISHED, None, fy_end, fiscal)
+    period = resolve(found[-1], PUBLISHED, anchor, fy_end, fiscal)
+    return period.label if period else None
+
+
+@pytest.mark.parametrize(("text", "label"), [
+    ("spent in 2024", "2024"),
+    ("in the first half of 2024", "2024-H1"),
+    ("H2 2025", "2025-H2"),
+    ("1H25", "2025-H1"),
+    ("Q3 2025", "2025-Q3"),
+    ("3Q24", "2024-Q3"),
+    ("the third quarter of 2024", "2024-Q3"),
+    ("the fourth quarter", "2024-Q4"),
+    ("the second quarter", "2025-Q2"),
+    ("last quarter", "2025-Q2"),
+    ("2025-2028", "2025-2028"),
+    ("between 2026 and 2030", "2026-2030"),
+    ("by 2028", "2025-2028"),
+    ("over the next three years", "2025-2027"),
+    ("a five-year deal", "2025-2029"),
+    ("over the next decade", "2025-2034"),
+    ("this year", "2025"),
+    ("next year", "2026"),
+    ("last year", "2024"),
+])
+def test_calendar_forms(text: str, label: str) -> None:
+    """Calendar periods resolve against the publication date."""
+    assert _label(text) == label
+
+
+@pytest.mark.parametrize(("text", "fy_end", "label"), [
+    ("fiscal 2026", 6, "FY2026"),
+    ("FY25", 5, "FY2025"),
+    ("its last fiscal year", 5, "FY2025"),
+    ("this fiscal year", 5, "FY2026"),
+    ("this fiscal year", 1, "FY2026"),
+    ("next fiscal year", 6, "FY2027"),
+])
+def test_fiscal_years(text: str, fy_end: int, label: str) -> None:
+    """Fiscal years are named by the year they end in, per the company's calendar."""
+    assert _label(text, fy_end) == label
+
+
+def test_fiscal_year_dates() -> None:
+    """Microsoft's FY2025 runs July 2024 to June 2025."""
+    period = resolve(find_periods("fiscal 2025")[0], PUBLISHED, None, 6, False)
+    assert period is not None
+    assert (period.start, period.end) == (date(2024, 7, 1), date(2025, 6, 30))
+
+
+def test_this_year_in_fiscal_sentence() -> None:
+    """"this year" in a sentence about fiscal years is the current fiscal year."""
+    assert _label("this year", fy_end=5, fiscal=True) == "FY2026"
+
+
+def test_previous_year_reads_against_the_sentence_period() -> None:
+    """"the previous year" after "the first half of 2024" is the first half of 2023."""
+    assert _label("the previous year", anchor_text="first half of 2024") == "2023-H1"
+    assert _label("a year earlier", anchor_text="in 2026") == "2025"
+    assert _label("a year earlier") == "2024"
+
+
+def test_half_dates() -> None:
+    """A half runs from its first to its last day."""
+    assert (half_period(2024, 2).start, half_period(2024, 2).end) == (date(2024, 7, 1), date(2024, 12, 31))
+
+
+def test_relative_period_without_date() -> None:
+    """Relative periods cannot be resolved without a publication date."""
+    assert resolve(find_periods("this year")[0], None, None, 12, False) is None
