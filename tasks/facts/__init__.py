@@ -10,11 +10,11 @@ from collections import Counter
 from datetime import date
 
 from tasks.facts._amounts import Money, find_money
-from tasks.facts._companies import FALLBACK_TYPES, Mention, actor, find_mentions, names_in
+from tasks.facts._companies import FALLBACK_TYPES, Mention, actor, find_mentions, has_reference, names_in
 from tasks.facts._fx import to_usd
-from tasks.facts._kinds import find_cues, is_comparison, is_spending, kind_of, status_of
+from tasks.facts._kinds import find_cues, is_comparison, is_finance_sentence, is_spending, kind_of, status_of
 from tasks.facts._periods import Period, PeriodMention, find_periods, resolve
-from tasks.facts._sentences import Sentence, split_sentences
+from tasks.facts._sentences import Sentence, mask_urls, split_sentences
 from tasks.models import Fact
 
 EXTRACTOR_VERSION = "rules-1.0"
@@ -37,11 +37,12 @@ def extract_facts(text: str, published: date | None) -> list[Fact]:
     if not text or not isinstance(text, str) or not find_money(text, 0, min(len(text), 2_000_000)):
         return []
     sentences = split_sentences(text)
-    context = _Context(text, sentences)
+    prose = mask_urls(text)
+    context = _Context(prose, sentences)
     facts: list[Fact] = []
     seen: set[tuple[object, ...]] = set()
     for index, sentence in enumerate(sentences):
-        for fact in _sentence_facts(text, sentence, index, context, published):
+        for fact in _sentence_facts(prose, sentence, index, context, published):
             key = (frozenset(fact.companies), fact.amount, fact.amount_low, fact.amount_high, fact.currency,
                    fact.period)
             if key not in seen:
@@ -85,14 +86,19 @@ class _Context:
 
 def _sentence_facts(text: str, sentence: Sentence, index: int, context: _Context,
                     published: date | None) -> list[Fact]:
-    """Facts of one sentence: one per spending figure."""
+    """Facts of one sentence (URLs masked in `text`): one per spending figure."""
     monies = find_money(text, sentence.start, sentence.end, context=text[:20_000])
     if not monies:
         return []
-    body = sentence.text
+    body = text[sentence.start:sentence.end]
     base = sentence.start
     cues = find_cues(body)
-    companies = names_in(context.mentions(index)) or context.subject_before(index)
+    if is_finance_sentence(body, cues):
+        return []
+    companies = names_in(context.mentions(index))
+    if not companies or has_reference(body[:monies[0].start - base]):
+        # "The company said its capex ...": the subject comes from the sentences before
+        companies = tuple(dict.fromkeys((*context.subject_before(index), *companies)))
     if not companies:
         return []
     periods = find_periods(text, sentence.start, sentence.end)

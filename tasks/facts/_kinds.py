@@ -62,8 +62,13 @@ _CLAUSE_BREAK = re.compile(r"[;,(]|\s[—–]\s")
 _SPEND_VERB = re.compile(r"(?i)\b(?:spen[dt]|spending|invest(?:s|ed|ing)?)\b")
 # "…, up from $91.4 billion", "an increase from 23 billion yuan", "compared with $28 billion": a prior level
 _COMPARISON = re.compile(
-    r"(?i:\b(?:from|compared\s(?:with|to)|versus|vs\.?|against|after|than)\s(?:about\s|roughly\s|nearly\s|"
+    r"(?i:\b(?:from|compared\s(?:with|to)|versus|vs\.?|against)\s(?:about\s|roughly\s|nearly\s|"
     r"around\s|just\s|the\s|only\s|a\s)?$)")
+
+# a sentence about financing, stakes or market value, with no capex word: none of its figures is spending
+_FINANCE_SENTENCE = re.compile(
+    r"(?i:\bfunding\sround|\braised\b|\braises\b|\bstake\sin\b|\bvalued\sat\b|\bvaluation\b|\bbonds?\b|"
+    r"\bdebt\b|\bloans?\b|\bmarket\s(?:value|cap)|\bremaining\sperformance|\bIPO\b|\bsell-?off\b|\brevenues?\b)")
 
 # how far around a figure its own words are read
 _RIGHT_CHARS = 36
@@ -84,6 +89,11 @@ class Cue:
 def find_cues(sentence: str) -> list[Cue]:
     """All role words of a sentence, in order."""
     return [Cue(m.start(), m.end(), m.lastgroup or "") for m in _CUES.finditer(sentence)]
+
+
+def is_finance_sentence(sentence: str, cues: list[Cue]) -> bool:
+    """True for sentences about financing or market value that never speak of capital spending."""
+    return not any(c.role == "capex" for c in cues) and _FINANCE_SENTENCE.search(sentence) is not None
 
 
 def is_spending(sentence: str, cues: list[Cue], start: int, end: int, prev_end: int, next_start: int) -> bool:

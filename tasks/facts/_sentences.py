@@ -18,10 +18,21 @@ _ABBREVIATION = re.compile(
     r"Jun|Jul|Aug|Sep|Sept|Oct|Nov|Dec|Gov|Sen|Rep|Gen|Prof|U\.S|U\.K|E\.U)\.)$"
 )
 # caption and video-link lines are not article text: "WATCH: ...", "watch now", "Photo by ..."
-_SKIP_LINE = re.compile(r"\s*(?:\**WATCH:|watch now|VIDEO\b|Photo by\b|Image:|!\[|\(Image|Getty Images)", re.I)
+_SKIP_LINE = re.compile(r"\s*(?:[-*]\s+\[|\[|\**WATCH:|watch now|VIDEO\b|Photo by\b|Image:|!\[|\(Image|Getty Images)", re.I)
 
 # captions are short; a long line starting with "watch now" is a paragraph with a glued link label
 _CAPTION_MAX_CHARS = 300
+
+
+# link targets and bare URLs: "[data centers](https://www.cnbc.com/2026/02/05/amazon-capex.html)"
+_URL = re.compile(r"\]\([^)\s]{1,2000}\)|https?://[^\s)\]]{1,2000}")
+
+
+def mask_urls(text: str) -> str:
+    """The text with URLs blanked out (same length, so offsets still hold): their words are not prose."""
+    if "http" not in text and "](" not in text:
+        return text
+    return _URL.sub(lambda m: " " * len(m.group()), text)
 
 
 @dataclass(frozen=True, slots=True)
