@@ -1,5 +1,7 @@
 -- capex_stories: one row per AI-capex article.
--- Rules: is_capex as the current extractor classified it; source = the feed name, else the site name.
+-- Grain: one row per article that the current extractor classified as AI capex (is_capex).
+-- Rules: source = the outlet (feed name, else site name, else host; see int_article_sources);
+-- n_facts = the article's current facts (latest extractor version only), not consolidated.
 create or replace view capex_stories as
 with fact_counts as (
     select
@@ -10,18 +12,21 @@ with fact_counts as (
 ),
 final as (
     select
-        a.article_id,
-        a.published_at,
-        a.title,
-        a.url,
-        coalesce(fd.name, a.site_name) as source,
-        a.capex_score as score,
-        coalesce(fc.n_facts, 0) as n_facts
-    from articles a
-    left join feeds fd
-        on fd.feed_id = a.feed_id
+        s.article_id,
+        s.published_at,
+        s.title,
+        s.url,
+        s.source,
+        s.capex_score as score,
+        coalesce(fc.n_facts, 0) as n_facts,
+        s.feed_id,
+        s.site_name,
+        s.host,
+        s.fetched_at,
+        s.seen_at
+    from int_article_sources s
     left join fact_counts fc
-        on fc.article_id = a.article_id
-    where a.is_capex
+        on fc.article_id = s.article_id
+    where s.is_capex
 )
 select * from final
