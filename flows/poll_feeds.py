@@ -19,7 +19,7 @@ from tasks.articles import shutdown_pool
 from tasks.feeds import load_feeds_file
 from tasks.poll import (
     BATCH_SIZE, BatchResult, claim_jobs, error_poll, fetch_feed_task, finish_feed, ingest_batch_task, plan_feed,
-    summary_markdown,
+    stopped_feeds, summary_markdown,
 )
 from tasks.store import utcnow
 
@@ -52,12 +52,12 @@ def poll_feeds(
     logger.info("%d feeds configured, %d due", len(states), len(due))
 
     started = {s.feed_id: utcnow() for s in due}
-    fetches = {fetch_feed_task.submit(s): s for s in due}
+    fetches = {fetch_feed_task.submit(s, allow_private=config.allow_private_networks): s for s in due}
     plans = []
     claimed: set[str] = set()
     failing: list[str] = []
     totals: dict[str, Any] = defaultdict(int)
-    batch_futures: dict[int, list[Any]] = defaultdict(list)
+    batch_futures: dict[int, list[tuple[int, Any]]] = defaultdict(list)
     for future in as_completed(list(fetches)):
         state = fetches[future]
         try:
@@ -75,18 +75,18 @@ def poll_feeds(
         claim_jobs(plan, claimed)
         plans.append(plan)
         for i in range(0, len(plan.jobs), BATCH_SIZE):
-            batch_futures[state.feed_id].append(ingest_batch_task.submit(
-                db, plan.jobs[i:i + BATCH_SIZE], plan.listing_url, config.allow_private_networks,
-                extractor=extractor))
+            jobs = plan.jobs[i:i + BATCH_SIZE]
+            batch_futures[state.feed_id].append((len(jobs), ingest_batch_task.submit(
+                db, jobs, plan.listing_url, config.allow_private_networks, extractor=extractor)))
 
     for plan in plans:
         pages_failed = 0
-        for bf in batch_futures.get(plan.state.feed_id, []):
+        for n_jobs, bf in batch_futures.get(plan.state.feed_id, []):
             try:
                 batch: BatchResult = bf.result()
             except Exception as exc:  # noqa: BLE001 -- a failed batch is recorded, the others go on
-                failing.append(f"{plan.state.name}: batch failed: {exc}")
-                pages_failed += BATCH_SIZE
+                failing.append(f"{plan.state.name}: batch of {n_jobs} pages failed: {exc}")
+                pages_failed += n_jobs
                 continue
             totals["new_articles"] += batch.n_new
             totals["new_capex_stories"] += batch.n_capex
@@ -108,6 +108,7 @@ def poll_feeds(
         "new_facts": totals["new_facts"],
         "pages_failed": totals["pages_failed"],
         "failures": failing,
+        "feeds_stopped": stopped_feeds(states),
     }
     store.finish_run(db, run_id, "completed", summary)
     create_markdown_artifact(summary_markdown(summary, failing), key="poll-summary",
