@@ -12,7 +12,7 @@ from datetime import date
 from tasks.facts._amounts import Money, find_money
 from tasks.facts._companies import FALLBACK_TYPES, Mention, actor, find_mentions, has_reference, names_in
 from tasks.facts._fx import to_usd
-from tasks.facts._kinds import find_cues, is_comparison, is_finance_sentence, is_spending, kind_of, status_of
+from tasks.facts._kinds import find_cues, has_capex_cue, is_comparison, is_finance_sentence, is_spending, kind_of, status_of
 from tasks.facts._periods import Period, PeriodMention, find_periods, resolve
 from tasks.facts._sentences import Sentence, mask_urls, split_sentences
 from tasks.models import Fact
@@ -67,6 +67,13 @@ class _Context:
             self._mentions[index] = find_mentions(self.text, sentence.start, sentence.end)
         return self._mentions[index]
 
+    def follows_capex(self, index: int) -> bool:
+        """True when the previous sentence of the same paragraph speaks of capital spending."""
+        if index == 0 or self.sentences[index - 1].paragraph != self.sentences[index].paragraph:
+            return False
+        before = self.sentences[index - 1]
+        return has_capex_cue(find_cues(self.text[before.start:before.end]))
+
     def subject_before(self, index: int) -> tuple[str, ...]:
         """Companies of the nearest earlier sentence that names one, else the article's main subject."""
         for back in range(index - 1, max(-1, index - 1 - _LOOKBACK_SENTENCES), -1):
@@ -110,7 +117,8 @@ def _sentence_facts(text: str, sentence: Sentence, index: int, context: _Context
         if is_comparison(body, money.start - base, prev_end):
             pass  # a prior level shares the verdict of the figure it is compared with
         else:
-            accepted = is_spending(body, cues, money.start - base, money.end - base, prev_end, next_start)
+            accepted = is_spending(body, cues, money.start - base, money.end - base, prev_end, next_start,
+                                   context.follows_capex(index))
         if not accepted:
             continue
         period = _period_for(money, monies, i, periods, published, companies, body)

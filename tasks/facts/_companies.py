@@ -17,7 +17,9 @@ _REFERENCE = re.compile(
     r"\b(?:the company|the firm|the group|the tech giant|the giant|the social media giant|the search giant|"
     r"the e-commerce giant|the cloud giant|the chipmaker|the ChatGPT maker|the startup|the conglomerate|"
     r"the iPhone maker|the retailer|the social network|its|it|It|Its|they|their|The company|The firm|"
-    r"The group|The tech giant)\b")
+    r"The group|The tech giant)\b"
+    # "that investment", "the spending": the spending of the subject named before
+    r"|\b(?:[Tt]hat|[Tt]his|[Tt]hose|[Tt]hese)\s(?:investment|spending|money|capex|budget|outlay|commitment)s?\b")
 
 
 @dataclass(frozen=True, slots=True)

@@ -11,7 +11,7 @@ _CUES = re.compile(
     # "$131.8 billion in capex", "capital expenditures of $91 billion", "capital spending"
     r"(?P<capex>\bcap(?:ital)?[\s-]?ex(?:penditures?)?\b|\bcapital\s(?:expenditures?|spending|investments?|budget|outlays?)\b)"
     # "$50 billion cash reserve", "revenue of $16.1 billion", "$30 billion funding round", "valued at", "bond sale"
-    r"|(?P<neg>\b(?:revenues?|sales|sold|earnings|profits?|net\sincome|operating\sincome|income|ebitda|margins?|"
+    r"|(?P<neg>\b(?:revenues?|sales|sold|earnings\sof|profits?|net\sincome|operating\sincome|ebitda|margins?|"
     r"cash\sflow|free\scash|cash\s(?:reserves?|pile|balance|hoard|on\shand)|reserves?|valuations?|valued|"
     r"market\s(?:value|cap|capitali[sz]ation)|shares?|stock|buybacks?|repurchases?|dividends?|bonds?|debt|loans?|"
     r"borrow(?:ed|ing|s)?|credit\sfacility|notes\soffering|financing|financed|fund(?:ing|raise|raising)|"
@@ -38,8 +38,9 @@ _CUES = re.compile(
 )
 # "increased capex by $15 billion", "up $5 billion": the figure is a change, not a level
 _DELTA_BEFORE = re.compile(
-    r"(?i:\b(?:by|up|down|added|adds|add|another|extra)\s(?:about|roughly|nearly|more\sthan|over|some|around|"
-    r"almost|an?\s(?:additional|extra)|a\sfurther)?\s?$)")
+    r"(?i:(?:\b(?:increas|rais|boost|lift|grow|grew|rose|jump|cut|reduc|lower|expand|hik|trim|slash)\w*"
+    r"(?:\s\S+){0,5}\sby|\bup|\bdown|\badded|\badds)\s(?:about\s|roughly\s|nearly\s|more\sthan\s|over\s|some\s|"
+    r"around\s|almost\s)?$)")
 # the statement is an analyst's or third party's figure
 _ESTIMATE = re.compile(
     r"(?i:\b(?:analysts?|estimat(?:e|es|ed)|expectations|consensus|according\sto|research\sfirm|forecasters?|"
@@ -96,13 +97,18 @@ def is_finance_sentence(sentence: str, cues: list[Cue]) -> bool:
     return not any(c.role == "capex" for c in cues) and _FINANCE_SENTENCE.search(sentence) is not None
 
 
-def is_spending(sentence: str, cues: list[Cue], start: int, end: int, prev_end: int, next_start: int) -> bool:
-    """Decide whether the figure at [start, end) of the sentence is money spent or committed."""
+def is_spending(sentence: str, cues: list[Cue], start: int, end: int, prev_end: int, next_start: int,
+                follows_capex: bool = False) -> bool:
+    """Decide whether the figure at [start, end) of the sentence is money spent or committed.
+
+    `follows_capex`: the sentence before spoke of capex, so a figure with no cue of its own continues it
+    ("Meta estimated $115 billion to $135 billion").
+    """
     right_limit = min(next_start, end + _RIGHT_CHARS, _clause_end(sentence, end))
     right = [c for c in cues if end <= c.start < right_limit]
     if any(c.role == "neg" or (c.role == "delta" and c.start < end + _DELTA_CHARS) for c in right):
         return False
-    if _DELTA_BEFORE.search(sentence, max(0, start - 30), start):
+    if _DELTA_BEFORE.search(sentence, max(0, start - 60), start):
         return False
     if any(c.role in ("capex", "spend", "infra", "deal") for c in right):
         return True
@@ -111,7 +117,14 @@ def is_spending(sentence: str, cues: list[Cue], start: int, end: int, prev_end: 
     if left:
         return left[-1].role != "neg"
     roles = {c.role for c in cues}
+    if follows_capex and not roles & {"neg", "spend", "deal"}:
+        return True
     return "capex" in roles or ("spend" in roles and "infra" in roles)
+
+
+def has_capex_cue(cues: list[Cue]) -> bool:
+    """True when a sentence speaks of capital spending."""
+    return any(c.role == "capex" for c in cues)
 
 
 def is_comparison(sentence: str, start: int, prev_end: int) -> bool:

@@ -18,8 +18,10 @@ _ABBREVIATION = re.compile(
     r"Jun|Jul|Aug|Sep|Sept|Oct|Nov|Dec|Gov|Sen|Rep|Gen|Prof|U\.S|U\.K|E\.U)\.)$"
 )
 # caption and video-link lines are not article text: "WATCH: ...", "watch now", "Photo by ..."
-_SKIP_LINE = re.compile(r"\s*(?:[-*]\s+\[|\[|\**WATCH:|watch now|VIDEO\b|Photo by\b|Image:|!\[|\(Image|Getty Images)", re.I)
+_SKIP_LINE = re.compile(r"\s*(?:[-*]\s+\[|\**WATCH:|watch now|VIDEO\b|Photo by\b|Image:|!\[|\(Image|Getty Images)", re.I)
 
+# a line that is one link: "[Google spinout valued at $1.3 billion](https://...)" (related-story lists)
+_LINK_LINE = re.compile(r"\s*[-*]?\s*!?\[[^\]\n]*\]\([^)\n]*\)\s*")
 # captions are short; a long line starting with "watch now" is a paragraph with a glued link label
 _CAPTION_MAX_CHARS = 300
 
@@ -63,7 +65,9 @@ def split_sentences(text: str) -> list[Sentence]:
 
 def _is_caption(text: str, start: int, end: int) -> bool:
     """A short line that is a caption or video link (a long one is text glued after a "watch now")."""
-    return end - start < _CAPTION_MAX_CHARS and _SKIP_LINE.match(text, start, end) is not None
+    if end - start >= _CAPTION_MAX_CHARS:
+        return False
+    return _SKIP_LINE.match(text, start, end) is not None or _LINK_LINE.fullmatch(text, start, end) is not None
 
 
 def _split_line(text: str, start: int, end: int) -> list[tuple[int, int]]:
