@@ -12,7 +12,7 @@ from datetime import date
 from tasks.facts._amounts import Money, find_money
 from tasks.facts._companies import FALLBACK_TYPES, Mention, actor, find_mentions, has_reference, names_in
 from tasks.facts._fx import to_usd
-from tasks.facts._kinds import find_cues, has_capex_cue, is_comparison, is_finance_sentence, is_spending, kind_of, status_of
+from tasks.facts._kinds import find_cues, has_capex_cue, is_comparison, is_sector_figure, is_finance_sentence, is_spending, kind_of, status_of
 from tasks.facts._periods import Period, PeriodMention, find_periods, resolve
 from tasks.facts._sentences import Sentence, mask_urls, split_sentences
 from tasks.models import Fact
@@ -23,6 +23,9 @@ EXTRACTOR_VERSION = "rules-1.0"
 _LOOKBACK_SENTENCES = 3
 # "fiscal" in the sentence: relative years are the company's fiscal years
 _FISCAL_WORD = "fiscal"
+# a sector word this close to a figure makes it a whole-sector figure
+_SECTOR_CHARS = 60
+_SECTOR_ACTOR = "hyperscalers"
 
 
 def extract_facts(text: str, published: date | None) -> list[Fact]:
@@ -122,7 +125,11 @@ def _sentence_facts(text: str, sentence: Sentence, index: int, context: _Context
         if not accepted:
             continue
         period = _period_for(money, monies, i, periods, published, companies, body)
-        facts.append(_fact(sentence, money, companies, period, body, cues, published))
+        actors = companies
+        if is_sector_figure(body, max(prev_end, money.start - base - _SECTOR_CHARS),
+                            min(next_start, money.end - base + _SECTOR_CHARS)):
+            actors = (_SECTOR_ACTOR,)
+        facts.append(_fact(sentence, money, actors, period, body, cues, published))
     return facts
 
 

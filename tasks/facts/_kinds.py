@@ -20,10 +20,10 @@ _CUES = re.compile(
     r"fines?|penalty|settlement|tariffs?|subsid(?:y|ies)|grants?|salary|salaries|compensation|pay\spackage|"
     r"prices?|bills?|payroll|headcount|wages|tax(?:es)?|orders|sales\sof|purchases?\sof\sshares|"
     r"equity|venture|investors?\s(?:poured|put)|invested\sin\s(?:the\s)?(?:startup|company)|capacity\scosts?|"
-    r"blocked|delayed|cancell?ed)\b)"
+    r"blocked|delayed|cancell?ed|receiv(?:e|es|ed|ing)|pulled\sin|brought\sin|generated|flowed|insure)\b)"
     # "a $15 billion increase", "$5 billion uptick", "$30 billion year-over-year", "$50 billion above"
     r"|(?P<delta>\b(?:increase|increases|uptick|jump|rise|boost|hike|surge|gain|growth|year[\s-]over[\s-]year|"
-    r"more\sthan\s(?:last|the\sprevious|a\syear)|above|higher\sthan|difference|gap|shortfall|decrease|cut)\b)"
+    r"more\sthan\s(?:last|the\sprevious|a\syear)|more|above|higher\sthan|difference|gap|shortfall|decrease|cut)\b)"
     # "spend", "invest", "commit", "pledged", "deploy", "build out"
     r"|(?P<spend>\b(?:spend(?:s|ing)?|spent|invest(?:s|ed|ing|ments?)?|commit(?:s|ted|ments?)?|pledg(?:e|es|ed|ing)|"
     r"deploy(?:s|ed|ing)?|build(?:s|ing)?|built|buildout|build-out|allocat(?:e|es|ed|ing)|outlays?|budget(?:ed)?|"
@@ -70,6 +70,10 @@ _COMPARISON = re.compile(
 _FINANCE_SENTENCE = re.compile(
     r"(?i:\bfunding\sround|\braised\b|\braises\b|\bstake\sin\b|\bvalued\sat\b|\bvaluation\b|\bbonds?\b|"
     r"\bdebt\b|\bloans?\b|\bmarket\s(?:value|cap)|\bremaining\sperformance|\bIPO\b|\bsell-?off\b|\brevenues?\b)")
+
+# whole-sector figures: "combined", "hyperscalers", "Big Tech", "tech giants"
+_SECTOR = re.compile(r"(?i:\bcombined\b|\bcollectively\b|\baltogether\b|\bhyperscalers\b|\bbig\stech\b|"
+                     r"\btech\sgiants\b|\bmegacaps?\b|\bthe\sindustry\b)")
 
 # how far around a figure its own words are read
 _RIGHT_CHARS = 36
@@ -120,6 +124,11 @@ def is_spending(sentence: str, cues: list[Cue], start: int, end: int, prev_end: 
     if follows_capex and not roles & {"neg", "spend", "deal"}:
         return True
     return "capex" in roles or ("spend" in roles and "infra" in roles)
+
+
+def is_sector_figure(sentence: str, start: int, end: int) -> bool:
+    """True when the stretch around a figure speaks of a whole sector ("a combined $700 billion by hyperscalers")."""
+    return _SECTOR.search(sentence, start, end) is not None
 
 
 def has_capex_cue(cues: list[Cue]) -> bool:
