@@ -126,8 +126,11 @@ def _sentence_facts(text: str, sentence: Sentence, index: int, context: _Context
             continue
         period = _period_for(money, monies, i, periods, published, companies, body)
         actors = companies
-        if is_sector_figure(body, max(prev_end, money.start - base - _SECTOR_CHARS),
-                            min(next_start, money.end - base + _SECTOR_CHARS)):
+        # the sector word must sit nearer this figure than its neighbours
+        left = max((prev_end + money.start - base) // 2, money.start - base - _SECTOR_CHARS)
+        right = min((next_start + money.end - base) // 2 if i + 1 < len(monies) else len(body),
+                    money.end - base + _SECTOR_CHARS)
+        if is_sector_figure(body, left, right):
             actors = (_SECTOR_ACTOR,)
         facts.append(_fact(sentence, money, actors, period, body, cues, published))
     return facts
