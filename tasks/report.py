@@ -68,10 +68,11 @@ select
     (select count(*) from feed_health where is_failing and is_active) as n_feeds_failing,
     (select max(last_seen) from capex_facts) as last_fact_seen
 """
-# The figure to chart per company and period: own-or-shared capex, actual before guidance.
+# The figure to chart per company and period: capex, actual before guidance before plan (analysts'
+# estimates are listed, not charted). A figure shared by several companies is one combined bar.
 _COMPANY_PERIODS_SQL = """
 select
-    company,
+    case when shared then array_to_string(companies, ' + ') else company end as company,
     period,
     period_type,
     status,
@@ -81,9 +82,11 @@ select
 from capex_by_company_period
 where kind = 'capex'
     and is_preferred
+    and status <> 'estimate'
     and amount_usd is not null
     and period_type in ('year', 'fiscal_year', 'half', 'quarter')
-order by amount_usd desc
+qualify row_number() over (partition by fact_key order by company) = 1
+order by amount_usd desc, company, period
 """
 _MONTHLY_SQL = "select * from capex_trend_monthly order by month"
 _NEWEST_SQL = f"""
@@ -200,9 +203,13 @@ def chart_company_periods(rows: list[dict[str, Any]]) -> Figure:
     fig = _new_figure(11, 1.4 + 0.34 * n_bars)
     axes = fig.subplots(1, len(panels), squeeze=False)[0]
     for ax, (title, panel) in zip(axes, panels):
-        labels = [f"{r['company']}{' *' if r['shared'] else ''} \u00b7 {r['period']}" for r in panel]
+        labels = [f"{r['company']} \u00b7 {r['period']}" for r in panel]
         values = [r["amount_usd"] for r in panel]
-        bars = ax.barh(labels, values, color=[STATUS_COLORS.get(r["status"], "#999999") for r in panel])
+        bars = ax.barh(labels, values, color=[STATUS_COLORS.get(r["status"], "#999999") for r in panel],
+                       edgecolor="white", linewidth=0)
+        for bar, row in zip(bars, panel):
+            if row["shared"]:
+                bar.set_hatch("//")
         ax.bar_label(bars, labels=[fmt_usd(v) for v in values], padding=3, fontsize=8)
         ax.set_title(title, fontsize=10, loc="left")
         ax.tick_params(axis="y", labelsize=8)
@@ -210,72 +217,81 @@ def chart_company_periods(rows: list[dict[str, Any]]) -> Figure:
         ax.margins(x=0.18)
         _usd_axis(ax)
         _style_axes(ax)
-    used = sorted({r["status"] for _, p in panels for r in p}, key=list(STATUS_COLORS).index)
-    fig.legend(handles=[Patch(color=STATUS_COLORS[s], label=s) for s in used if s in STATUS_COLORS],
-               loc="outside lower center", ncols=4, fontsize=8, frameon=False)
-    fig.suptitle("AI capex by company and period (USD; * = figure shared by several companies)",
-                 fontsize=11, x=0.01, ha="left")
+    used = [s for s in STATUS_COLORS if any(r["status"] == s for _, p in panels for r in p)]
+    handles = [Patch(facecolor=STATUS_COLORS[s], label=s) for s in used]
+    if any(r["shared"] for _, p in panels for r in p):
+        handles.append(Patch(facecolor="#bbbbbb", hatch="//", edgecolor="white", label="combined figure of several"))
+    fig.legend(handles=handles, loc="outside lower center", ncols=len(handles), fontsize=8, frameon=False)
+    fig.suptitle("AI capex by company and period (USD)", fontsize=11, x=0.01, ha="left")
     return fig
+
+
+def _count_labels(values: list[int]) -> list[str]:
+    return [str(v) if v else "" for v in values]
 
 
 def chart_monthly(rows: list[dict[str, Any]]) -> Figure:
     """Monthly stories vs new consolidated facts (top) and USD of new facts by period type (bottom)."""
     import numpy as np
 
-    fig = _new_figure(11, 5.6)
+    fig = _new_figure(11, 5.8)
     top, bottom = fig.subplots(2, 1, sharex=True, height_ratios=[3, 2])
     x = np.arange(len(rows))
-    labels = [r["month"].strftime("%b %Y") for r in rows]
     width = 0.38
-    stories = top.bar(x - width / 2, [r["n_stories"] for r in rows], width, label="AI-capex stories", color="#9bb7d4")
-    facts = top.bar(x + width / 2, [r["n_new_facts"] for r in rows], width, label="new consolidated facts",
-                    color="#1f6f8b")
-    top.bar_label(stories, fontsize=7, padding=2)
-    top.bar_label(facts, fontsize=7, padding=2)
-    top.plot(x, [r["n_fact_mentions"] for r in rows], color="#e07a1f", marker="o", linewidth=1.2,
-             markersize=3, label="fact mentions before consolidation")
+    n_stories = [r["n_stories"] for r in rows]
+    n_new = [r["n_new_facts"] for r in rows]
+    stories = top.bar(x - width / 2, n_stories, width, label="AI-capex stories", color="#9bb7d4")
+    facts = top.bar(x + width / 2, n_new, width, label="new consolidated facts", color="#1f6f8b")
+    top.bar_label(stories, labels=_count_labels(n_stories), fontsize=7, padding=2)
+    top.bar_label(facts, labels=_count_labels(n_new), fontsize=7, padding=2)
+    top.plot(x, [r["n_fact_mentions"] for r in rows], color="#e07a1f", marker="o", linewidth=1,
+             markersize=3, label="fact mentions\n(before consolidation)")
     top.set_ylabel("count", fontsize=8)
-    top.legend(fontsize=8, frameon=False, loc="upper left")
     top.set_title("Monthly AI-capex story and new-fact volume", fontsize=11, loc="left")
-    top.margins(y=0.2)
-    annual = bottom.bar(x - width / 2, [r["usd_new_facts"] for r in rows], width, color="#1f6f8b",
-                        label="figures for a year or shorter")
-    multi = bottom.bar(x + width / 2, [r["usd_new_multi_year"] for r in rows], width, color="#c9c9c9",
-                       hatch="//", edgecolor="#888888", linewidth=0, label="multi-year totals (never added)")
-    bottom.bar_label(annual, labels=[fmt_usd(r["usd_new_facts"]) if r["usd_new_facts"] else "" for r in rows],
-                     fontsize=7, padding=2)
-    bottom.bar_label(multi, labels=[fmt_usd(r["usd_new_multi_year"]) if r["usd_new_multi_year"] else ""
-                                    for r in rows], fontsize=7, padding=2)
-    bottom.set_ylabel("USD of new facts", fontsize=8)
-    bottom.legend(fontsize=8, frameon=False, loc="upper left")
-    bottom.margins(y=0.25)
+    top.margins(y=0.15)
+    usd = [r["usd_new_facts"] for r in rows]
+    usd_multi = [r["usd_new_multi_year"] for r in rows]
+    annual = bottom.bar(x - width / 2, usd, width, color="#1f6f8b", label="USD of new figures\nfor a year or shorter")
+    multi = bottom.bar(x + width / 2, usd_multi, width, color="#d5d5d5", hatch="//", edgecolor="#888888",
+                       linewidth=0, label="USD of new multi-year\ntotals (never added)")
+    bottom.bar_label(annual, labels=[fmt_usd(v) if v else "" for v in usd], fontsize=7, padding=2)
+    bottom.bar_label(multi, labels=[fmt_usd(v) if v else "" for v in usd_multi], fontsize=7, padding=2)
+    bottom.set_ylabel("USD", fontsize=8)
+    bottom.margins(y=0.2)
     _usd_axis(bottom, "y")
-    bottom.set_xticks(x, labels, rotation=45 if len(rows) > 8 else 0, ha="right" if len(rows) > 8 else "center",
-                      fontsize=8)
+    step = max(1, -(-len(rows) // 18))  # at most ~18 month labels
+    bottom.set_xticks(x[::step], [r["month"].strftime("%b %Y") for r in rows][::step],
+                      rotation=45 if len(rows) > 6 else 0, ha="right" if len(rows) > 6 else "center", fontsize=8)
     for ax in (top, bottom):
+        ax.legend(fontsize=8, frameon=False, loc="upper left", bbox_to_anchor=(1.0, 1.0))
         ax.tick_params(axis="y", labelsize=8)
         _style_axes(ax)
         ax.grid(axis="x", visible=False)
         ax.grid(axis="y", color="#e5e5e5", linewidth=0.8)
+    top.yaxis.get_major_locator().set_params(integer=True)
     return fig
 
 
 def chart_feed_health(rows: list[dict[str, Any]]) -> Figure:
     """Polls of the last 7 days per feed, successful vs failed; failing feeds named in red."""
     rows = rows[:MAX_FEEDS_CHARTED][::-1]
-    fig = _new_figure(11, 1.3 + 0.32 * len(rows))
+    fig = _new_figure(11, 1.4 + 0.32 * len(rows))
     ax = fig.subplots()
-    names = [str(r["name"]) for r in rows]
+    names = [str(r["name"]) + ("" if r["is_active"] else " (inactive)") for r in rows]
     ok = [r["polls_7d"] - r["errors_7d"] for r in rows]
     errors = [r["errors_7d"] for r in rows]
     ax.barh(names, ok, color="#4c9a6a", label="successful polls")
     ax.barh(names, errors, left=ok, color="#c0392b", label="failed polls")
     for label, row in zip(ax.get_yticklabels(), rows):
-        if row["is_failing"]:
+        if not row["is_active"]:
+            label.set_color("#888888")
+        elif row["is_failing"]:
             label.set_color("#c0392b")
+            label.set_fontweight("bold")
     ax.set_xlabel("polls in the last 7 days", fontsize=8)
     ax.tick_params(labelsize=8)
-    ax.legend(fontsize=8, frameon=False, loc="lower right")
+    ax.xaxis.get_major_locator().set_params(integer=True)
+    ax.legend(fontsize=8, frameon=False, loc="upper left", bbox_to_anchor=(1.0, 1.0))
     ax.set_title("Feed health (feeds failing now in red)", fontsize=11, loc="left")
     _style_axes(ax)
     return fig
