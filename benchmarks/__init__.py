@@ -1,0 +1,1 @@
+"""Benchmarks of capex-monitor (`make bench`); results go to docs/PERFORMANCE.md."""

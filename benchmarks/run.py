@@ -1,0 +1,248 @@
+"""`make bench`: the pipeline against its physical floor, side by side in one run.
+
+a. full pipeline (`capex poll` into an empty database over ~1,000 real pages in 10 feeds) vs
+   single-process trafilatura on the same pages;
+b. second poll of 500 feeds answering 304 (whole process, and the flow after start-up);
+c. classify + extract per article (median, p95);
+d. reprocess of 1,000 and 10,000 stored articles: throughput and peak memory;
+e. start-up of `capex poll` with no work and of `capex extract` on one file.
+
+Writes docs/PERFORMANCE.md. Usage: python -m benchmarks.run [--pages N] [--feeds N] [--reprocess N ...]
+"""
+
+from __future__ import annotations
+
+import argparse
+import platform
+import statistics
+import tempfile
+import time
+from datetime import datetime, timezone
+from pathlib import Path
+
+from benchmarks._support import BIN, REPO, RunResult, Routes, corpus_pages, rss, run_measured, serve
+
+
+def _flow_seconds(db: Path) -> float:
+    from tasks import store
+
+    _, rows = store.query(db, "select epoch(finished_at - started_at) from pipeline_runs "
+                              "where finished_at is not null order by started_at desc limit 1")
+    return float(rows[0][0]) if rows else float("nan")
+
+
+def bench_pipeline(pages: list[bytes], n_pages: int, n_feeds: int, tmp: Path) -> dict[str, float]:
+    """(a) capex poll over n_pages real pages vs single-process trafilatura on the same pages."""
+    import trafilatura
+
+    routes = Routes()
+    chosen = [pages[i % len(pages)] for i in range(n_pages)]
+    per_feed = -(-n_pages // n_feeds)
+    with serve(routes) as base:
+        for i, body in enumerate(chosen):
+            routes.add(f"/p/{i}.html", body, "text/html")
+        feeds_toml = []
+        for f in range(n_feeds):
+            links = [f"/p/{i}.html" for i in range(f * per_feed, min(n_pages, (f + 1) * per_feed))]
+            routes.add(f"/feed{f}.xml", rss(base, f"feed {f}", links), "application/rss+xml")
+            feeds_toml.append(f'[[feeds]]\nname = "bench {f}"\nurl = "{base}/feed{f}.xml"\n')
+        feeds = tmp / "pipeline.toml"
+        feeds.write_text("\n".join(feeds_toml))
+        db = tmp / "pipeline.duckdb"
+        run = run_measured([str(BIN / "capex"), "poll", "--feeds", str(feeds), "--db", str(db)])
+        _check(run, "capex poll")
+        flow_s = _flow_seconds(db)
+    started = time.perf_counter()
+    for body in chosen:
+        trafilatura.bare_extraction(body, with_metadata=True, include_comments=False, include_tables=False)
+    single_s = time.perf_counter() - started
+    return {
+        "pages": n_pages, "pipeline_process_s": run.seconds, "pipeline_flow_s": flow_s,
+        "pipeline_peak_mb": run.peak_rss_mb, "trafilatura_single_s": single_s,
+        "ratio_flow": single_s / flow_s, "ratio_process": single_s / run.seconds,
+    }
+
+
+def bench_unchanged(n_feeds: int, tmp: Path) -> dict[str, float]:
+    """(b) the second poll of n_feeds feeds that answer 304."""
+    routes = Routes()
+    with serve(routes) as base:
+        lines = []
+        for f in range(n_feeds):
+            routes.add(f"/f{f}.xml", rss(base, f"feed {f}", []), "application/rss+xml")
+            lines.append(f'[[feeds]]\nname = "f{f}"\nurl = "{base}/f{f}.xml"\n')
+        feeds = tmp / "unchanged.toml"
+        feeds.write_text("\n".join(lines))
+        db = tmp / "unchanged.duckdb"
+        _check(run_measured([str(BIN / "capex"), "poll", "--feeds", str(feeds), "--db", str(db)]), "first poll")
+        run = run_measured([str(BIN / "capex"), "poll", "--force", "--feeds", str(feeds), "--db", str(db)])
+        _check(run, "second poll")
+        return {"feeds": n_feeds, "process_s": run.seconds, "flow_s": _flow_seconds(db)}
+
+
+def bench_extract_per_article(pages: list[bytes]) -> dict[str, float]:
+    """(c) classify + extract on the text of each real page, after trafilatura."""
+    import trafilatura
+
+    from tasks.extractor import get_extractor
+
+    extractor = get_extractor()
+    texts = []
+    for body in pages:
+        doc = trafilatura.bare_extraction(body, with_metadata=True)
+        if doc is not None and doc.text:
+            texts.append((doc.title, doc.text))
+    for title, text in texts[:20]:  # warm-up: regex compilation, registry loading
+        extractor.analyse(title, text, None)
+    times = []
+    for _round in range(3):
+        for title, text in texts:
+            started = time.perf_counter()
+            extractor.analyse(title, text, None)
+            times.append((time.perf_counter() - started) * 1000)
+    times.sort()
+    return {"articles": len(texts), "median_ms": statistics.median(times),
+            "p95_ms": times[int(0.95 * (len(times) - 1))]}
+
+
+def _fill_db(db: Path, pages: list[bytes], n: int) -> None:
+    import zstandard
+
+    from tasks import store
+    from tasks.models import Analysis, Article, Classification
+
+    blobs = [zstandard.ZstdCompressor(level=3).compress(p) for p in pages]
+    old = Analysis(Classification(False, 0.0, ()), (), "bench-old")
+    now = datetime(2025, 1, 1)
+    batch = []
+    for i in range(n):
+        url = f"https://bench.example/{i}"
+        batch.append(Article(store.article_id_for(url), url, None, None, None, None, None, now, now, None, "",
+                             blobs[i % len(blobs)], old))
+        if len(batch) == 500:
+            store.write_batch(db, batch)
+            batch = []
+    store.write_batch(db, batch)
+
+
+def bench_reprocess(pages: list[bytes], sizes: list[int], tmp: Path) -> list[dict[str, float]]:
+    """(d) `capex backfill --reprocess` over n stored articles."""
+    results = []
+    for n in sizes:
+        db = tmp / f"reprocess-{n}.duckdb"
+        _fill_db(db, pages, n)
+        run = run_measured([str(BIN / "capex"), "backfill", "--reprocess", "--db", str(db)])
+        results.append({"articles": n, "process_s": run.seconds, "flow_s": _flow_seconds(db),
+                        "articles_per_s": n / run.seconds, "peak_mb": run.peak_rss_mb,
+                        "ok": float(run.returncode == 0)})
+        if run.returncode != 0:
+            print(f"reprocess of {n} failed: {run.stderr_tail}")
+    return results
+
+
+def bench_startup(tmp: Path) -> dict[str, float]:
+    """(e) start-up of `capex poll` with no work and `capex extract` on one file."""
+    feeds = tmp / "empty.toml"
+    feeds.write_text("")
+    page = REPO / "tests" / "data" / "site" / "articles" / "northwind-capex.html"
+    poll = min(run_measured([str(BIN / "capex"), "poll", "--feeds", str(feeds), "--db", str(tmp / "e.duckdb")]).seconds
+               for _ in range(2))
+    extract = min(run_measured([str(BIN / "capex"), "extract", "--json", str(page)]).seconds for _ in range(3))
+    return {"poll_no_work_s": poll, "extract_one_file_s": extract}
+
+
+def _check(run: RunResult, what: str) -> None:
+    if run.returncode != 0:
+        raise SystemExit(f"{what} failed ({run.returncode}): {run.stderr_tail}")
+
+
+def _machine() -> str:
+    model = next((line.split(":", 1)[1].strip() for line in Path("/proc/cpuinfo").read_text().splitlines()
+                  if line.startswith("model name")), platform.processor())
+    import os
+
+    return f"{platform.node()}: {model}, {len(os.sched_getaffinity(0))} cores, Python {platform.python_version()}"
+
+
+def main() -> None:
+    """Run every benchmark and write docs/PERFORMANCE.md."""
+    parser = argparse.ArgumentParser()
+    parser.add_argument("--pages", type=int, default=1000)
+    parser.add_argument("--feeds", type=int, default=500)
+    parser.add_argument("--reprocess", type=int, nargs="*", default=[1000, 10000])
+    parser.add_argument("--out", default=str(REPO / "docs" / "PERFORMANCE.md"))
+    args = parser.parse_args()
+    pages = corpus_pages()
+    with tempfile.TemporaryDirectory() as tmp_name:
+        tmp = Path(tmp_name)
+        c = bench_extract_per_article(pages)
+        print("c", c, flush=True)
+        e = bench_startup(tmp)
+        print("e", e, flush=True)
+        b = bench_unchanged(args.feeds, tmp)
+        print("b", b, flush=True)
+        a = bench_pipeline(pages, args.pages, 10, tmp)
+        print("a", a, flush=True)
+        d = bench_reprocess(pages, args.reprocess, tmp)
+        print("d", d, flush=True)
+    Path(args.out).write_text(_report(a, b, c, d, e, args), encoding="utf-8")
+    print(f"wrote {args.out}")
+
+
+def _report(a: dict[str, float], b: dict[str, float], c: dict[str, float], d: list[dict[str, float]],
+            e: dict[str, float], args: argparse.Namespace) -> str:
+    when = datetime.now(timezone.utc).strftime("%Y-%m-%d %H:%M UTC")
+    rows_d = "\n".join(
+        f"| {int(r['articles'])} | {r['process_s']:.1f} | {r['flow_s']:.1f} | {r['articles_per_s']:.1f} | "
+        f"{r['peak_mb']:.0f} | {'yes' if r['ok'] else 'FAILED'} |" for r in d)
+    return f"""# Performance
+
+Measured {when} on {_machine()}.
+Reproduce: `make bench` (or `.venv/bin/python -m benchmarks.run --pages {args.pages} --feeds {args.feeds}
+--reprocess {' '.join(map(str, args.reprocess))}`). Pages are the real news pages of
+`../shared/corpus/articles`, repeated to the page count, served from memory on 127.0.0.1.
+"flow" times are the poll or backfill flow's own duration (`pipeline_runs`), i.e. after the
+process has started Prefect's temporary server; "process" times are the whole command.
+
+## a. Pipeline throughput vs single-process trafilatura ({int(a['pages'])} pages, 10 feeds)
+
+| measure | value |
+|---|---|
+| `capex poll`, whole process | {a['pipeline_process_s']:.1f} s ({a['pages'] / a['pipeline_process_s']:.1f} pages/s) |
+| poll flow after start-up | {a['pipeline_flow_s']:.1f} s ({a['pages'] / a['pipeline_flow_s']:.1f} pages/s) |
+| single-process trafilatura, same pages | {a['trafilatura_single_s']:.1f} s ({a['pages'] / a['trafilatura_single_s']:.1f} pages/s) |
+| ratio (flow) | **{a['ratio_flow']:.2f}x** (target >= 1.7x) |
+| ratio (whole process) | {a['ratio_process']:.2f}x |
+| peak memory, process tree | {a['pipeline_peak_mb']:.0f} MB |
+
+## b. Second poll of {int(b['feeds'])} feeds answering 304
+
+| measure | value |
+|---|---|
+| whole process | {b['process_s']:.1f} s (target <= 10 s) |
+| flow after start-up | {b['flow_s']:.1f} s (target <= 3 s) |
+
+## c. Classify + extract per article ({int(c['articles'])} real article texts, 3 rounds)
+
+| measure | value |
+|---|---|
+| median | {c['median_ms']:.2f} ms (target <= 3 ms) |
+| p95 | {c['p95_ms']:.2f} ms |
+
+## d. Reprocess stored articles (`capex backfill --reprocess`)
+
+| articles | process s | flow s | articles/s | peak MB (tree) | completed |
+|---|---|---|---|---|---|
+{rows_d}
+
+## e. Start-up
+
+| command | seconds |
+|---|---|
+| `capex poll` with no feeds (includes Prefect's temporary server) | {e['poll_no_work_s']:.2f} |
+| `capex extract` on one HTML file | {e['extract_one_file_s']:.2f} (target <= 1 s) |
+"""
+
+
+if __name__ == "__main__":
+    main()
