@@ -54,7 +54,7 @@ _TITLE_CAPEX = re.compile(
     r"\$\d[\d.,]*\s?(?:billion|trillion|[BT]n?)\b.*\b(?:data[\s-]?cent(?:er|re)s?|AI\sinfrastructure|compute|capex)\b)")
 # "capex", "capital expenditures", "capital spending": the subject itself
 _CAPEX = re.compile(r"(?i:\bcap(?:ital)?[\s-]?ex(?:penditures?)?\b|\bcapital\s(?:spending|expenditures?)\b)")
-_MONEY = re.compile(r"(?:[$€£¥₹₩]\s?\d|\b\d[\d.,]*\s?(?:billion|trillion|bn|tn|crore)\b|\byuan\b)", re.I)
+_MONEY = re.compile(r"(?:[$€£¥₹₩]\s?\d|\b\d[\d.,]*\s?(?:billion|trillion|bn|tn|crore)\b|\byuan\b)", re.IGNORECASE)
 
 
 @dataclass(frozen=True, slots=True)

@@ -12,13 +12,24 @@ from datetime import date
 from tasks.facts._amounts import Money, find_money
 from tasks.facts._companies import FALLBACK_TYPES, Mention, actor, find_mentions, has_reference, names_in
 from tasks.facts._fx import to_usd
-from tasks.facts._kinds import find_cues, has_capex_cue, is_comparison, is_sector_figure, is_finance_sentence, is_spending, kind_of, status_of
+from tasks.facts._kinds import (
+    find_cues,
+    has_capex_cue,
+    is_comparison,
+    is_finance_sentence,
+    is_sector_figure,
+    is_spending,
+    kind_of,
+    status_of,
+)
 from tasks.facts._periods import Period, PeriodMention, find_periods, resolve
 from tasks.facts._sentences import Sentence, mask_urls, split_sentences
 from tasks.models import Fact
 
 EXTRACTOR_VERSION = "rules-1.0"
 
+# an article is far shorter; a 5 MB page is read only this far so that it cannot stall a run
+_MAX_TEXT_CHARS = 300_000
 # how many sentences back "the company" / an unnamed subject is looked for
 _LOOKBACK_SENTENCES = 3
 # "fiscal" in the sentence: relative years are the company's fiscal years
@@ -37,10 +48,13 @@ def extract_facts(text: str, published: date | None) -> list[Fact]:
     Returns:
         Facts in text order, de-duplicated (same companies, amount, currency and period).
     """
-    if not text or not isinstance(text, str) or not find_money(text, 0, min(len(text), 2_000_000)):
+    if not text or not isinstance(text, str):
         return []
-    sentences = split_sentences(text)
-    prose = mask_urls(text)
+    text_end = min(len(text), _MAX_TEXT_CHARS)
+    if not find_money(text, 0, text_end):
+        return []
+    sentences = split_sentences(text[:text_end])
+    prose = mask_urls(text[:text_end])
     context = _Context(prose, sentences)
     facts: list[Fact] = []
     seen: set[tuple[object, ...]] = set()

@@ -51,20 +51,20 @@ _TOKEN = re.compile(
     r"(?:[ -](?P<post>(?i:" + _alternation(list(_SUFFIX_CURRENCY)) + r"))\b)?"
 )
 # "$64 billion to $72 billion", "$66-72 billion", "between $91bn and $93bn"
-_RANGE_GAP = re.compile(r"\s?(?:-|–|—|to)\s?|\s(?:and)\s", re.I)
-_BETWEEN = re.compile(r"\bbetween\s+(?:about\s+|roughly\s+)?$", re.I)
-_FROM = re.compile(r"\bfrom\s+(?:about\s+|roughly\s+|around\s+)?$", re.I)
+_RANGE_GAP = re.compile(r"\s?(?:-|–|—|to)\s?|\s(?:and)\s", re.IGNORECASE)
+_BETWEEN = re.compile(r"\bbetween\s+(?:about\s+|roughly\s+)?$", re.IGNORECASE)
+_FROM = re.compile(r"\bfrom\s+(?:about\s+|roughly\s+|around\s+)?$", re.IGNORECASE)
 # stated USD beside another currency: "50 billion yuan ($7 billion)", "£22 billion (around $30 billion)",
 # "₹10 trillion, or about $110 billion"
 _USD_GAP = re.compile(
     r"\s?(?:\(|\[|,\s?or\s|,\s?equivalent to\s|\s?or\s)\s?(?:about|around|roughly|approximately|approx\.|nearly|"
-    r"some|almost|just over|over|more than|~)?\s?$", re.I)
-_PAREN_GAP = re.compile(r"\s?[(\[]\s?(?:about|around|roughly|approximately|nearly|some)?\s?$", re.I)
+    r"some|almost|just over|over|more than|~)?\s?$", re.IGNORECASE)
+_PAREN_GAP = re.compile(r"\s?[(\[]\s?(?:about|around|roughly|approximately|nearly|some)?\s?$", re.IGNORECASE)
 # hedges before a figure: "about $7 billion", "as much as $185 billion", "more than $200 billion"
 _QUALIFIER = re.compile(
     r"(?P<q>about|around|roughly|approximately|approx\.|nearly|almost|close to|some|an estimated|"
     r"estimated|~|at least|a minimum of|no less than|minimum of|more than|over|in excess of|above|"
-    r"upwards of|north of|exceeding|up to|as much as|as high as|a maximum of|as many as)\s?(?:an?\s)?$", re.I)
+    r"upwards of|north of|exceeding|up to|as much as|as high as|a maximum of|as many as)\s?(?:an?\s)?$", re.IGNORECASE)
 _QUALIFIER_KIND = {
     "about": "approx", "around": "approx", "roughly": "approx", "approximately": "approx", "approx.": "approx",
     "nearly": "approx", "almost": "approx", "close to": "approx", "some": "approx", "an estimated": "approx",
@@ -132,9 +132,7 @@ def _token(match: re.Match[str]) -> _Token | None:
     if number is None or (scale is None and not num[0].isdigit()):
         return None
     currency = _SUFFIX_CURRENCY[post.lower()] if post else None
-    if currency is None and pre:
-        currency = _PREFIX_CURRENCY[pre.strip().lower()]
-    elif currency == "USD" and pre and _PREFIX_CURRENCY[pre.strip().lower()] not in ("USD", "¥"):
+    if currency is None and pre or currency == "USD" and pre and _PREFIX_CURRENCY[pre.strip().lower()] not in ("USD", "¥"):
         currency = _PREFIX_CURRENCY[pre.strip().lower()]
     if pre and pre.strip() == "¥" and post:
         currency = _SUFFIX_CURRENCY[post.lower()]

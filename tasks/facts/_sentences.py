@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import itertools
 import re
 from dataclasses import dataclass
 
@@ -18,7 +19,7 @@ _ABBREVIATION = re.compile(
     r"Jun|Jul|Aug|Sep|Sept|Oct|Nov|Dec|Gov|Sen|Rep|Gen|Prof|U\.S|U\.K|E\.U)\.)$"
 )
 # caption and video-link lines are not article text: "WATCH: ...", "watch now", "Photo by ..."
-_SKIP_LINE = re.compile(r"\s*(?:[-*]\s+\[|\**WATCH:|watch now|VIDEO\b|Photo by\b|Image:|!\[|\(Image|Getty Images)", re.I)
+_SKIP_LINE = re.compile(r"\s*(?:[-*]\s+\[|\**WATCH:|watch now|VIDEO\b|Photo by\b|Image:|!\[|\(Image|Getty Images)", re.IGNORECASE)
 
 # a line that is one link: "[Google spinout valued at $1.3 billion](https://...)" (related-story lists)
 _LINK_LINE = re.compile(r"\s*[-*]?\s*!?\[[^\]\n]*\]\([^)\n]*\)\s*")
@@ -81,7 +82,7 @@ def _split_line(text: str, start: int, end: int) -> list[tuple[int, int]]:
     cuts.extend(start + m.start() for m in _GLUED.finditer(line))
     cuts = sorted(set(cuts)) + [end]
     spans: list[tuple[int, int]] = []
-    for a, b in zip(cuts, cuts[1:]):
+    for a, b in itertools.pairwise(cuts):
         while a < b and text[a].isspace():
             a += 1
         while b > a and text[b - 1].isspace():

@@ -24,14 +24,14 @@ def test_capex_story() -> None:
 
 @pytest.mark.parametrize(("title", "text"), [
     ("AI start-up raises $2 billion at $20 billion valuation",
-     "The AI start-up raised $2 billion in a funding round led by venture firms, valuing it at $20 billion. "
-     "The company makes coding assistants and has 300 employees. Its revenue tripled last year."),
-    ("Nvidia revenue jumps 60%", "Nvidia reported revenue of $39 billion, up 60 percent, as sales of its chips "
-     "to gamers and carmakers rose. Its gross margin was 73 percent. Shares rose 3 percent."),
-    ("Saudi Aramco lifts capital spending", "Aramco will spend $50 billion on oil and gas fields this year, "
-     "mostly on drilling and pipelines, the company said. Crude output will rise."),
-    ("Fires spread in the Amazon", "Fires in the Amazon rainforest burned large areas of forest this year. "
-     "Brazil said it would spend more on firefighters."),
+     ("The AI start-up raised $2 billion in a funding round led by venture firms, valuing it at $20 billion. "
+      "The company makes coding assistants and has 300 employees. Its revenue tripled last year.")),
+    ("Nvidia revenue jumps 60%", ("Nvidia reported revenue of $39 billion, up 60 percent, as sales of its chips "
+                                  "to gamers and carmakers rose. Its gross margin was 73 percent. Shares rose 3 percent.")),
+    ("Saudi Aramco lifts capital spending", ("Aramco will spend $50 billion on oil and gas fields this year, "
+                                             "mostly on drilling and pipelines, the company said. Crude output will rise.")),
+    ("Fires spread in the Amazon", ("Fires in the Amazon rainforest burned large areas of forest this year. "
+                                    "Brazil said it would spend more on firefighters.")),
 ])
 def test_near_misses(title: str, text: str) -> None:
     """Funding rounds, chip revenue, non-AI capex and name clashes are negative."""
