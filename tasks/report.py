@@ -14,7 +14,7 @@ import io
 import logging
 import re
 from dataclasses import dataclass
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -233,6 +233,7 @@ def _count_labels(values: list[int]) -> list[str]:
 def chart_monthly(rows: list[dict[str, Any]]) -> Figure:
     """Monthly stories vs new consolidated facts (top) and USD of new facts by period type (bottom)."""
     import numpy as np
+    from matplotlib.ticker import MaxNLocator
 
     fig = _new_figure(11, 5.8)
     top, bottom = fig.subplots(2, 1, sharex=True, height_ratios=[3, 2])
@@ -268,12 +269,14 @@ def chart_monthly(rows: list[dict[str, Any]]) -> Figure:
         _style_axes(ax)
         ax.grid(axis="x", visible=False)
         ax.grid(axis="y", color="#e5e5e5", linewidth=0.8)
-    top.yaxis.get_major_locator().set_params(integer=True)
+    top.yaxis.set_major_locator(MaxNLocator(integer=True))
     return fig
 
 
 def chart_feed_health(rows: list[dict[str, Any]]) -> Figure:
     """Polls of the last 7 days per feed, successful vs failed; failing feeds named in red."""
+    from matplotlib.ticker import MaxNLocator
+
     rows = rows[:MAX_FEEDS_CHARTED][::-1]
     fig = _new_figure(11, 1.4 + 0.32 * len(rows))
     ax = fig.subplots()
@@ -290,7 +293,7 @@ def chart_feed_health(rows: list[dict[str, Any]]) -> Figure:
             label.set_fontweight("bold")
     ax.set_xlabel("polls in the last 7 days", fontsize=8)
     ax.tick_params(labelsize=8)
-    ax.xaxis.get_major_locator().set_params(integer=True)
+    ax.xaxis.set_major_locator(MaxNLocator(integer=True))
     ax.legend(fontsize=8, frameon=False, loc="upper left", bbox_to_anchor=(1.0, 1.0))
     ax.set_title("Feed health (feeds failing now in red)", fontsize=11, loc="left")
     _style_axes(ax)
@@ -307,7 +310,7 @@ def _svg(fig: Figure, salt: str) -> str:
     text = buf.getvalue()
     text = text[text.index("<svg"):]
     # the RDF metadata names namespace URLs; drop it so the page holds no http URL but links
-    return re.sub(r"<metadata>.*?</metadata>", "", text, flags=re.S)
+    return re.sub(r"<metadata>.*?</metadata>", "", text, flags=re.DOTALL)
 
 
 def _png(fig: Figure) -> bytes:
@@ -345,7 +348,7 @@ h1{font-size:1.6rem;margin:0 0 4px}h2{font-size:1.2rem;margin:36px 0 8px;border-
 table{border-collapse:collapse;width:100%;background:#fff;font-size:.84rem;margin-top:8px}
 th,td{border-bottom:1px solid #eee;padding:6px 8px;text-align:left;vertical-align:top}
 th{background:#f0f0ee;font-weight:600}td.num{text-align:right;white-space:nowrap}
-td.ev{max-width:460px;color:#333}.bad{color:#b03a2e;font-weight:600}.ok{color:#2e7d4f}
+td.evc{min-width:320px}.ev{color:#333}.wrap{overflow-x:auto}.bad{color:#b03a2e;font-weight:600}.ok{color:#2e7d4f}
 .empty{background:#fff;border:1px dashed #bbb;border-radius:6px;padding:28px;text-align:center;color:#555}
 a{color:#1f5f8b}
 """
@@ -357,7 +360,7 @@ def _e(value: Any) -> str:
 
 def _link(url: Any, text: Any) -> str:
     """An anchor to an http(s) URL (anything else, e.g. javascript:, is shown as plain text)."""
-    if isinstance(url, str) and re.match(r"https?://", url, flags=re.I):
+    if isinstance(url, str) and re.match(r"https?://", url, flags=re.IGNORECASE):
         return f'<a href="{_e(url)}" rel="noopener noreferrer">{_e(text or url)}</a>'
     return _e(text or url)
 
@@ -369,7 +372,7 @@ def _table(headers: list[str], rows: list[list[str]], num_cols: frozenset[int] =
                          for i, c in enumerate(row)) + "</tr>"
         for row in rows
     )
-    return f"<table><thead><tr>{head}</tr></thead><tbody>{body}</tbody></table>"
+    return f'<div class="wrap"><table><thead><tr>{head}</tr></thead><tbody>{body}</tbody></table></div>'
 
 
 def _facts_table(rows: list[dict[str, Any]]) -> str:
@@ -382,9 +385,9 @@ def _facts_table(rows: list[dict[str, Any]]) -> str:
             _e(fmt_amount(r)),
             _e(fmt_usd(r["amount_usd"])),
             _e(f"{r['n_sources']} / {r['n_outlets']}"),
-            f'<span class="ev">{_e(r["example_evidence"])}</span><br>'
+            (f'<span class="ev">{_e(r["example_evidence"])}</span><br>'
             f'{_link(r["example_url"], r["example_title"] or r["example_url"])} '
-            f'<span class="meta">{_e(r["example_source"])}</span>',
+            f'<span class="meta">{_e(r["example_source"])}</span>'),
         ]
         for r in rows
     ]
@@ -429,8 +432,8 @@ def _cards(totals: dict[str, Any]) -> str:
 def render_html(data: ReportData, svgs: dict[str, str], db_path: Path, generated_at: datetime) -> str:
     """The whole report page (no external resource of any kind)."""
     parts = [
-        f"<h1>AI capex trend report</h1><p class=\"meta\">generated {_e(generated_at.strftime('%Y-%m-%d %H:%M'))}"
-        f" UTC from {_e(db_path)}</p>",
+        (f"<h1>AI capex trend report</h1><p class=\"meta\">generated {_e(generated_at.strftime('%Y-%m-%d %H:%M'))}"
+        f" UTC from {_e(db_path)}</p>"),
     ]
     if data.is_empty:
         parts.append('<div class="empty"><p><b>No data yet.</b></p><p>The database holds no AI-capex stories.'
@@ -504,7 +507,7 @@ def write_report(db_path: Path, out_dir: Path) -> list[Path]:
         png_path.write_bytes(_png(fig))
         written.append(png_path)
     html_path = out_dir / "report.html"
-    generated_at = datetime.now(timezone.utc)
+    generated_at = datetime.now(UTC)
     html_path.write_text(render_html(data, svgs, db_path, generated_at), encoding="utf-8")
     logger.info("report written to %s (%d charts)", html_path, len(charts))
     return [html_path, *written]
@@ -516,6 +519,7 @@ def write_report(db_path: Path, out_dir: Path) -> list[Path]:
 def print_terminal_summary(db_path: Path) -> None:
     """Print the report's key tables to the terminal with rich."""
     from rich.console import Console
+    from rich.markup import escape
     from rich.table import Table
 
     data = load_report_data(db_path)
@@ -532,7 +536,7 @@ def print_terminal_summary(db_path: Path) -> None:
                          ("articles", "right")):
         top.add_column(col, justify=justify)  # type: ignore[arg-type]
     for r in data.company_periods[:15]:
-        top.add_row(r["company"] + (" *" if r["shared"] else ""), r["period"], r["status"],
+        top.add_row(escape(r["company"]), escape(r["period"]), r["status"],
                     fmt_usd(r["amount_usd"]), str(r["n_sources"]))
     console.print(top)
     monthly = Table(title="Monthly trend (last 12 months)")
@@ -546,13 +550,15 @@ def print_terminal_summary(db_path: Path) -> None:
     for col in ("first seen", "companies", "status", "period", "amount", "articles"):
         newest.add_column(col, justify="right" if col in ("amount", "articles") else "left")
     for r in data.newest_facts[:10]:
-        newest.add_row(fmt_date(r["first_seen"]), _companies(r["companies"]), r["status"], r["period"] or "\u2013",
+        newest.add_row(fmt_date(r["first_seen"]), escape(_companies(r["companies"])), r["status"],
+                       escape(r["period"] or "\u2013"),
                        fmt_amount(r), str(r["n_sources"]))
     console.print(newest)
     _print_feeds(console, data.feeds)
 
 
 def _print_feeds(console: Any, feeds: list[dict[str, Any]]) -> None:
+    from rich.markup import escape
     from rich.table import Table
 
     table = Table(title="Feed health")
@@ -560,6 +566,6 @@ def _print_feeds(console: Any, feeds: list[dict[str, Any]]) -> None:
         table.add_column(col, justify="left" if col in ("feed", "health") else "right")
     for r in feeds:
         style = "red" if r["is_failing"] else None
-        table.add_row(str(r["name"]), r["health"], str(r["consecutive_failures"]), str(r["polls_7d"]),
+        table.add_row(escape(str(r["name"])), r["health"], str(r["consecutive_failures"]), str(r["polls_7d"]),
                       str(r["errors_7d"]), str(r["items_new_7d"]), style=style)
     console.print(table)

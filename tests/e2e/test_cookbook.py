@@ -169,7 +169,7 @@ def cookbook_queries() -> list[tuple[str, str]]:
     text = README.read_text(encoding="utf-8")
     section = text[text.index("<!-- cookbook:start -->"):text.index("<!-- cookbook:end -->")]
     found = []
-    for m in re.finditer(r"^###\s+(.+?)\n(.*?)^```sql\n(.*?)^```", section, flags=re.M | re.S):
+    for m in re.finditer(r"^###\s+(.+?)\n(.*?)^```sql\n(.*?)^```", section, flags=re.MULTILINE | re.DOTALL):
         found.append((m[1].strip(), m[3].strip()))
     return found
 
