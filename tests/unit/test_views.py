@@ -282,3 +282,14 @@ def test_feed_health_windows(con: duckdb.DuckDBPyConnection) -> None:
         (3, 0, 0, 0, True, "inactive"),
         (4, 0, 0, 0, False, "never_polled"),
     ]
+
+
+def test_views_survive_a_second_migrate(con: duckdb.DuckDBPyConnection) -> None:
+    """Migrating again (an upgraded database) recreates every view without applying migrations twice."""
+    add_article(con, "u1", "2025-01-01")
+    add_fact(con, "u1", ["Meta"], 1e9, "2025")
+    assert migrate(con) == []
+    views = {r[0] for r in rows(con, "select view_name from duckdb_views() where not internal")}
+    assert {"capex_stories", "capex_facts", "capex_by_company_period", "capex_trend_monthly", "feed_health",
+            "int_current_facts", "int_fact_periods", "int_fact_clusters", "int_company_country"} <= views
+    assert rows(con, "select companies, n_sources from capex_facts") == [(["Meta"], 1)]
