@@ -10,7 +10,7 @@ from collections import Counter
 from datetime import date
 
 from tasks.facts._amounts import Money, find_money
-from tasks.facts._companies import FALLBACK_TYPES, Mention, actor, find_mentions, has_reference, names_in
+from tasks.facts._companies import FALLBACK_TYPES, Mention, actor, attribute, find_mentions
 from tasks.facts._fx import to_usd
 from tasks.facts._kinds import (
     find_cues,
@@ -26,7 +26,7 @@ from tasks.facts._periods import Period, PeriodMention, find_periods, resolve
 from tasks.facts._sentences import Sentence, mask_urls, split_sentences
 from tasks.models import Fact
 
-EXTRACTOR_VERSION = "rules-1.0"
+EXTRACTOR_VERSION = "rules-1.1"
 
 # an article is far shorter; a 5 MB page is read only this far so that it cannot stall a run
 _MAX_TEXT_CHARS = 300_000
@@ -76,6 +76,8 @@ class _Context:
         self.sentences = sentences
         self._mentions: dict[int, list[Mention]] = {}
         self._main: tuple[str, ...] | None = None
+        # the spenders of the facts each sentence gave: "the company" / "the figure" refers to them first
+        self.fact_actors: dict[int, tuple[str, ...]] = {}
 
     def mentions(self, index: int) -> list[Mention]:
         """Actors named in sentence `index` (cached)."""
@@ -92,12 +94,24 @@ class _Context:
         return has_capex_cue(find_cues(self.text[before.start:before.end]))
 
     def subject_before(self, index: int) -> tuple[str, ...]:
-        """Companies of the nearest earlier sentence that names one, else the article's main subject."""
+        """The spender of the nearest earlier sentence that has one (its fact's, else its subject), else the
+        article's main subject; a heading starts afresh."""
         for back in range(index - 1, max(-1, index - 1 - _LOOKBACK_SENTENCES), -1):
-            names = tuple(m.actor.name for m in self.mentions(back) if m.actor.type not in FALLBACK_TYPES)
-            if names:
-                return tuple(dict.fromkeys(names))
+            if back in self.fact_actors:
+                return self.fact_actors[back]
+            sentence = self.sentences[back]
+            mentions = [m for m in self.mentions(back) if m.actor.type not in FALLBACK_TYPES]
+            if mentions:
+                named = attribute(self.text[sentence.start:sentence.end], mentions, sentence.start,
+                                  sentence.end - sentence.start, sentence.end - sentence.start).names
+                return named or (mentions[0].actor.name,)
+            if self.is_heading(back):
+                return ()
         return self.main_subject()
+
+    def is_heading(self, index: int) -> bool:
+        """True for a Markdown heading line ("## AI spending to reach $135 billion")."""
+        return self.text.startswith("#", self.sentences[index].start)
 
     def main_subject(self) -> tuple[str, ...]:
         """The company named most often in the article (empty when none)."""
@@ -119,12 +133,9 @@ def _sentence_facts(text: str, sentence: Sentence, index: int, context: _Context
     cues = find_cues(body)
     if is_finance_sentence(body, cues):
         return []
-    companies = names_in(context.mentions(index))
-    if not companies or has_reference(body[:monies[0].start - base]):
-        # "The company said its capex ...": the subject comes from the sentences before
-        companies = tuple(dict.fromkeys((*context.subject_before(index), *companies)))
-    if not companies:
-        return []
+    mentions = context.mentions(index)
+    if not mentions and context.is_heading(index):
+        return []  # a heading restates a figure of the section below without its spender
     periods = find_periods(text, sentence.start, sentence.end)
     facts: list[Fact] = []
     accepted = False
@@ -138,8 +149,10 @@ def _sentence_facts(text: str, sentence: Sentence, index: int, context: _Context
                                    context.follows_capex(index))
         if not accepted:
             continue
-        period = _period_for(money, monies, i, periods, published, companies, body)
-        actors = companies
+        actors = _spender(body, mentions, base, money, index, context)
+        if not actors:
+            continue
+        period = _period_for(money, monies, i, periods, published, actors, body)
         # the sector word must sit nearer this figure than its neighbours
         left = max((prev_end + money.start - base) // 2, money.start - base - _SECTOR_CHARS)
         right = min((next_start + money.end - base) // 2 if i + 1 < len(monies) else len(body),
@@ -147,7 +160,17 @@ def _sentence_facts(text: str, sentence: Sentence, index: int, context: _Context
         if is_sector_figure(body, left, right):
             actors = (_SECTOR_ACTOR,)
         facts.append(_fact(sentence, money, actors, period, body, cues, published))
+        context.fact_actors.setdefault(index, actors)
     return facts
+
+
+def _spender(body: str, mentions: list[Mention], base: int, money: Money, index: int,
+             context: _Context) -> tuple[str, ...]:
+    """The spender of one figure: its clause's subject, else the subject the sentence refers back to."""
+    found = attribute(body, mentions, base, money.start - base, money.end - base)
+    if not found.needs_reference:
+        return found.names
+    return tuple(dict.fromkeys((*context.subject_before(index), *found.names)))
 
 
 def _period_for(money: Money, monies: list[Money], i: int, periods: list[PeriodMention], published: date | None,

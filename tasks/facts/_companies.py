@@ -116,3 +116,126 @@ def names_in(mentions: list[Mention]) -> tuple[str, ...]:
 def has_reference(sentence: str) -> bool:
     """True when the sentence refers back to a subject ("the company", "its", "it")."""
     return _REFERENCE.search(sentence) is not None
+
+
+# Attribution: which of the actors named in a sentence is the spender of one figure.
+# "…$115 billion for 2026, while Oracle projects $50 billion", "…; Meta…", "…, but Google…", "…, and compatriot
+# Adani outlining…": a new clause with its own subject
+_CLAUSE_BREAK = re.compile(r";\s|,\s(?:while|whereas|but|although|though)\s|\s(?:while|whereas)\s|,\sand\s(?!\[?[A-Z])"
+                           r"|,\sand\s(?=the\s)")
+# "After the Intel deal was revealed, the company announced…": an introductory clause is not the subject
+_INTRO_CLAUSE = re.compile(r"(?i)^(?:(?:[\w-]+\s){0,2}(?:after|before)|when|once|since|although|though|as|if|until|"
+                           r"because|while)\s[^,]{3,120},\s")
+# "including Amazon, Alphabet and Microsoft", "such as", "countries like", "rivals", "more than Google":
+# examples and comparisons, not the spender; "capacity from Nebius", "on Dutch cloud provider Nebius": suppliers;
+# "in OpenAI", "in India": targets and places
+_BYSTANDER_BEFORE = re.compile(
+    r"(?i:\b(?:including|includes|include|included|such\sas|like|likes\sof|than|rivals?|competitors?|peers?|"
+    r"versus|vs\.?|compared\s(?:with|to)|unlike|besides|outpacing|ahead\sof|from|on|at|in|into)\s"
+    r"(?:[\w'’-]+\s){0,3})\W{0,2}$")
+# "including Amazon, Google and Microsoft": members of a group, the spenders when the group is not named
+_MEMBERS_BEFORE = re.compile(r"(?i:\b(?:including|includes|include|such\sas|the\slikes\sof)\s\W{0,2})$")
+# "Meta's last earnings report": a possessive names its owner, whatever the preposition before it
+_POSSESSIVE = re.compile(r"['’]s\b")
+# after the figure only partners and agents count: "deal with Oracle", "investment from Nvidia", "spending by Meta"
+_PARTNER_BEFORE = re.compile(r"(?i:\b(?:with|from|by)\s(?:the\s)?\W{0,2})$")
+# a partner is named close after its figure, in the same phrase: "worth $27 billion with Blue Owl Capital"
+_PARTNER_CHARS = 48
+# what may stand between the members of one group: "Alibaba, Tencent and Baidu", "[Amazon](…), [Meta](…)"
+_GROUP_GAP = re.compile(r"(?:['’]s)?[\s\])]*(?:,|,?\s(?:and|&)|&)[\s\[(]*")
+# "the company", "it", "the firm": the subject of the clause is named elsewhere
+_SUBJECT_REFERENCE = re.compile(
+    r"(?i:\b(?:the\s(?:company|firm|group|tech\sgiant|giant|chipmaker|startup|conglomerate|retailer|"
+    r"[\w-]+\s(?:giant|maker|company|firm|provider|operator))|it|its|they|their|we|our|the\sfigure|"
+    r"(?:that|this|those|these)\s(?:investment|spending|money|capex|budget|outlay|commitment)s?)\b)")
+# four or more of the largest cloud companies sharing one figure: the hyperscalers as a group
+_SECTOR_GROUP_SIZE = 4
+_SECTOR_GROUP_TYPES = frozenset({"hyperscaler"})
+
+
+@dataclass(frozen=True, slots=True)
+class Attribution:
+    """The spender of one figure: the names found and whether a reference must be resolved."""
+
+    names: tuple[str, ...]
+    needs_reference: bool
+
+
+def clause_spans(sentence: str) -> list[tuple[int, int]]:
+    """[start, end) of the clauses of a sentence: an introductory clause, then clauses with a new subject."""
+    cuts = [0]
+    intro = _INTRO_CLAUSE.match(sentence)
+    if intro:
+        cuts.append(intro.end())
+    cuts.extend(m.end() for m in _CLAUSE_BREAK.finditer(sentence))
+    cuts = sorted(set(cuts)) + [len(sentence)]
+    return [(a, b) for a, b in zip(cuts, cuts[1:]) if b > a]
+
+
+def _groups(sentence: str, mentions: list[Mention], base: int) -> list[list[Mention]]:
+    """Mentions joined into coordinated groups ("Alibaba, Tencent and Baidu")."""
+    groups: list[list[Mention]] = []
+    for mention in mentions:
+        if groups and _GROUP_GAP.fullmatch(sentence, groups[-1][-1].end - base, mention.start - base):
+            groups[-1].append(mention)
+        else:
+            groups.append([mention])
+    return groups
+
+
+def attribute(sentence: str, mentions: list[Mention], base: int, start: int, end: int) -> Attribution:
+    """Who spends the figure at [start, end) of the sentence (offsets relative to the sentence).
+
+    The subject of the figure's clause (the named actors before it that are not examples, comparisons,
+    suppliers or places) plus partners and agents after it ("with Oracle", "from Nvidia"); a clause that
+    names nobody refers back ("the company", "it") or shares the subject of the sentence.
+    """
+    clauses = clause_spans(sentence)
+    here = next((c for c in clauses if c[0] <= start < c[1]), (0, len(sentence)))
+    chosen, members = _candidates(sentence, mentions, base, here, start, end)
+    names = names_in(chosen)
+    named_before = any(m.start - base < start for m in chosen)
+    reference = not named_before and _SUBJECT_REFERENCE.search(sentence, here[0], start) is not None
+    if not names and not reference:
+        names = names_in(members)
+    if (reference or not names) and here[0] > 0:
+        # "Oracle spent $21.2 billion…, and it expects to spend another $25 billion": the sentence's own subject
+        intro = _INTRO_CLAUSE.match(sentence)
+        for clause in clauses:
+            if clause[0] >= here[0]:
+                break
+            if intro and clause[1] == intro.end():
+                continue
+            earlier = names_in(_candidates(sentence, mentions, base, clause, clause[1], clause[1])[0])
+            if earlier:
+                return Attribution(_as_sector(tuple(dict.fromkeys((*earlier, *names)))), False)
+    return Attribution(_as_sector(names), reference or not names)
+
+
+def _candidates(sentence: str, mentions: list[Mention], base: int, clause: tuple[int, int], start: int,
+                end: int) -> tuple[list[Mention], list[Mention]]:
+    """The spender candidates of a figure in its clause, and the members of an unnamed group before it."""
+    chosen: list[Mention] = []
+    members: list[Mention] = []
+    for group in _groups(sentence, mentions, base):
+        first = group[0].start - base
+        if not clause[0] <= first < clause[1]:
+            continue
+        lead = sentence[max(clause[0], first - 50):first]
+        possessive = _POSSESSIVE.match(sentence, group[-1].end - base) is not None
+        if first < start and (possessive or not _BYSTANDER_BEFORE.search(lead)):
+            chosen.extend(group)
+        elif first < start and _MEMBERS_BEFORE.search(lead):
+            members.extend(group)
+        elif (end <= first < end + _PARTNER_CHARS and _PARTNER_BEFORE.search(sentence, end, first)
+              and not re.search(r"[,;\"”]", sentence[end:first])):
+            chosen.extend(group)
+    return chosen, members
+
+
+def _as_sector(names: tuple[str, ...]) -> tuple[str, ...]:
+    """Four or more hyperscalers sharing one figure are the hyperscalers as a group."""
+    found = [actor(n) for n in names]
+    if sum(1 for a in found if a is not None and a.type in _SECTOR_GROUP_TYPES) >= _SECTOR_GROUP_SIZE:
+        return ("hyperscalers",)
+    return names

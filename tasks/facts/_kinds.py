@@ -72,7 +72,7 @@ _FINANCE_SENTENCE = re.compile(
     r"\bdebt\b|\bloans?\b|\bmarket\s(?:value|cap)|\bremaining\sperformance|\bIPO\b|\bsell-?off\b|\brevenues?\b)")
 
 # whole-sector figures: "combined", "hyperscalers", "Big Tech", "tech giants"
-_SECTOR = re.compile(r"(?i:\bcombined\b|\bcollectively\b|\baltogether\b|\bhyperscalers\b|\bbig\stech\b|"
+_SECTOR = re.compile(r"(?i:\bcombined\b|\bglobal(?:ly)?\s(?:spending|investment|capex)\b|\bworldwide\b|\bcollectively\b|\baltogether\b|\bhyperscalers\b|\bbig\stech\b|"
                      r"\btech\sgiants\b|\bmegacaps?\b|\bthe\sindustry\b)")
 
 # how far around a figure its own words are read

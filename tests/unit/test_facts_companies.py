@@ -45,3 +45,54 @@ def test_fiscal_calendars() -> None:
     assert actor("Oracle").fy_end == 5  # type: ignore[union-attr]
     assert actor("Nvidia").fy_end == 1  # type: ignore[union-attr]
     assert actor("Apple").fy_end == 9  # type: ignore[union-attr]
+
+
+def _spender(sentence: str, figure: str) -> tuple[str, ...]:
+    from tasks.facts._companies import attribute
+
+    start = sentence.index(figure)
+    return attribute(sentence, find_mentions(sentence), 0, start, start + len(figure)).names
+
+
+def test_spender_is_the_subject_of_its_own_clause() -> None:
+    """A figure after ", while" belongs to the subject of that clause, not to the first company."""
+    sentence = "Baidu guided to $9 billion for next year, while Tencent expects $12 billion."
+    assert _spender(sentence, "$9 billion") == ("Baidu",)
+    assert _spender(sentence, "$12 billion") == ("Tencent",)
+
+
+def test_examples_and_comparisons_are_bystanders() -> None:
+    """Companies after "including" or "than" do not become spenders when a subject is named."""
+    sentence = "Oracle will spend $40 billion this year, more than rivals such as IBM and Dell."
+    assert _spender(sentence, "$40 billion") == ("Oracle",)
+    grouped = "Big Tech companies, including Apple and IBM, will spend $300 billion."
+    assert _spender(grouped, "$300 billion") == ("hyperscalers",)
+
+
+def test_suppliers_are_not_spenders_but_partners_are() -> None:
+    """A supplier after "from" is dropped; a deal partner right after the figure is kept."""
+    assert _spender("Apple agreed to buy capacity from CoreWeave worth $5 billion.", "$5 billion") == ("Apple",)
+    assert _spender("Apple signed a venture worth $5 billion with Blue Owl.", "$5 billion") == ("Apple", "Blue Owl")
+
+
+def test_group_members_stand_in_for_an_unnamed_group() -> None:
+    """"Firms, including A, B and C, committed $X": the members are the spenders when no group actor is named."""
+    sentence = "Foreign firms, including Apple, IBM and Dell, have committed about $40 billion."
+    assert _spender(sentence, "$40 billion") == ("Apple", "IBM", "Dell")
+
+
+def test_later_clause_shares_the_sentence_subject() -> None:
+    """"X spent $A…, and it expects $B": the pronoun refers to the sentence's own subject."""
+    sentence = "Cisco spent $3 billion last year, and it expects to spend another $4 billion this year."
+    assert _spender(sentence, "$4 billion") == ("Cisco",)
+
+
+def test_government_alias_names_the_country() -> None:
+    """"the Japanese government" is Japan."""
+    assert _names("the Japanese government expects") == ("Japan",)
+
+
+def test_four_hyperscalers_sharing_a_figure_are_the_sector() -> None:
+    """Four hyperscalers sharing one figure are reported as the hyperscalers."""
+    sentence = "Amazon, Google, Meta and Microsoft will spend $650 billion."
+    assert _spender(sentence, "$650 billion") == ("hyperscalers",)
