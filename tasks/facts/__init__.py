@@ -17,6 +17,7 @@ from tasks.facts._kinds import (
     has_capex_cue,
     is_comparison,
     is_finance_sentence,
+    is_hypothetical,
     is_sector_figure,
     is_spending,
     kind_of,
@@ -131,7 +132,7 @@ def _sentence_facts(text: str, sentence: Sentence, index: int, context: _Context
     body = text[sentence.start:sentence.end]
     base = sentence.start
     cues = find_cues(body)
-    if is_finance_sentence(body, cues):
+    if is_finance_sentence(body, cues) or is_hypothetical(body):
         return []
     mentions = context.mentions(index)
     if not mentions and context.is_heading(index):

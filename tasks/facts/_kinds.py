@@ -20,7 +20,12 @@ _CUES = re.compile(
     r"fines?|penalty|settlement|tariffs?|subsid(?:y|ies)|grants?|salary|salaries|compensation|pay\spackage|"
     r"prices?|bills?|payroll|headcount|wages|tax(?:es)?|orders|sales\sof|purchases?\sof\sshares|"
     r"equity|venture|investors?\s(?:poured|put)|invested\sin\s(?:the\s)?(?:startup|company)|capacity\scosts?|"
-    r"blocked|delayed|cancell?ed|receiv(?:e|es|ed|ing)|pulled\sin|brought\sin|generated|flowed|insure)\b)"
+    r"blocked|delayed|cancell?ed|receiv(?:e|es|ed|ing)|pulled\sin|brought\sin|generated|flowed|insure|"
+    # "insure a $20 billion campus", "$20 billion worth of assets", "above the $10 billion mark", "a $250 billion
+    # ecosystem", "pencils out to $150 billion", "$400 million in public water infrastructure", "chip projects"
+    r"insur(?:ed|ing|ers?|ance)|premiums?|assets|mark|threshold|ecosystem|economy|gdp|pencils?\sout|"
+    r"annuali[sz]ed|extrapolat\w+|water|roads?|schools?|workforce|scholarships?|"
+    r"chip\s(?:projects?|plants?|factor(?:y|ies)|fabs?)|fabs?|foundr(?:y|ies)|semiconductor\s(?:plants?|factor(?:y|ies)))\b)"
     # "a $15 billion increase", "$5 billion uptick", "$30 billion year-over-year", "$50 billion above"
     r"|(?P<delta>\b(?:increase|increases|uptick|jump|rise|boost|hike|surge|gain|growth|year[\s-]over[\s-]year|"
     r"more\sthan\s(?:last|the\sprevious|a\syear)|more|above|higher\sthan|difference|gap|shortfall|decrease|cut)\b)"
@@ -69,11 +74,22 @@ _COMPARISON = re.compile(
 # a sentence about financing, stakes or market value, with no capex word: none of its figures is spending
 _FINANCE_SENTENCE = re.compile(
     r"(?i:\bfunding\sround|\braised\b|\braises\b|\bstake\sin\b|\bvalued\sat\b|\bvaluation\b|\bbonds?\b|"
-    r"\bdebt\b|\bloans?\b|\bmarket\s(?:value|cap)|\bremaining\sperformance|\bIPO\b|\bsell-?off\b|\brevenues?\b)")
+    r"\bdebt\b|\bloans?\b|\bmarket\s(?:value|cap)|\bremaining\sperformance|\bIPO\b|\bsell-?off\b|\brevenues?\b)"
+    # takeovers: "a consortium of investors to buy Aligned Data Centers", "since Nvidia purchased Groq"
+    r"|(?i:\bconsortium\b)|(?i:\b(?:to\sbuy|bought|buying|purchased|acquired?|acquiring|acquisition\sof)\s+(?:the\s)?)"
+    r"\[?[A-Z][\w-]*(?:\s[A-Z][\w-]*)*\b(?!\s[A-Z])"
+    r"(?!\]?\s(?i:chips?|GPUs?|servers?|systems|processors|accelerators|capacity|hardware)\b)")
 
 # whole-sector figures: "combined", "hyperscalers", "Big Tech", "tech giants"
 _SECTOR = re.compile(r"(?i:\bcombined\b|\bglobal(?:ly)?\s(?:spending|investment|capex)\b|\bworldwide\b|\bcollectively\b|\baltogether\b|\bhyperscalers\b|\bbig\stech\b|"
                      r"\btech\sgiants\b|\bmegacaps?\b|\bthe\sindustry\b)")
+
+# "received $8 billion", "insure a $20 billion", "revenue of about $5 billion", "sold [$24 billion": only short
+# words between a not-spending word and its object
+_NEAR_GAP = re.compile(r"(?i:[\s\[]*(?:(?:a|an|the|of|at|to|some|about|roughly|nearly|around|more\sthan|over|up\sto|"
+                       r"almost|just|another|only|out)[\s\[]+){0,3})")
+# explainers about a generic case: "when you put $10 billion in one location", "if you have $20 billion of assets"
+_HYPOTHETICAL = re.compile(r"(?i:\b(?:if|when|whenever|once)\s(?:you|one)\b)")
 
 # how far around a figure its own words are read
 _RIGHT_CHARS = 36
@@ -108,6 +124,8 @@ def is_spending(sentence: str, cues: list[Cue], start: int, end: int, prev_end: 
     `follows_capex`: the sentence before spoke of capex, so a figure with no cue of its own continues it
     ("Meta estimated $115 billion to $135 billion").
     """
+    if _object_of_negative(sentence, cues, start, prev_end):
+        return False
     right_limit = min(next_start, end + _RIGHT_CHARS, _clause_end(sentence, end))
     right = [c for c in cues if end <= c.start < right_limit]
     if any(c.role == "neg" or (c.role == "delta" and c.start < end + _DELTA_CHARS) for c in right):
@@ -124,6 +142,20 @@ def is_spending(sentence: str, cues: list[Cue], start: int, end: int, prev_end: 
     if follows_capex and not roles & {"neg", "spend", "deal"}:
         return True
     return "capex" in roles or ("spend" in roles and "infra" in roles)
+
+
+def _object_of_negative(sentence: str, cues: list[Cue], start: int, prev_end: int) -> bool:
+    """True when the figure is the object of a not-spending word right before it ("received $8 billion",
+    "insure a $20 billion campus", "revenue of $5 billion", "sold $24 billion worth")."""
+    before = [c for c in cues if prev_end <= c.start and c.end <= start]
+    if not before or before[-1].role != "neg":
+        return False
+    return _NEAR_GAP.fullmatch(sentence, before[-1].end, start) is not None
+
+
+def is_hypothetical(sentence: str) -> bool:
+    """True for explainer sentences about a generic case ("when you put $10 billion in one place")."""
+    return _HYPOTHETICAL.search(sentence) is not None
 
 
 def is_sector_figure(sentence: str, start: int, end: int) -> bool:

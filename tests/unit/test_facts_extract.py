@@ -106,3 +106,38 @@ def test_huge_text_does_not_hang() -> None:
     facts = _facts(text)
     assert time.perf_counter() - started < 30
     assert facts
+
+
+def test_objects_of_not_spending_words_are_not_facts() -> None:
+    """Money received, insured or sold is not spending even when infrastructure words follow it."""
+    from datetime import date as _date
+
+    from tasks.facts import extract_facts as _extract
+
+    day = _date(2026, 3, 1)
+    assert _extract("Cohere has received $3 billion in investment from Oracle for data centers.", day) == []
+    assert _extract("Underwriters refused to insure a $9 billion campus for Meta in Texas.", day) == []
+
+
+def test_generic_explainer_and_deal_statistics_are_not_facts() -> None:
+    """Generic "when you put $X" explainers, "the $X mark" statistics and ecosystem values are not facts."""
+    from datetime import date as _date
+
+    from tasks.facts import extract_facts as _extract
+
+    day = _date(2026, 3, 1)
+    assert _extract("When you put $15 billion of GPUs in one place for Meta, power gets tight.", day) == []
+    assert _extract("Oracle data center deals stayed above the $5 billion mark this year.", day) == []
+    assert _extract("Reliance said the plan will create a $90 billion AI infrastructure ecosystem.", day) == []
+
+
+def test_takeovers_and_community_spending_are_not_facts() -> None:
+    """Buying a company and spending on public water works are not AI-infrastructure spending."""
+    from datetime import date as _date
+
+    from tasks.facts import extract_facts as _extract
+
+    day = _date(2026, 3, 1)
+    assert _extract("A consortium of investors agreed to buy Switch Data Centers for $12 billion.", day) == []
+    assert _extract("Google will invest $300 million in public water infrastructure near the site.", day) == []
+    assert _extract("Microsoft will spend $8 billion on AI data centers in Ohio.", day)
