@@ -6,11 +6,12 @@ spending (_kinds) -> companies (_companies) -> period (_periods) -> USD (_fx).
 
 from __future__ import annotations
 
+import re
 from collections import Counter
 from datetime import date
 
 from tasks.facts._amounts import Money, find_money
-from tasks.facts._companies import FALLBACK_TYPES, Mention, actor, attribute, find_mentions
+from tasks.facts._companies import FALLBACK_TYPES, Mention, actor, attribute, clause_spans, find_mentions
 from tasks.facts._fx import to_usd
 from tasks.facts._kinds import (
     find_cues,
@@ -23,7 +24,7 @@ from tasks.facts._kinds import (
     kind_of,
     status_of,
 )
-from tasks.facts._periods import Period, PeriodMention, find_periods, resolve
+from tasks.facts._periods import Period, PeriodMention, find_periods, resolve, span_start, statement_date
 from tasks.facts._sentences import Sentence, mask_urls, split_sentences
 from tasks.models import Fact
 
@@ -34,10 +35,12 @@ _MAX_TEXT_CHARS = 300_000
 # how many sentences back "the company" / an unnamed subject is looked for
 _LOOKBACK_SENTENCES = 3
 # "fiscal" in the sentence: relative years are the company's fiscal years
-_FISCAL_WORD = "fiscal"
+_FISCAL_WORDS = ("fiscal", "financial year")
 # a sector word this close to a figure makes it a whole-sector figure
 _SECTOR_CHARS = 60
 _SECTOR_ACTOR = "hyperscalers"
+# "1 gigawatt", "8GW", "500 megawatts": a capacity target, which a following period dates instead of the money
+_CAPACITY = re.compile(r"(?i:\b\d[\d.,]*\s?(?:gigawatts?|megawatts?|gw|mw)\b|\b(?:one|two|three|five|ten)\sgigawatts?\b)")
 
 
 def extract_facts(text: str, published: date | None) -> list[Fact]:
@@ -66,7 +69,21 @@ def extract_facts(text: str, published: date | None) -> list[Fact]:
             if key not in seen:
                 seen.add(key)
                 facts.append(fact)
-    return facts
+    return _drop_undated_repeats(facts)
+
+
+def _is_company(name: str) -> bool:
+    """True for a company (not a country or a sector)."""
+    found = actor(name)
+    return found is not None and found.type not in FALLBACK_TYPES
+
+
+def _drop_undated_repeats(facts: list[Fact]) -> list[Fact]:
+    """A figure restated without its period (a headline, "the $80bn budget") is the dated fact said again."""
+    dated = {(frozenset(f.companies), f.amount, f.amount_low, f.amount_high, f.currency) for f in facts
+             if f.period is not None}
+    return [f for f in facts if f.period is not None
+            or (frozenset(f.companies), f.amount, f.amount_low, f.amount_high, f.currency) not in dated]
 
 
 class _Context:
@@ -153,12 +170,13 @@ def _sentence_facts(text: str, sentence: Sentence, index: int, context: _Context
         actors = _spender(body, mentions, base, money, index, context)
         if not actors:
             continue
-        period = _period_for(money, monies, i, periods, published, actors, body)
+        period = _period_for(money, monies, i, periods, published, actors, body, base)
         # the sector word must sit nearer this figure than its neighbours
         left = max((prev_end + money.start - base) // 2, money.start - base - _SECTOR_CHARS)
         right = min((next_start + money.end - base) // 2 if i + 1 < len(monies) else len(body),
                     money.end - base + _SECTOR_CHARS)
-        if is_sector_figure(body, left, right):
+        named = any(actor(c) is not None and actor(c).type not in FALLBACK_TYPES for c in actors)  # type: ignore[union-attr]
+        if is_sector_figure(body, left, right, named):
             actors = (_SECTOR_ACTOR,)
         facts.append(_fact(sentence, money, actors, period, body, cues, published))
         context.fact_actors.setdefault(index, actors)
@@ -175,25 +193,36 @@ def _spender(body: str, mentions: list[Mention], base: int, money: Money, index:
 
 
 def _period_for(money: Money, monies: list[Money], i: int, periods: list[PeriodMention], published: date | None,
-                companies: tuple[str, ...], body: str) -> Period | None:
+                companies: tuple[str, ...], body: str, base: int) -> Period | None:
     """The period of a figure: the nearest one after it in its stretch, else before it, else the sentence's."""
     lo = monies[i - 1].end if i else -1
     hi = monies[i + 1].start if i + 1 < len(monies) else 1 << 60
-    after = [p for p in periods if money.end <= p.start < hi]
-    before = [p for p in periods if lo <= p.start and p.end <= money.start]
+    clause = next((c for c in clause_spans(body) if c[0] <= money.start - base < c[1]), (0, len(body)))
+    # a period after the figure counts in its clause, unless a capacity target stands between them
+    # ("$10 billion, with an aim to reach 1 gigawatt by the time it opens in 2028")
+    after = [p for p in periods if money.end <= p.start < hi and p.start - base < clause[1]
+             and not _CAPACITY.search(body, money.end - base, p.start - base)]
+    # a period before the figure counts only in its clause ("(up from $131 billion in 2025), while Google…")
+    before = [p for p in periods if lo <= p.start and p.end <= money.start and p.start - base >= clause[0]]
     chosen = after[0] if after else before[-1] if before else None
     if chosen is None:
         return None
+    said = statement_date(body, published)  # relative periods run from when the text says it was stated
+    durations = [p for p in (*after, *before) if p.form == "next_n"]
+    first_year = span_start(body)
+    if durations and first_year is not None:
+        # "a five-year, $300 billion deal set to begin in 2027": the span starts in the stated year
+        chosen, said = durations[0], date(first_year, 1, 1)
     found = actor(companies[0]) if companies else None
     fy_end = found.fy_end if found else 12
-    fiscal = _FISCAL_WORD in body.lower()
+    fiscal = any(word in body.lower() for word in _FISCAL_WORDS)
     anchor = None
     if chosen.is_anchored:
         explicit = [p for p in periods if p.is_explicit and p.start < chosen.start]
         anchor_mention = explicit[-1] if explicit else None
         if anchor_mention is not None:
-            anchor = resolve(anchor_mention, published, None, fy_end, fiscal)
-    return resolve(chosen, published, anchor, fy_end, fiscal)
+            anchor = resolve(anchor_mention, said, None, fy_end, fiscal)
+    return resolve(chosen, said, anchor, fy_end, fiscal)
 
 
 def _fact(sentence: Sentence, money: Money, companies: tuple[str, ...], period: Period | None, body: str,
@@ -202,6 +231,8 @@ def _fact(sentence: Sentence, money: Money, companies: tuple[str, ...], period: 
     single = period is not None and "-" not in period.label.lstrip("FY")[4:5] or (
         period is not None and period.label[4:6] in ("-H", "-Q"))
     kind = kind_of(body, cues, bool(single))
+    if period is not None and period.label.startswith("FY") and len(companies) == 1 and _is_company(companies[0]):
+        kind = "capex"  # one company's budget for its own fiscal year is its capital spending
     ended = None if period is None or published is None else period.end < published
     is_sector = all(actor(c) is not None and actor(c).type == "sector" for c in companies)  # type: ignore[union-attr]
     status = status_of(body, kind, ended, is_sector)

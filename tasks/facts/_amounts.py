@@ -52,7 +52,8 @@ _TOKEN = re.compile(
 )
 # "$64 billion to $72 billion", "$66-72 billion", "between $91bn and $93bn"
 _RANGE_GAP = re.compile(r"\s?(?:-|–|—|to)\s?|\s(?:and)\s", re.IGNORECASE)
-_BETWEEN = re.compile(r"\bbetween\s+(?:about\s+|roughly\s+)?$", re.IGNORECASE)
+# "between $91bn and $93bn", "in the range of $115 billion and $135 billion"
+_BETWEEN = re.compile(r"\b(?:between|range\sof)\s+(?:about\s+|roughly\s+)?$", re.IGNORECASE)
 _FROM = re.compile(r"\bfrom\s+(?:about\s+|roughly\s+|around\s+)?$", re.IGNORECASE)
 # stated USD beside another currency: "50 billion yuan ($7 billion)", "£22 billion (around $30 billion)",
 # "₹10 trillion, or about $110 billion"

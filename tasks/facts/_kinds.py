@@ -83,6 +83,10 @@ _FINANCE_SENTENCE = re.compile(
 # whole-sector figures: "combined", "hyperscalers", "Big Tech", "tech giants"
 _SECTOR = re.compile(r"(?i:\bcombined\b|\bglobal(?:ly)?\s(?:spending|investment|capex)\b|\bworldwide\b|\bcollectively\b|\baltogether\b|\bhyperscalers\b|\bbig\stech\b|"
                      r"\btech\sgiants\b|\bmegacaps?\b|\bthe\sindustry\b)")
+# sums over several spenders: these make a sector figure even when companies are named ("Amazon, Alphabet,
+# Microsoft and Meta reported a combined $120 billion"); a sector noun alone does not outrank a named subject
+_AGGREGATE = re.compile(r"(?i:\bcombined\b|\bcollectively\b|\baltogether\b|\bglobal(?:ly)?\s(?:spending|investment|capex)\b|"
+                        r"\bworldwide\b|\bthe\sindustry\b)")
 
 # "received $8 billion", "insure a $20 billion", "revenue of about $5 billion", "sold [$24 billion": only short
 # words between a not-spending word and its object
@@ -158,9 +162,11 @@ def is_hypothetical(sentence: str) -> bool:
     return _HYPOTHETICAL.search(sentence) is not None
 
 
-def is_sector_figure(sentence: str, start: int, end: int) -> bool:
-    """True when the stretch around a figure speaks of a whole sector ("a combined $700 billion by hyperscalers")."""
-    return _SECTOR.search(sentence, start, end) is not None
+def is_sector_figure(sentence: str, start: int, end: int, named_subject: bool = False) -> bool:
+    """True when the stretch around a figure speaks of a whole sector ("a combined $700 billion by hyperscalers");
+    with a named company as subject only a sum word counts ("Microsoft … $80bn as Big Tech's race heats up" is not)."""
+    pattern = _AGGREGATE if named_subject else _SECTOR
+    return pattern.search(sentence, start, end) is not None
 
 
 def has_capex_cue(cues: list[Cue]) -> bool:

@@ -20,10 +20,12 @@ _PERIOD = re.compile(
     r"(?P<span>(?:from\s)?(?P<span_a>" + _YEAR + r")\s?(?:-|–|to|through)\s?(?P<span_b>" + _YEAR + r"|\d\d)\b"
     r"|\bbetween\s(?P<span_c>" + _YEAR + r")\sand\s(?P<span_d>" + _YEAR + r")\b)"
     # "fiscal 2025", "fiscal year 2026", "FY2025", "FY25", "FY 2026"
-    r"|(?P<fy>\b(?:fiscal(?:\syear)?|FY)\s?'?(?P<fy_year>" + _YEAR + r"|\d\d)\b)"
+    r"|(?P<fy>\b(?:fiscal(?:\syear)?|FY)\s?'?(?P<fy_year>" + _YEAR + r"|\d\d)\b"
+    # "its 2025 financial year", "the 2026 fiscal year"
+    r"|\b(?P<fy_year2>" + _YEAR + r")\s(?:fiscal|financial)\syear\b)"
     # "this fiscal year", "its last fiscal year", "the previous fiscal year", "next fiscal year"
     r"|(?P<fy_rel>\b(?P<fy_which>this|the\scurrent|current|next|the\snext|last|its\slast|the\slast|the\sprevious|"
-    r"the\sprior|its\scurrent|the\scoming)\sfiscal(?:\syear)?\b)"
+    r"the\sprior|its\scurrent|the\scoming)\s(?:fiscal(?:\syear)?|financial\syear)\b)"
     # "Q3 2025", "Q3'25", "3Q25", "the third quarter of 2025", "fourth-quarter", "the fourth quarter"
     r"|(?P<qtr>\bQ(?P<q_n>[1-4])(?:\s?(?:of\s)?(?:FY\s?)?'?(?P<q_year>" + _YEAR + r"|\d\d)\b)?"
     r"|\b(?P<q_n2>[1-4])Q\s?'?(?P<q_year2>" + _YEAR + r"|\d\d)\b"
@@ -46,7 +48,8 @@ _PERIOD = re.compile(
     r"|(?P<prev>\b(?:the\sprevious\syear|the\sprior\syear|a\syear\searlier|a\syear\sago|the\syear\sbefore|"
     r"a\syear\sbefore|the\syear-ago\speriod|the\syear-earlier\speriod|the\ssame\speriod\slast\syear|a\syear\sprior)\b)"
     # "this year", "so far this year", "the current year"
-    r"|(?P<this>\b(?:this|the\scurrent)\s(?:calendar\s)?year\b)"
+    # "for the year", "for the full year": the year the statement speaks in
+    r"|(?P<this>\b(?:this|the\scurrent)\s(?:calendar\s)?year\b|\bfor\sthe\s(?:full\s)?year\b(?!\s(?:ended|ending|before|earlier|ago)))"
     # "next year", "the coming year"
     r"|(?P<next>\b(?:next|the\scoming)\syear\b)"
     # "last year"
@@ -55,6 +58,39 @@ _PERIOD = re.compile(
     r"|(?P<year>(?<![\d$€£¥.,-])\b" + _YEAR + r"\b(?![-–]\d)(?!\s?(?:billion|million|trillion|bn|m\b)))"
     r")"
 )
+
+
+_MONTHS = ("january", "february", "march", "april", "may", "june", "july", "august", "september", "october",
+           "november", "december")
+# the text dates its statement: "In September, Oracle signed…", "said in his November post", "In January 2025, …"
+_STATEMENT_MONTH = re.compile(
+    r"\b(?:[Ii]n|[Oo]n|[Ss]ince|[Ll]ast)\s(?:(?:his|her|its|their|a|an|the)\s)?(?P<month>January|February|March|April|"
+    r"May|June|July|August|September|October|November|December)\b(?:\s\d{1,2}\b)?(?:,?\s(?P<year>" + _YEAR + r")\b)?")
+# a span's stated start: "a five-year deal set to begin in 2027", "starting in 2026", "from 2027"
+_START_YEAR = re.compile(r"(?i:\b(?:begin(?:ning|s)?|start(?:ing|s)?|commenc(?:e|es|ing))\s(?:in\s)?(?P<year>"
+                         + _YEAR + r")\b)")
+
+
+def statement_date(sentence: str, published: date | None) -> date | None:
+    """The date the text gives its statement ("In September, …" before publication), else the publication date."""
+    if published is None:
+        return None
+    match = _STATEMENT_MONTH.search(sentence)
+    if match is None:
+        return published
+    month = _MONTHS.index(match.group("month").lower()) + 1
+    if match.group("year"):
+        year = int(match.group("year"))
+    else:
+        year = published.year if month <= published.month else published.year - 1
+    said = date(year, month, 1)
+    return said if said <= published else published
+
+
+def span_start(sentence: str) -> int | None:
+    """The first year of a duration when the text states it ("set to begin in 2027")."""
+    match = _START_YEAR.search(sentence)
+    return int(match.group("year")) if match else None
 
 
 @dataclass(frozen=True, slots=True)
@@ -189,7 +225,7 @@ def _absolute(form: str, g: dict[str, str], published: date | None, fy_end: int)
         first, last = int(g.get("span_a") or g["span_c"]), g.get("span_b") or g["span_d"]
         return span_period(first, int(last) if len(last) == 4 else first // 100 * 100 + int(last))
     if form == "fy":
-        return fiscal_period(_full_year(g["fy_year"]), fy_end)
+        return fiscal_period(_full_year(g.get("fy_year") or g["fy_year2"]), fy_end)
     if form == "year":
         return year_period(int(g["year"]))
     if form == "qtr":

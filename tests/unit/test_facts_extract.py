@@ -141,3 +141,47 @@ def test_takeovers_and_community_spending_are_not_facts() -> None:
     assert _extract("A consortium of investors agreed to buy Switch Data Centers for $12 billion.", day) == []
     assert _extract("Google will invest $300 million in public water infrastructure near the site.", day) == []
     assert _extract("Microsoft will spend $8 billion on AI data centers in Ohio.", day)
+
+
+def test_fiscal_year_budget_of_one_company_is_capex_and_headline_repeat_merges() -> None:
+    """A company's figure for its fiscal year is capex, and an undated headline repeat of it is dropped."""
+    from datetime import date as _date
+
+    from tasks.facts import extract_facts as _extract
+
+    text = ("Cisco plans $9bn for AI data centres\n"
+            "Cisco will put $9bn into AI data centres in its 2026 financial year, the company said.")
+    facts = _extract(text, _date(2025, 9, 1))
+    assert [(f.companies, f.amount, f.period, f.kind) for f in facts] == [(("Cisco",), 9e9, "FY2026", "capex")]
+
+
+def _demo(name: str):  # type: ignore[no-untyped-def]
+    """Analyse one bundled demo page."""
+    from pathlib import Path
+
+    from tasks.articles import extract_page
+    from tasks.extractor import get_extractor
+
+    page = extract_page((Path(__file__).resolve().parents[2] / "demo" / "articles" / f"{name}.html").read_bytes())
+    return get_extractor().analyse(page.title, page.text, page.published)
+
+
+def test_demo_microsoft_fy2025_articles_give_one_consolidable_fact() -> None:
+    """The three outlets' Microsoft $80bn FY2025 stories give the same company, period, kind and amount."""
+    names = ("microsoft-80-billion-ai-data-centers-fy2025", "microsoft-80bn-ai-datacentres-spending-race",
+             "microsoft-ai-datacentre-budget-asia-suppliers")
+    for name in names:
+        analysis = _demo(name)
+        assert analysis.classification.is_capex, name
+        assert [(f.companies, f.amount, f.period, f.kind) for f in analysis.facts] == [
+            (("Microsoft",), 80e9, "FY2025", "capex")], name
+
+
+def test_demo_meta_range_and_negatives() -> None:
+    """The Meta outlook keeps its range; buyback, river, fab and funding-round pages are no story."""
+    meta = _demo("meta-2025-capex-outlook-64-72-billion")
+    assert [(f.amount, f.amount_low, f.amount_high) for f in meta.facts] == [(None, 64e9, 72e9)]
+    for name in ("apple-100-billion-buyback-dividend", "amazon-river-record-low-drought",
+                 "samsung-pyeongtaek-chip-fab-groundbreaking", "lumora-ai-raises-2-billion-funding-round",
+                 "berlin-a100-motorway-extension-opens", "vindhya-steel-27000-crore-blast-furnace"):
+        assert not _demo(name).classification.is_capex, name

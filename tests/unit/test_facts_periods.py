@@ -87,3 +87,45 @@ def test_half_dates() -> None:
 def test_relative_period_without_date() -> None:
     """Relative periods cannot be resolved without a publication date."""
     assert resolve(find_periods("this year")[0], None, None, 12, False) is None
+
+
+def _period_of(text: str, published: date) -> str | None:
+    from tasks.facts import extract_facts
+
+    facts = extract_facts(text, published)
+    assert facts, text
+    return facts[0].period
+
+
+def test_statement_dated_earlier_runs_from_that_month() -> None:
+    """"In October, X said … over the next five years" counts from October of the year before publication."""
+    text = "In October, Cisco said it would invest $4 billion in AI data centers over the next five years."
+    assert _period_of(text, date(2026, 2, 1)) == "2025-2029"
+
+
+def test_duration_with_stated_start_year() -> None:
+    """"a three-year, $9 billion deal set to begin in 2028" spans 2028-2030."""
+    text = "Apple signed a three-year, $9 billion deal for AI compute capacity, set to begin in 2028."
+    assert _period_of(text, date(2026, 2, 1)) == "2028-2030"
+
+
+def test_financial_year_is_a_fiscal_year() -> None:
+    """"this financial year" resolves with the company's fiscal calendar."""
+    text = "Oracle expects capital expenditure of $40 billion this financial year."
+    assert _period_of(text, date(2025, 12, 11)) == "FY2026"
+
+
+def test_capacity_target_does_not_date_the_money() -> None:
+    """A year after a gigawatt target dates the target, not the figure before it."""
+    text = "Meta will spend $6 billion on an AI data center, aiming for 2 gigawatts of capacity by 2029."
+    assert _period_of(text, date(2026, 2, 1)) is None
+
+
+def test_period_of_another_clause_is_not_borrowed() -> None:
+    """A figure after ", while" does not take the year of the clause before."""
+    from tasks.facts import extract_facts
+
+    text = "Meta projected $120 billion in capex for 2026, while Oracle projects $45 billion in capex."
+    facts = {f.companies: f.period for f in extract_facts(text, date(2026, 2, 5))}
+    assert facts[("Meta",)] == "2026"
+    assert facts[("Oracle",)] is None
