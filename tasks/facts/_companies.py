@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import itertools
 import re
 import tomllib
 from dataclasses import dataclass
@@ -169,7 +170,7 @@ def clause_spans(sentence: str) -> list[tuple[int, int]]:
         cuts.append(intro.end())
     cuts.extend(m.end() for m in _CLAUSE_BREAK.finditer(sentence))
     cuts = sorted(set(cuts)) + [len(sentence)]
-    return [(a, b) for a, b in zip(cuts, cuts[1:]) if b > a]
+    return [(a, b) for a, b in itertools.pairwise(cuts) if b > a]
 
 
 def _groups(sentence: str, mentions: list[Mention], base: int) -> list[list[Mention]]:

@@ -84,7 +84,7 @@ def statement_date(sentence: str, published: date | None) -> date | None:
     else:
         year = published.year if month <= published.month else published.year - 1
     said = date(year, month, 1)
-    return said if said <= published else published
+    return min(said, published)
 
 
 def span_start(sentence: str) -> int | None:
