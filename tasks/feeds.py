@@ -2,19 +2,25 @@
 
 from __future__ import annotations
 
+import io
 import logging
 import random
+import re
 import tomllib
+from dataclasses import dataclass
 from datetime import datetime, timedelta, timezone
 from pathlib import Path
 from typing import Any
-from urllib.parse import urlsplit, urlunsplit
+from urllib.parse import urljoin, urlsplit, urlunsplit
+from xml.etree.ElementTree import ParseError
 
 import courlan
 import feedparser
+from defusedxml import DefusedXmlException
+from defusedxml.ElementTree import DefusedXMLParser
 
 from tasks.errors import ConfigError, FetchError
-from tasks.http import FEED_DEADLINE_S, MAX_FEED_BYTES, FetchPolicy, fetch, is_retryable, make_client
+from tasks.http import FEED_DEADLINE_S, MAX_FEED_BYTES, FetchPolicy, fetch, is_retryable, make_client, origin_of
 from tasks.models import FeedConfig, FeedItem, FeedsFile, FeedState, FetchResult
 
 logger = logging.getLogger(__name__)
@@ -24,11 +30,27 @@ MIN_POLL_INTERVAL = timedelta(minutes=15)
 # Backoff after failures: 15 min doubling per failure, capped at a day, with ±20 % jitter.
 BACKOFF_BASE = timedelta(minutes=15)
 BACKOFF_CAP = timedelta(hours=24)
+BACKOFF_JITTER = 0.2
+# A server's Retry-After is honoured up to a week: longer is more likely a bug than a plan.
+RETRY_AFTER_CAP = timedelta(days=7)
+# RSS <ttl> and Cache-Control max-age lengthen the interval up to a day, never shorten it.
+FRESHNESS_CAP = timedelta(hours=24)
 FEED_ACCEPT = "application/rss+xml, application/atom+xml, application/feed+json, application/xml;q=0.9, */*;q=0.5"
 
 # Never let feedparser fetch anything itself (it has no timeout) nor resolve entities.
 feedparser.RESOLVE_RELATIVE_URIS = True
 feedparser.SANITIZE_HTML = True
+# "<!ENTITY" in a document we could not pre-parse (unknown encoding, broken prolog)
+_ENTITY_DECL = re.compile(rb"<!ENTITY", re.I)
+
+
+@dataclass(frozen=True, slots=True)
+class ParsedFeed:
+    """A parsed feed: its items, a problem description (or None) and its RSS <ttl>, if any."""
+
+    items: list[FeedItem]
+    problem: str | None = None
+    ttl: timedelta | None = None
 
 
 def load_feeds_file(path: Path) -> FeedsFile:
@@ -80,9 +102,14 @@ def normalize_url(url: str) -> str:
     return urlunsplit((parts.scheme, parts.netloc, parts.path or "/", parts.query, ""))
 
 
-def fetch_feed(state: FeedState) -> FetchResult:
-    """Conditional GET of one feed URL (trusted: the user wrote it); raises FetchError on faults."""
-    policy = FetchPolicy(trust_all=True, max_bytes=MAX_FEED_BYTES, deadline_s=FEED_DEADLINE_S)
+def fetch_feed(state: FeedState, allow_private: bool = False) -> FetchResult:
+    """Conditional GET of one feed URL; raises FetchError on faults.
+
+    The feed's own host and port are trusted (the user wrote the URL); a redirect to another host
+    is held to the SSRF policy like any link, unless `allow_private` (allow_private_networks).
+    """
+    policy = FetchPolicy(allow_private=allow_private, trusted_origin=origin_of(state.url),
+                         max_bytes=MAX_FEED_BYTES, deadline_s=FEED_DEADLINE_S)
     with make_client(policy) as client:
         return fetch(client, state.url, policy, etag=state.etag, last_modified=state.last_modified,
                      accept=FEED_ACCEPT)
@@ -90,17 +117,80 @@ def fetch_feed(state: FeedState) -> FetchResult:
 
 def parse_feed(body: bytes, base_url: str, headers: dict[str, str] | None = None) -> tuple[list[FeedItem], str | None]:
     """Parse feed bytes with feedparser; return the items and a problem description (or None)."""
+    parsed = parse_feed_full(body, base_url, headers)
+    return parsed.items, parsed.problem
+
+
+def parse_feed_full(body: bytes, base_url: str, headers: dict[str, str] | None = None) -> ParsedFeed:
+    """Parse feed bytes: items, problem and <ttl>; documents declaring XML entities are refused."""
+    if not body.strip():
+        return ParsedFeed([], "not a feed: empty body")
+    if declares_entities(body):
+        return ParsedFeed([], "refused: the feed declares XML entities (<!ENTITY>), "
+                              "a possible entity-expansion or external-entity attack")
     response_headers = {"content-location": base_url}
     if headers and "content-type" in headers:
         response_headers["content-type"] = headers["content-type"]
-    parsed = feedparser.parse(body, response_headers=response_headers, sanitize_html=True)
+    # a stream, never bytes: feedparser opens bytes that name an existing file as that file
+    parsed = feedparser.parse(io.BytesIO(body), response_headers=response_headers, sanitize_html=True)
     problem = None
     if parsed.get("bozo") and not parsed.entries:
         problem = f"not a feed: {type(parsed.get('bozo_exception')).__name__}: {parsed.get('bozo_exception')}"
     items = [item for entry in parsed.entries if (item := _item(entry, base_url)) is not None]
     if not items and parsed.entries:
         problem = "feed entries have no usable links"
-    return items, problem
+    return ParsedFeed(items, problem, _ttl(parsed.get("feed", {}).get("ttl")))
+
+
+def _ttl(value: Any) -> timedelta | None:
+    """RSS <ttl>: minutes the feed may be cached."""
+    text = str(value or "").strip()
+    return timedelta(minutes=int(text)) if text.isdigit() and 0 < int(text) < 10**6 else None
+
+
+class _PrologDone(Exception):
+    """The root element started: the DTD, if any, is behind us."""
+
+
+class _StopAtRoot:
+    def start(self, tag: str, attrs: dict[str, str]) -> None:
+        raise _PrologDone
+
+    def close(self) -> None:
+        return None
+
+
+def declares_entities(body: bytes) -> bool:
+    """True when the document's DTD declares entities (internal, external or parameter).
+
+    The prolog is read with defusedxml's expat parser, which rejects entity declarations, and
+    stops at the root element, so the check costs little even on a large feed. When expat cannot
+    read the prolog (an encoding it does not know, a broken document) a plain search for
+    "<!ENTITY" decides, in the bytes and in their UTF-16/32 decodings.
+    """
+    parser = DefusedXMLParser(target=_StopAtRoot(), forbid_dtd=False, forbid_entities=True,
+                              forbid_external=True)
+    try:
+        for start in range(0, len(body), 65536):
+            parser.feed(body[start:start + 65536])
+        parser.close()
+    except _PrologDone:
+        return False
+    except DefusedXmlException:
+        return True
+    except (ParseError, ValueError, LookupError):
+        pass
+    return _entity_decl_in_text(body)
+
+
+def _entity_decl_in_text(body: bytes) -> bool:
+    if _ENTITY_DECL.search(body):
+        return True
+    for codec in ("utf-16", "utf-16-le", "utf-16-be", "utf-32-le", "utf-32-be"):
+        text = body.decode(codec, errors="ignore")
+        if "<!entity" in text.lower():
+            return True
+    return False
 
 
 def _item(entry: Any, base_url: str) -> FeedItem | None:
@@ -110,8 +200,6 @@ def _item(entry: Any, base_url: str) -> FeedItem | None:
     )
     if not link or not isinstance(link, str):
         return None
-    from urllib.parse import urljoin
-
     absolute = urljoin(base_url, link.strip())
     if urlsplit(absolute).scheme not in ("http", "https"):
         return None
@@ -129,23 +217,30 @@ def _item(entry: Any, base_url: str) -> FeedItem | None:
                     title=entry.get("title"), published_at=published, summary=entry.get("summary"))
 
 
-def next_poll_after_success(now: datetime, headers: dict[str, str]) -> datetime:
-    """Next poll time after a good poll: the minimum interval or the server's max-age, if longer."""
+def next_poll_after_success(now: datetime, headers: dict[str, str], ttl: timedelta | None = None) -> datetime:
+    """Next poll time after a good poll: the minimum interval, or the feed's TTL or max-age if longer."""
     interval = MIN_POLL_INTERVAL
-    cache_control = headers.get("cache-control", "")
-    for part in cache_control.split(","):
+    freshness = [ttl] if ttl else []
+    for part in headers.get("cache-control", "").split(","):
         key, _, value = part.strip().partition("=")
-        if key.lower() == "max-age" and value.isdigit():
-            interval = max(interval, min(timedelta(seconds=int(value)), BACKOFF_CAP))
+        value = value.strip().strip('"')
+        if key.strip().lower() in ("max-age", "s-maxage") and value.isdigit():
+            freshness.append(timedelta(seconds=min(int(value), int(FRESHNESS_CAP.total_seconds()))))
+    for candidate in freshness:
+        interval = max(interval, min(candidate, FRESHNESS_CAP))
     return now + interval
 
 
 def next_poll_after_failure(now: datetime, failures: int, retry_after: float | None) -> datetime:
-    """Capped exponential backoff with jitter; a Retry-After from the server wins when later."""
-    delay = min(BACKOFF_BASE * (2 ** max(0, failures - 1)), BACKOFF_CAP)
-    delay = delay * random.uniform(0.8, 1.2)
+    """Capped exponential backoff with jitter; a Retry-After from the server wins when later.
+
+    There is no terminal state: a feed failing for ever is retried every BACKOFF_CAP (±jitter).
+    """
+    exponent = min(max(0, failures - 1), 32)  # 2**32 * 15 min is far past the cap already
+    delay = min(BACKOFF_BASE * (2 ** exponent), BACKOFF_CAP)
+    delay = delay * random.uniform(1 - BACKOFF_JITTER, 1 + BACKOFF_JITTER)
     if retry_after is not None:
-        delay = max(delay, timedelta(seconds=min(retry_after, BACKOFF_CAP.total_seconds())))
+        delay = max(delay, timedelta(seconds=min(retry_after, RETRY_AFTER_CAP.total_seconds())))
     return now + delay
 
 
@@ -155,6 +250,6 @@ def utc_now() -> datetime:
 
 
 __all__ = [
-    "FetchError", "fetch_feed", "is_retryable", "load_feeds_file", "next_poll_after_failure",
-    "next_poll_after_success", "normalize_url", "parse_feed",
+    "FetchError", "ParsedFeed", "declares_entities", "fetch_feed", "is_retryable", "load_feeds_file",
+    "next_poll_after_failure", "next_poll_after_success", "normalize_url", "parse_feed", "parse_feed_full",
 ]

@@ -3,8 +3,9 @@
 from __future__ import annotations
 
 import logging
+import threading
 from collections.abc import Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import datetime
 from pathlib import Path
 
@@ -12,9 +13,9 @@ from prefect import task
 from prefect.cache_policies import NO_CACHE
 
 from tasks import store
-from tasks.articles import PageJob, fetch_pages, process_pages
+from tasks.articles import PageJob, iter_page_groups, process_pages
 from tasks.errors import BlockedURLError, FetchError, StoreError
-from tasks.feeds import fetch_feed, next_poll_after_failure, next_poll_after_success, parse_feed
+from tasks.feeds import fetch_feed, next_poll_after_failure, next_poll_after_success, parse_feed_full
 from tasks.http import RETRYABLE_STATUS, is_retryable
 from tasks.models import Article, FeedItem, FeedState, FetchResult, PageFailure
 from tasks.store import PollRecord, utcnow
@@ -27,6 +28,11 @@ BATCH_SIZE = 50
 # New pages fetched from one feed per poll; when a feed has more, its validators are not saved
 # so the next poll picks up the rest.
 MAX_NEW_PER_FEED = 500
+# Batches fetching and extracting pages at once in this process: each holds at most GROUP_BYTES of
+# pages plus FETCH_CONCURRENCY in flight, so this bounds the run's page memory (~100 MB a batch);
+# extraction runs on one worker per core anyway.
+MAX_ACTIVE_BATCHES = 3
+_BATCH_SLOTS = threading.BoundedSemaphore(MAX_ACTIVE_BATCHES)
 
 
 @dataclass(slots=True)
@@ -55,12 +61,23 @@ def error_poll(state: FeedState, started_at: datetime, run_id: str | None, exc: 
     """The poll record of a feed whose fetch raised (network fault, blocked, cap)."""
     failures = state.consecutive_failures + 1
     message = f"{type(exc).__name__}: {exc}" if not isinstance(exc, FetchError) else str(exc)
+    if isinstance(exc, BlockedURLError):
+        message = f"blocked: {message}"
     retry_after = exc.retry_after if isinstance(exc, FetchError) else None
     return PollRecord(
         feed_id=state.feed_id, run_id=run_id, started_at=started_at, status="error", http_status=None,
         items_seen=0, items_new=0, pages_failed=0, bytes_received=None, error=message[:1000],
         consecutive_failures=failures, next_poll_at=next_poll_after_failure(utcnow(), failures, retry_after),
     )
+
+
+def _http_error(status: int, retry_after: float | None) -> str:
+    if status == 410:
+        return "HTTP 410 Gone: the feed was removed; polling stopped (re-enable with is_active = true)"
+    text = f"HTTP {status}"
+    if retry_after is not None:
+        text += f"; server asked to retry after {retry_after:.0f} s"
+    return text
 
 
 def plan_feed(
@@ -78,19 +95,19 @@ def plan_feed(
         return FeedPlan(state=state, poll=poll)
     if status != 200:
         failures = state.consecutive_failures + 1
-        gone = status == 410
-        error = f"HTTP {status}" + ("; feed is gone: polling stopped" if gone else "")
-        poll = PollRecord(**base, status="error", items_seen=0, items_new=0, pages_failed=0, error=error,
-                          consecutive_failures=failures, deactivate=gone,
+        poll = PollRecord(**base, status="error", items_seen=0, items_new=0, pages_failed=0,
+                          error=_http_error(status, result.retry_after),
+                          consecutive_failures=failures, deactivate=status == 410,
                           next_poll_at=next_poll_after_failure(now, failures, result.retry_after))
         return FeedPlan(state=state, poll=poll)
-    items, problem = parse_feed(result.body, result.final_url, result.headers)
-    if problem and not items:
+    parsed = parse_feed_full(result.body, result.final_url, result.headers)
+    if parsed.problem and not parsed.items:
         failures = state.consecutive_failures + 1
-        poll = PollRecord(**base, status="error", items_seen=0, items_new=0, pages_failed=0, error=problem[:1000],
-                          consecutive_failures=failures, next_poll_at=next_poll_after_failure(now, failures, None))
+        poll = PollRecord(**base, status="error", items_seen=0, items_new=0, pages_failed=0,
+                          error=parsed.problem[:1000], consecutive_failures=failures,
+                          next_poll_at=next_poll_after_failure(now, failures, None))
         return FeedPlan(state=state, poll=poll)
-    items = _dedupe_items(items)
+    items = _dedupe_items(parsed.items)
     known_urls, known_guids = store.known_keys(db, [i.url for i in items], [i.guid for i in items if i.guid])
     fresh = [i for i in items if i.url not in known_urls and not (i.guid and i.guid in known_guids)]
     capped = len(fresh) > MAX_NEW_PER_FEED
@@ -98,8 +115,8 @@ def plan_feed(
     poll = PollRecord(**base, status="ok", items_seen=len(items), items_new=len(fresh), pages_failed=0,
                       error=f"{len(items) - len(fresh)} items left for the next poll" if capped else None,
                       etag=result.headers.get("etag"), last_modified=result.headers.get("last-modified"),
-                      save_validators=not capped, next_poll_at=next_poll_after_success(now, result.headers),
-                      new_url=new_url)
+                      save_validators=not capped, new_url=new_url,
+                      next_poll_at=next_poll_after_success(now, result.headers, parsed.ttl))
     jobs = [PageJob(url=i.url, guid=i.guid, feed_id=state.feed_id, published_at=i.published_at, title=i.title)
             for i in fresh]
     return FeedPlan(state=state, poll=poll, items=items, jobs=jobs, listing_url=result.final_url)
@@ -133,42 +150,65 @@ def ingest_batch(
     db: str, jobs: Sequence[PageJob], listing_url: str | None, allow_private: bool, trust_all: bool = False,
     extractor: str = "rules",
 ) -> BatchResult:
-    """Fetch, extract and analyse a batch of pages, and commit them in one transaction."""
-    fetched = fetch_pages(jobs, listing_url, allow_private, trust_all=trust_all)
+    """Fetch, extract and analyse a batch of pages, committing them in byte-bounded groups.
+
+    Each group (at most about GROUP_BYTES of pages) is one transaction, so memory stays bounded
+    whatever the pages weigh, and a crash loses at most the group in progress.
+    """
+    result = BatchResult()
+    with _BATCH_SLOTS:
+        for fetched in iter_page_groups(jobs, listing_url, allow_private, trust_all=trust_all):
+            _ingest_group(db, fetched, extractor, result)
+    return result
+
+
+def _ingest_group(
+    db: str, fetched: Sequence[tuple[PageJob, FetchResult | PageFailure]], extractor: str, result: BatchResult
+) -> None:
     failures: list[PageFailure] = [r for _, r in fetched if isinstance(r, PageFailure)]
     ok = [(job, r.body, utcnow()) for job, r in fetched if isinstance(r, FetchResult)]
-    # a redirect may land on a URL that another item already stored: keep one copy
     processed = process_pages(ok, extractor)
+    del ok
     articles = [a for a in processed if isinstance(a, Article)]
     failures += [f for f in processed if isinstance(f, PageFailure)]
+    # a redirect may land on a URL that another item already stored: write_batch keeps one copy
     inserted = store.write_batch(db, articles, failures)
     stored = [a for a in articles if a.article_id in inserted]
-    return BatchResult(
-        n_new=len(stored), n_capex=sum(a.analysis.classification.is_capex for a in stored),
-        n_facts=sum(len(a.analysis.facts) for a in stored), n_failed=len(failures),
-        failures=[f"{f.url}: {f.error}" for f in failures],
-    )
+    result.n_new += len(stored)
+    result.n_capex += sum(a.analysis.classification.is_capex for a in stored)
+    result.n_facts += sum(len(a.analysis.facts) for a in stored)
+    result.n_failed += len(failures)
+    result.failures += [f"{f.url}: {f.error}" for f in failures]
 
 
 def finish_feed(db: str, plan: FeedPlan, pages_failed: int) -> None:
     """Commit the feed's poll record, its items and its new state (validators only now)."""
-    from dataclasses import replace
-
     poll = replace(plan.poll, pages_failed=pages_failed)
     store.write_batch(db, [], items=[(plan.state.feed_id, i) for i in plan.items], poll=poll)
 
 
+def stopped_feeds(states: Sequence[FeedState]) -> list[str]:
+    """Configured feeds that are no longer polled (deactivated after 410 Gone), to list in every summary."""
+    return [f"{s.name} ({s.url}): not polled since it was deactivated" for s in states if not s.is_active]
+
+
 def summary_markdown(summary: dict[str, object], failing: Sequence[str]) -> str:
-    """The run summary as a Markdown artifact."""
+    """The run summary as a Markdown artifact: the counts, then failing feeds and pages, then stopped feeds."""
     lines = [
         "# capex-monitor poll", "",
         "| metric | value |", "|---|---|",
         *[f"| {k.replace('_', ' ')} | {v} |" for k, v in summary.items() if not isinstance(v, list)],
     ]
-    if failing:
-        lines += ["", "## Failures", "", *[f"- {f}" for f in failing[:50]]]
-        if len(failing) > 50:
-            lines.append(f"- ... and {len(failing) - 50} more (see feed_polls and page_failures)")
+    feeds = [f for f in failing if not f.startswith("page ")]
+    pages = [f for f in failing if f.startswith("page ")]
+    for title, entries in (("Failing feeds", feeds), ("Failing pages", pages)):
+        if entries:
+            lines += ["", f"## {title}", "", *[f"- {f}" for f in entries[:50]]]
+            if len(entries) > 50:
+                lines.append(f"- ... and {len(entries) - 50} more (see feed_health, feed_polls and page_failures)")
+    stopped = summary.get("feeds_stopped")
+    if isinstance(stopped, list) and stopped:
+        lines += ["", "## Stopped feeds", "", *[f"- {f}" for f in stopped]]
     return "\n".join(lines) + "\n"
 
 
@@ -194,4 +234,6 @@ ingest_batch_task = task(
     retry_condition_fn=_retry_condition,
 )
 
-__all__ = ["BATCH_SIZE", "Path", "error_poll", "finish_feed", "ingest_batch", "plan_feed", "summary_markdown"]
+__all__ = [
+    "BATCH_SIZE", "Path", "error_poll", "finish_feed", "ingest_batch", "plan_feed", "stopped_feeds", "summary_markdown",
+]
