@@ -346,7 +346,7 @@ def _read_capped(response: httpx.Response, max_bytes: int, deadline: float, url:
         raise FetchError(f"body of {url} exceeds the {max_bytes} byte cap (Content-Length {declared})")
     decoder = _decoder(encoding, url)
     chunks: list[bytes] = []
-    size = 0
+    size = received = 0
     for raw in response.iter_raw():
         if time.monotonic() > deadline:
             raise FetchError(f"deadline exceeded reading {url}")
@@ -359,9 +359,13 @@ def _read_capped(response: httpx.Response, max_bytes: int, deadline: float, url:
             except zlib.error as exc:
                 raise FetchError(f"corrupt {encoding} body from {url}: {exc}") from exc
         size += len(data)
+        received += len(raw)
         if size > max_bytes:
             raise FetchError(f"body of {url} exceeds the {max_bytes} byte cap")
         chunks.append(data)
+    if decoder is not None and received and not size:
+        # a truncated stream that still decoded something is kept (as browsers do); nothing at all is corrupt
+        raise FetchError(f"corrupt {encoding} body from {url}: nothing decodes")
     return b"".join(chunks)
 
 
