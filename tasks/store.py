@@ -14,6 +14,7 @@ import hashlib
 import json
 import logging
 import os
+import threading
 import time
 from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
@@ -89,6 +90,10 @@ def _writer_lock(db_path: Path, timeout_s: float) -> Iterator[None]:
 
 
 _MIGRATED: set[str] = set()
+# DuckDB refuses a read-only and a read-write connection to one file in the same process at once
+# ("different configuration"), so every connection of this process is taken under one lock:
+# the flow's threads (feed planning reads, batch writes) take turns, each for milliseconds.
+_PROCESS_LOCK = threading.RLock()
 
 
 @contextmanager
@@ -96,7 +101,7 @@ def write_connection(db_path: str | os.PathLike[str]) -> Iterator[duckdb.DuckDBP
     """Open the database for one write batch (migrating it on first use); close it afterwards."""
     path = Path(db_path)
     path.parent.mkdir(parents=True, exist_ok=True)
-    with _writer_lock(path, WRITER_LOCK_TIMEOUT_S):
+    with _PROCESS_LOCK, _writer_lock(path, WRITER_LOCK_TIMEOUT_S):
         con = _connect_retrying(path, read_only=False, timeout_s=DUCKDB_LOCK_TIMEOUT_S)
         try:
             key = str(path.resolve())
@@ -112,14 +117,15 @@ def write_connection(db_path: str | os.PathLike[str]) -> Iterator[duckdb.DuckDBP
 def read_connection(db_path: str | os.PathLike[str]) -> Iterator[duckdb.DuckDBPyConnection]:
     """Open the database read-only, creating and migrating it first when it does not exist."""
     path = Path(db_path)
-    if not path.exists() or str(path.resolve()) not in _MIGRATED:
-        with write_connection(path):
-            pass
-    con = _connect_retrying(path, read_only=True, timeout_s=DUCKDB_LOCK_TIMEOUT_S)
-    try:
-        yield con
-    finally:
-        con.close()
+    with _PROCESS_LOCK:
+        if not path.exists() or str(path.resolve()) not in _MIGRATED:
+            with write_connection(path):
+                pass
+        con = _connect_retrying(path, read_only=True, timeout_s=DUCKDB_LOCK_TIMEOUT_S)
+        try:
+            yield con
+        finally:
+            con.close()
 
 
 def init_db(db_path: str | os.PathLike[str]) -> None:
@@ -480,3 +486,125 @@ def table_counts(db_path: str | os.PathLike[str]) -> dict[str, int]:
     names = ("feeds", "feed_polls", "feed_items", "articles", "article_raw", "facts", "page_failures")
     with read_connection(db_path) as con:
         return {n: con.execute(f"select count(*) from {n}").fetchone()[0] for n in names}  # type: ignore[index]
+
+
+# ---------------------------------------------------------------- backfill
+
+
+@dataclass(frozen=True, slots=True)
+class QueuedURL:
+    """One URL a backfill discovered and has still to ingest."""
+
+    url: str
+    published_at: datetime | None
+    listing_url: str | None
+    is_trusted: bool
+
+
+def backfill_state(db_path: str | os.PathLike[str], backfill_id: str) -> str | None:
+    """The status of a backfill ('discovering', 'running', 'completed') or None if never started."""
+    _, rows = query(db_path, "select status from backfills where backfill_id = ?", [backfill_id])
+    return rows[0][0] if rows else None
+
+
+def start_backfill(db_path: str | os.PathLike[str], backfill_id: str, source: str, params: dict[str, Any]) -> None:
+    """Begin (or begin again) a backfill: a completed one's queue is cleared for a fresh discovery."""
+    now = utcnow()
+    with write_connection(db_path) as con:
+        con.execute("begin transaction")
+        con.execute("delete from backfill_queue where backfill_id = ?", [backfill_id])
+        con.execute("delete from backfills where backfill_id = ?", [backfill_id])
+        con.execute(
+            "insert into backfills (backfill_id, source, params, status, started_at, updated_at) "
+            "values (?, ?, ?, 'discovering', ?, ?)",
+            [backfill_id, source, json.dumps(params, default=str), now, now],
+        )
+        con.execute("commit")
+
+
+def enqueue_backfill(db_path: str | os.PathLike[str], backfill_id: str, urls: Sequence[QueuedURL],
+                     errors: Sequence[str]) -> int:
+    """Store the discovered URLs and mark discovery complete, in one transaction; returns the queue size."""
+    rows = [(backfill_id, u.url, u.published_at, u.listing_url, u.is_trusted, False) for u in urls]
+    with write_connection(db_path) as con:
+        con.execute("begin transaction")
+        bulk_insert(con, "backfill_queue",
+                    ("backfill_id", "url", "published_at", "listing_url", "is_trusted", "is_done"), rows)
+        n = con.execute("select count(*) from backfill_queue where backfill_id = ?", [backfill_id]).fetchone()
+        con.execute(
+            "update backfills set status = 'running', n_discovered = ?, updated_at = ?, errors = ? "
+            "where backfill_id = ?",
+            [n[0] if n else 0, utcnow(), list(errors)[:200], backfill_id],
+        )
+        con.execute("commit")
+    return int(n[0]) if n else 0
+
+
+def pending_backfill(db_path: str | os.PathLike[str], backfill_id: str) -> list[QueuedURL]:
+    """URLs of a backfill not ingested yet, oldest listing order first."""
+    _, rows = query(
+        db_path,
+        "select url, published_at, listing_url, is_trusted from backfill_queue "
+        "where backfill_id = ? and not is_done order by url",
+        [backfill_id],
+    )
+    return [QueuedURL(*row) for row in rows]
+
+
+def mark_backfill_done(db_path: str | os.PathLike[str], backfill_id: str, urls: Sequence[str],
+                       n_new: int, n_failed: int) -> None:
+    """Record a batch of the backfill as done (its articles were committed just before)."""
+    with write_connection(db_path) as con:
+        con.execute("begin transaction")
+        con.execute(
+            "update backfill_queue set is_done = true where backfill_id = ? and url in (select unnest(?::varchar[]))",
+            [backfill_id, list(urls)],
+        )
+        con.execute(
+            "update backfills set n_done = n_done + ?, n_new = n_new + ?, n_failed = n_failed + ?, updated_at = ? "
+            "where backfill_id = ?",
+            [len(urls), n_new, n_failed, utcnow(), backfill_id],
+        )
+        con.execute("commit")
+
+
+def finish_backfill(db_path: str | os.PathLike[str], backfill_id: str) -> None:
+    """Mark a backfill completed."""
+    with write_connection(db_path) as con:
+        con.execute("update backfills set status = 'completed', finished_at = ?, updated_at = ? where backfill_id = ?",
+                    [utcnow(), utcnow(), backfill_id])
+
+
+def articles_to_reprocess(
+    db_path: str | os.PathLike[str], version: str, since: datetime | None, until: datetime | None,
+    exclude: Sequence[str], limit: int,
+) -> list[tuple[Any, ...]]:
+    """Up to `limit` stored articles whose extractor version differs from `version`, with their raw HTML.
+
+    Rows: (article_id, url, guid, feed_id, published_at, title, raw_html_zstd).
+    """
+    _, rows = query(
+        db_path,
+        "select a.article_id, a.url, a.guid, a.feed_id, a.published_at, a.title, r.raw_html_zstd "
+        "from articles a join article_raw r using (article_id) "
+        "where a.extractor_version <> ? "
+        "and (?::timestamp is null or a.published_at >= ?::timestamp) "
+        "and (?::timestamp is null or a.published_at < ?::timestamp) "
+        "and a.article_id not in (select unnest(?::varchar[])) "
+        "order by a.article_id limit ?",
+        [version, since, since, until, until, list(exclude), limit],
+    )
+    return rows
+
+
+def count_to_reprocess(db_path: str | os.PathLike[str], version: str, since: datetime | None,
+                       until: datetime | None) -> int:
+    """How many stored articles a reprocess to `version` has left."""
+    _, rows = query(
+        db_path,
+        "select count(*) from articles a join article_raw r using (article_id) where a.extractor_version <> ? "
+        "and (?::timestamp is null or a.published_at >= ?::timestamp) "
+        "and (?::timestamp is null or a.published_at < ?::timestamp)",
+        [version, since, since, until, until],
+    )
+    return int(rows[0][0])
