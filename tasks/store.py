@@ -581,11 +581,11 @@ def articles_to_reprocess(
 ) -> list[tuple[Any, ...]]:
     """Up to `limit` stored articles whose extractor version differs from `version`, with their raw HTML.
 
-    Rows: (article_id, url, guid, feed_id, published_at, title, raw_html_zstd).
+    Rows: (article_id, url, guid, feed_id, published_at, title, fetched_at, raw_html_zstd).
     """
     _, rows = query(
         db_path,
-        "select a.article_id, a.url, a.guid, a.feed_id, a.published_at, a.title, r.raw_html_zstd "
+        "select a.article_id, a.url, a.guid, a.feed_id, a.published_at, a.title, a.fetched_at, r.raw_html_zstd "
         "from articles a join article_raw r using (article_id) "
         "where a.extractor_version <> ? "
         "and (?::timestamp is null or a.published_at >= ?::timestamp) "

@@ -1,0 +1,224 @@
+"""The `backfill` flow: feed archives, an explicit URL list, a sitemap, or reprocessing stored articles."""
+
+from __future__ import annotations
+
+import uuid
+from collections import deque
+from pathlib import Path
+from typing import Any
+
+from prefect import flow, get_run_logger, task
+from prefect.artifacts import create_markdown_artifact, create_progress_artifact, update_progress_artifact
+from prefect.cache_policies import NO_CACHE
+from prefect.runtime import flow_run
+from prefect.task_runners import ThreadPoolTaskRunner
+
+from tasks import store
+from tasks.articles import PageJob, shutdown_pool
+from tasks.backfill import (
+    Discovery, ReprocessResult, backfill_id, discover_feed_history, discover_sitemap, parse_window, read_url_file,
+    report_progress, reprocess_batch,
+)
+from tasks.errors import ConfigError
+from tasks.extractor import get_extractor
+from tasks.feeds import load_feeds_file
+from tasks.poll import BATCH_SIZE, BatchResult, ingest_batch_task, summary_markdown
+
+# Batches in flight: one fetching while another is extracted keeps both the network and the cores busy.
+BATCHES_IN_FLIGHT = 2
+# Stored articles per reprocess batch (one transaction each).
+REPROCESS_BATCH = 100
+
+discover_feeds_task = task(discover_feed_history, name="discover-feed-history", cache_policy=NO_CACHE)
+discover_sitemap_task = task(discover_sitemap, name="discover-sitemap", cache_policy=NO_CACHE)
+reprocess_batch_task = task(reprocess_batch, name="reprocess-articles", cache_policy=NO_CACHE)
+
+
+@flow(name="backfill", task_runner=ThreadPoolTaskRunner(max_workers=BATCHES_IN_FLIGHT + 1))
+def backfill(
+    since: str | None = None,
+    until: str | None = None,
+    feeds: str | None = "feeds.toml",
+    urls: str | None = None,
+    sitemap: str | None = None,
+    reprocess: bool = False,
+    db: str = "data/capex.duckdb",
+    extractor: str = "rules",
+) -> dict[str, Any]:
+    """Backfill older articles, or reprocess stored ones, resuming an interrupted run of the same parameters.
+
+    Args:
+        since: oldest publication date to include (YYYY-MM-DD), or None.
+        until: newest publication date to include (YYYY-MM-DD, inclusive), or None.
+        feeds: feeds file whose feeds' archives are walked (when neither urls, sitemap nor reprocess is given).
+        urls: a file of URLs (one per line, or CSV with url and optional published).
+        sitemap: a sitemap or sitemap index URL.
+        reprocess: re-run classification and extraction over stored raw HTML, without network access.
+        db: the DuckDB database.
+        extractor: name of the fact extractor.
+
+    Returns:
+        The run summary.
+    """
+    window = parse_window(since, until)
+    run_id = str(flow_run.get_id() or uuid.uuid4())
+    store.start_run(db, run_id, "backfill")
+    if reprocess:
+        summary = _reprocess(db, window, extractor)
+    else:
+        summary = _fetching_backfill(db, window, feeds, urls, sitemap, extractor, since, until)
+    shutdown_pool()
+    summary["run_id"] = run_id
+    store.finish_run(db, run_id, "completed", summary)
+    create_markdown_artifact(summary_markdown(summary, summary.get("failures", [])), key="backfill-summary",
+                             description="capex-monitor backfill summary")
+    return summary
+
+
+def _fetching_backfill(
+    db: str, window: Any, feeds: str | None, urls: str | None, sitemap: str | None, extractor: str,
+    since: str | None, until: str | None,
+) -> dict[str, Any]:
+    logger = get_run_logger()
+    allow_private = False
+    if urls:
+        source, params = "urls", {"urls": str(Path(urls).resolve()), "since": since, "until": until}
+    elif sitemap:
+        source, params = "sitemap", {"sitemap": sitemap, "since": since, "until": until}
+    else:
+        if not feeds:
+            raise ConfigError("backfill needs a feeds file, --urls, --sitemap or --reprocess")
+        config = load_feeds_file(Path(feeds))
+        allow_private = config.allow_private_networks
+        source = "feeds"
+        params = {"feeds": sorted(f.url for f in config.feeds), "since": since, "until": until}
+    bid = backfill_id(source, params)
+    resumed = store.backfill_state(db, bid) == "running"
+    errors: list[str] = []
+    if not resumed:
+        store.start_backfill(db, bid, source, params)
+        found: Discovery
+        if source == "urls":
+            found = read_url_file(Path(str(urls)), window)
+        elif source == "sitemap":
+            found = discover_sitemap_task(str(sitemap), window, allow_private)
+        else:
+            found = discover_feeds_task(params["feeds"], window, allow_private)
+        errors = found.errors
+        store.enqueue_backfill(db, bid, list(found.urls.values()), errors)
+    pending = store.pending_backfill(db, bid)
+    logger.info("backfill %s (%s): %s, %d URLs to ingest", bid, source, "resumed" if resumed else "new", len(pending))
+    totals = _ingest_queue(db, bid, pending, allow_private, extractor)
+    store.finish_backfill(db, bid)
+    return {"backfill_id": bid, "source": source, "resumed": resumed, "urls_pending_at_start": len(pending),
+            **totals, "failures": errors + totals.pop("failures")}
+
+
+def _ingest_queue(db: str, bid: str, pending: list[store.QueuedURL], allow_private: bool,
+                  extractor: str) -> dict[str, Any]:
+    known, _ = store.known_keys(db, [p.url for p in pending], [])
+    if known:
+        store.mark_backfill_done(db, bid, sorted(known), 0, 0)
+    todo = [p for p in pending if p.url not in known]
+    total, done = len(pending), len(known)
+    totals: dict[str, Any] = {"new_articles": 0, "new_capex_stories": 0, "new_facts": 0, "pages_failed": 0,
+                              "already_stored": len(known), "failures": []}
+    artifact = create_progress_artifact(progress=_pct(done, total), key="backfill-progress",
+                                        description="share of the backfill's URLs ingested")
+    in_flight: deque[tuple[list[str], Any]] = deque()
+    for batch in _batches(todo):
+        first = batch[0]
+        jobs = [PageJob(url=q.url, guid=None, feed_id=None, published_at=q.published_at, title=None) for q in batch]
+        in_flight.append(([q.url for q in batch], ingest_batch_task.submit(
+            db, jobs, first.listing_url, allow_private, trust_all=first.is_trusted, extractor=extractor)))
+        if len(in_flight) >= BATCHES_IN_FLIGHT:
+            done += _collect(db, bid, in_flight.popleft(), totals)
+            update_progress_artifact(artifact, _pct(done, total))
+            report_progress(done, total, totals["new_articles"], totals["pages_failed"])
+    while in_flight:
+        done += _collect(db, bid, in_flight.popleft(), totals)
+        update_progress_artifact(artifact, _pct(done, total))
+        report_progress(done, total, totals["new_articles"], totals["pages_failed"])
+    return totals
+
+
+def _batches(todo: list[store.QueuedURL]) -> list[list[store.QueuedURL]]:
+    """Batches of one listing origin and trust level (ingest_batch takes one policy per batch)."""
+    groups: dict[tuple[str | None, bool], list[store.QueuedURL]] = {}
+    for q in todo:
+        groups.setdefault((q.listing_url, q.is_trusted), []).append(q)
+    return [g[i:i + BATCH_SIZE] for g in groups.values() for i in range(0, len(g), BATCH_SIZE)]
+
+
+def _collect(db: str, bid: str, entry: tuple[list[str], Any], totals: dict[str, Any]) -> int:
+    urls, future = entry
+    try:
+        result: BatchResult = future.result()
+    except Exception as exc:  # noqa: BLE001 -- a failed batch stays pending for the next run
+        totals["failures"].append(f"batch of {len(urls)} URLs failed (left pending): {exc}")
+        return 0
+    store.mark_backfill_done(db, bid, urls, result.n_new, result.n_failed)
+    totals["new_articles"] += result.n_new
+    totals["new_capex_stories"] += result.n_capex
+    totals["new_facts"] += result.n_facts
+    totals["pages_failed"] += result.n_failed
+    totals["failures"] += [f"page {f}" for f in result.failures]
+    return len(urls)
+
+
+def _reprocess(db: str, window: Any, extractor: str) -> dict[str, Any]:
+    logger = get_run_logger()
+    version = get_extractor(extractor).version
+    total = store.count_to_reprocess(db, version, window.since, window.until)
+    logger.info("reprocessing %d stored articles to extractor %s", total, version)
+    artifact = create_progress_artifact(progress=_pct(0, total), key="reprocess-progress",
+                                        description="share of stored articles reprocessed")
+    failed_ids: list[str] = []
+    totals: dict[str, Any] = {"source": "reprocess", "extractor_version": version, "articles_reprocessed": 0,
+                              "capex_stories": 0, "facts": 0, "articles_failed": 0, "failures": []}
+    done = 0
+    while True:
+        rows = store.articles_to_reprocess(db, version, window.since, window.until, failed_ids, REPROCESS_BATCH)
+        if not rows:
+            break
+        result: ReprocessResult = reprocess_batch_task(db, rows, extractor)
+        failed_ids += result.failed_ids
+        done += len(rows)
+        totals["articles_reprocessed"] += result.n_done
+        totals["capex_stories"] += result.n_capex
+        totals["facts"] += result.n_facts
+        totals["articles_failed"] += len(result.failed_ids)
+        totals["failures"] += result.failures
+        update_progress_artifact(artifact, _pct(done, total))
+        report_progress(done, total, totals["articles_reprocessed"], totals["articles_failed"])
+    return totals
+
+
+def _pct(done: int, total: int) -> float:
+    return 100.0 if total == 0 else round(100.0 * done / total, 1)
+
+
+def run_backfill_cli(
+    feeds: str | None, db: str, since: str | None, until: str | None, urls: str | None, sitemap: str | None,
+    reprocess: bool,
+) -> dict[str, Any]:
+    """Run the backfill flow with a progress bar (counts and ETA) on stderr."""
+    from rich.console import Console
+    from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeRemainingColumn
+
+    from tasks.backfill import add_progress_listener, remove_progress_listener
+
+    parse_window(since, until)  # bad dates: exit 2 before Prefect starts
+    with Progress(TextColumn("backfill"), BarColumn(), MofNCompleteColumn(), TextColumn("{task.fields[detail]}"),
+                  TimeRemainingColumn(), console=Console(stderr=True), transient=False) as progress:
+        bar = progress.add_task("backfill", total=None, detail="")
+
+        def listener(done: int, total: int, new: int, failed: int) -> None:
+            progress.update(bar, completed=done, total=total, detail=f"new {new}, failed {failed}")
+
+        add_progress_listener(listener)
+        try:
+            return backfill(since=since, until=until, feeds=feeds, urls=urls, sitemap=sitemap, reprocess=reprocess,
+                            db=db)
+        finally:
+            remove_progress_listener(listener)
