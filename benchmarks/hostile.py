@@ -24,9 +24,20 @@ REPO = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(REPO))
 sys.path.insert(0, str(REPO / "tests" / "integration"))
 
-from faultserver import (  # noqa: E402 -- after the path set-up
-    BILLION_LAUGHS, FaultServer, article, bomb, bomb_bytes, drip, endless, fault_server, redirect, rss, stall,
-    static, xxe_feed,
+from faultserver import (
+    BILLION_LAUGHS,
+    FaultServer,
+    article,
+    bomb,
+    bomb_bytes,
+    drip,
+    endless,
+    fault_server,
+    redirect,
+    rss,
+    stall,
+    static,
+    xxe_feed,
 )
 
 CORPUS_PAGES = REPO.parent / "shared" / "corpus" / "articles" / "fundus"
@@ -81,7 +92,7 @@ def _serve(server: FaultServer, big_mb: int, bomb_mb: int) -> tuple[list[str], s
         items = list(overlap)
         for i in range(n):
             if real_pages and i % 2 == 0:
-                body = gzip.open(real_pages[(i // 2) % len(real_pages)], "rb").read()
+                body = gzip.decompress(real_pages[(i // 2) % len(real_pages)].read_bytes())
             else:
                 body = article(f"{name} story {i}", paragraphs=8)
             link = server.route(f"/{name}/{i}.html", static(body, content_type="text/html; charset=utf-8"))

@@ -151,9 +151,9 @@ def looks_binary(body: bytes) -> bool:
 
 # ---------------------------------------------------------------- extraction (runs in workers)
 
-_LANG = re.compile(rb"<html[^>]*?\blang\s*=\s*[\"']?([A-Za-z]{2,3})", re.I)
+_LANG = re.compile(rb"<html[^>]*?\blang\s*=\s*[\"']?([A-Za-z]{2,3})", re.IGNORECASE)
 # "the", "and", "of"...: a cheap English test for pages that declare no language
-_EN_WORDS = re.compile(r"\b(the|and|of|to|in|is|that|for|with|on)\b", re.I)
+_EN_WORDS = re.compile(r"\b(the|and|of|to|in|is|that|for|with|on)\b", re.IGNORECASE)
 
 
 def guess_language(html: bytes, text: str) -> str | None:

@@ -8,7 +8,7 @@ import random
 import re
 import tomllib
 from dataclasses import dataclass
-from datetime import datetime, timedelta, timezone
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
 from urllib.parse import urljoin, urlsplit, urlunsplit
@@ -20,7 +20,15 @@ from defusedxml import DefusedXmlException
 from defusedxml.ElementTree import DefusedXMLParser
 
 from tasks.errors import ConfigError, FetchError
-from tasks.http import FEED_DEADLINE_S, MAX_FEED_BYTES, FetchPolicy, fetch, is_retryable, make_client, origin_of
+from tasks.http import (
+    FEED_DEADLINE_S,
+    MAX_FEED_BYTES,
+    FetchPolicy,
+    fetch,
+    is_retryable,
+    make_client,
+    origin_of,
+)
 from tasks.models import FeedConfig, FeedItem, FeedsFile, FeedState, FetchResult
 
 logger = logging.getLogger(__name__)
@@ -41,7 +49,7 @@ FEED_ACCEPT = "application/rss+xml, application/atom+xml, application/feed+json,
 feedparser.RESOLVE_RELATIVE_URIS = True
 feedparser.SANITIZE_HTML = True
 # "<!ENTITY" in a document we could not pre-parse (unknown encoding, broken prolog)
-_ENTITY_DECL = re.compile(rb"<!ENTITY", re.I)
+_ENTITY_DECL = re.compile(rb"<!ENTITY", re.IGNORECASE)
 
 
 @dataclass(frozen=True, slots=True)
@@ -246,7 +254,7 @@ def next_poll_after_failure(now: datetime, failures: int, retry_after: float | N
 
 def utc_now() -> datetime:
     """Naive UTC now (the database convention)."""
-    return datetime.now(timezone.utc).replace(tzinfo=None)
+    return datetime.now(UTC).replace(tzinfo=None)
 
 
 __all__ = [

@@ -8,6 +8,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass, field, replace
 from datetime import datetime
 from pathlib import Path
+from typing import Any
 
 from prefect import task
 from prefect.cache_policies import NO_CACHE
@@ -85,7 +86,7 @@ def plan_feed(
 ) -> FeedPlan:
     """Judge a feed response; for a 200, parse it and list the items not stored yet (in any feed)."""
     now = utcnow()
-    base = dict(feed_id=state.feed_id, run_id=run_id, started_at=started_at, http_status=result.http_status,
+    base: dict[str, Any] = dict(feed_id=state.feed_id, run_id=run_id, started_at=started_at, http_status=result.http_status,
                 bytes_received=len(result.body))
     new_url = result.final_url if result.headers.get("x-permanent-redirect") else None
     status = result.http_status or 0

@@ -16,8 +16,16 @@ from tasks import store
 from tests.conftest import REPO, write_feeds
 
 sys.path.insert(0, str(REPO / "tests" / "integration"))
-from faultserver import (  # noqa: E402 -- the fault server lives with the integration tests
-    BILLION_LAUGHS, FaultServer, article, bomb, fault_server, redirect, rss, stall, static,
+from faultserver import (
+    BILLION_LAUGHS,
+    FaultServer,
+    article,
+    bomb,
+    fault_server,
+    redirect,
+    rss,
+    stall,
+    static,
 )
 
 pytestmark = pytest.mark.usefixtures("prefect_harness")
@@ -107,7 +115,7 @@ def test_sigkill_at_any_point_then_rerun_loses_nothing_and_duplicates_nothing(tm
         committed: list[str] = []
         for kill_point in kill_points:
             feed0, pages0 = server.hits["/feed.xml"], page_hits()
-            assert _run_flow(feeds, db, kill_when=lambda: kill_point(feed0, pages0)) == -9
+            assert _run_flow(feeds, db, kill_when=lambda kp=kill_point, f=feed0, p=pages0: kp(f, p)) == -9
             urls = _stored_urls(db)  # the database opens after the kill
             assert len(urls) == len(set(urls)) and set(committed) <= set(urls)  # nothing committed is lost
             committed = urls

@@ -68,7 +68,7 @@ def _handler_class(owner: FaultServer) -> type[BaseHTTPRequestHandler]:
     class Handler(BaseHTTPRequestHandler):
         protocol_version = "HTTP/1.1"
 
-        def do_GET(self) -> None:  # noqa: N802 -- http.server's naming
+        def do_GET(self) -> None:
             path = self.path.split("?", 1)[0]
             owner.hits[path] += 1
             responder = owner.routes.get(path)
@@ -81,7 +81,7 @@ def _handler_class(owner: FaultServer) -> type[BaseHTTPRequestHandler]:
                 pass  # the client gave up on us, as it should
             self.close_connection = True
 
-        def log_message(self, format: str, *args: object) -> None:  # noqa: A002 -- keep tests quiet
+        def log_message(self, format: str, *args: object) -> None:
             return
 
     return Handler

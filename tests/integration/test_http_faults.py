@@ -9,8 +9,18 @@ from pathlib import Path
 
 import pytest
 from faultserver import (
-    FaultServer, bomb, compressed, drip, endless, fault_server, http_date, redirect, refuse_connection_port,
-    rss, stall, static,
+    FaultServer,
+    bomb,
+    compressed,
+    drip,
+    endless,
+    fault_server,
+    http_date,
+    redirect,
+    refuse_connection_port,
+    rss,
+    stall,
+    static,
 )
 
 from tasks import feeds as feeds_mod

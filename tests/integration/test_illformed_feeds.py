@@ -16,7 +16,7 @@ from tasks.models import FeedConfig
 from tasks.poll import error_poll, finish_feed, plan_feed
 
 # "Header:      Content-type: text/xml" in the file's header comment (feedparser's test harness)
-_HEADER = re.compile(rb"^Header:\s*([A-Za-z-]+):\s*(.*?)\s*$", re.M)
+_HEADER = re.compile(rb"^Header:\s*([A-Za-z-]+):\s*(.*?)\s*$", re.MULTILINE)
 
 
 @pytest.fixture()

@@ -84,18 +84,18 @@ def test_allow_private_networks_lifts_the_policy(feed_host: FaultServer, private
 @pytest.mark.skipif(not _has_ipv6_loopback(), reason="no IPv6 loopback on this machine")
 def test_ipv6_loopback_server_is_not_reached(feed_host: FaultServer) -> None:
     """A real server on [::1] is never contacted by a link from a feed on another origin."""
-    from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
     import threading
+    from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
     hits: list[str] = []
 
     class Handler(BaseHTTPRequestHandler):
-        def do_GET(self) -> None:  # noqa: N802 -- http.server's naming
+        def do_GET(self) -> None:
             hits.append(self.path)
             self.send_response(200)
             self.end_headers()
 
-        def log_message(self, format: str, *args: object) -> None:  # noqa: A002 -- quiet
+        def log_message(self, format: str, *args: object) -> None:
             return
 
     class V6Server(ThreadingHTTPServer):

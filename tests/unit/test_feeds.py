@@ -5,8 +5,16 @@ from __future__ import annotations
 from datetime import datetime, timedelta
 
 from tasks.feeds import (
-    BACKOFF_BASE, BACKOFF_CAP, BACKOFF_JITTER, MIN_POLL_INTERVAL, RETRY_AFTER_CAP, declares_entities,
-    next_poll_after_failure, next_poll_after_success, parse_feed, parse_feed_full,
+    BACKOFF_BASE,
+    BACKOFF_CAP,
+    BACKOFF_JITTER,
+    MIN_POLL_INTERVAL,
+    RETRY_AFTER_CAP,
+    declares_entities,
+    next_poll_after_failure,
+    next_poll_after_success,
+    parse_feed,
+    parse_feed_full,
 )
 
 NOW = datetime(2025, 1, 1, 12, 0)

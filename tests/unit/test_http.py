@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 
 import pytest
 
@@ -28,7 +28,7 @@ def test_public_addresses_are_allowed(address: str) -> None:
 
 def test_retry_after_seconds_and_dates() -> None:
     """Retry-After is read as delta-seconds or an HTTP date; garbage and absence give None."""
-    now = datetime(2025, 1, 1, 12, 0, tzinfo=timezone.utc)
+    now = datetime(2025, 1, 1, 12, 0, tzinfo=UTC)
     assert parse_retry_after("120") == 120.0
     assert parse_retry_after("Wed, 01 Jan 2025 12:10:00 GMT", now=now) == 600.0
     assert parse_retry_after("Wed, 01 Jan 2025 11:00:00 GMT", now=now) == 0.0
