@@ -110,3 +110,27 @@ def test_backfill_deployment_runs_on_a_process_worker(prefect_server: dict[str, 
         assert n == 4, (worker.stderr.read() if worker.stderr else b"").decode()[-3000:]
         _, runs = store.query(db, "select flow, status from pipeline_runs")
         assert ("backfill", "completed") in runs or ("backfill", "running") in runs
+
+
+def test_capex_serve_keeps_schedule_active_after_sigterm(prefect_server: dict[str, str], tmp_path: Path) -> None:
+    """`capex serve` registers both deployments and leaves the poll schedule active when stopped."""
+    feeds = tmp_path / "feeds.toml"
+    feeds.write_text('[[feeds]]\nname = "x"\nurl = "http://127.0.0.1:9/feed.xml"\n')
+    api = prefect_server["PREFECT_API_URL"]
+    proc = subprocess.Popen([str(BIN / "capex"), "serve", "--feeds", str(feeds), "--db", str(tmp_path / "s.duckdb")],
+                            env=prefect_server, cwd=REPO, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE,
+                            start_new_session=True)
+    names: dict[str, dict[str, object]] = {}
+    try:
+        deadline = time.monotonic() + 120
+        while time.monotonic() < deadline and len(names) < 2:
+            time.sleep(1)
+            found = httpx.post(f"{api}/deployments/filter", json={}, timeout=10).json()
+            names = {d["name"]: d for d in found}
+    finally:
+        os.killpg(proc.pid, 15)
+        proc.wait(timeout=60)
+    assert set(names) == {"poll-feeds", "backfill"}, (proc.stderr.read() if proc.stderr else b"").decode()[-2000:]
+    after = {d["name"]: d for d in httpx.post(f"{api}/deployments/filter", json={}, timeout=10).json()}
+    assert after["poll-feeds"]["paused"] is False
+    assert after["poll-feeds"]["schedules"][0]["schedule"]["cron"] == "*/30 * * * *"
