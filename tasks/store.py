@@ -223,16 +223,22 @@ def bulk_insert(
 
 
 def sync_feeds(db_path: str | os.PathLike[str], feeds: Sequence[FeedConfig]) -> list[FeedState]:
-    """Upsert the configured feeds by URL and return the state of each, in the file's order."""
+    """Upsert the configured feeds (matched on the URL the file gives, even after the feed moved).
+
+    Returns the state of each feed, in the file's order.
+    """
     now = utcnow()
     with write_connection(db_path) as con:
         con.execute("begin transaction")
         for feed in feeds:
-            con.execute(
-                "insert into feeds (name, url, tags, next_poll_at) values (?, ?, ?, ?) "
-                "on conflict (url) do update set name = excluded.name, tags = excluded.tags",
-                [feed.name, feed.url, list(feed.tags), now],
-            )
+            known = con.execute("select feed_id from feeds where configured_url = ? or url = ? order by "
+                                "configured_url = ? desc limit 1", [feed.url, feed.url, feed.url]).fetchone()
+            if known:
+                con.execute("update feeds set name = ?, tags = ? where feed_id = ?",
+                            [feed.name, list(feed.tags), known[0]])
+            else:
+                con.execute("insert into feeds (name, url, configured_url, tags, next_poll_at) values (?, ?, ?, ?, ?)",
+                            [feed.name, feed.url, feed.url, list(feed.tags), now])
         con.execute("commit")
         return [_feed_state(con, feed.url) for feed in feeds]
 
@@ -240,8 +246,8 @@ def sync_feeds(db_path: str | os.PathLike[str], feeds: Sequence[FeedConfig]) -> 
 def _feed_state(con: duckdb.DuckDBPyConnection, url: str) -> FeedState:
     row = con.execute(
         "select feed_id, name, url, etag, last_modified, consecutive_failures, next_poll_at, is_active "
-        "from feeds where url = ?",
-        [url],
+        "from feeds where configured_url = ? or url = ? order by configured_url = ? desc limit 1",
+        [url, url, url],
     ).fetchone()
     if row is None:
         raise StoreError(f"feed {url} is not in the database")

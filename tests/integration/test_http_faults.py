@@ -178,6 +178,9 @@ def test_permanent_redirect_stores_new_url_and_410_stops_the_feed(server: FaultS
     _poll_once(db, server.url("/moved"))
     _, rows = store.query(db, "select url, last_status from feeds")
     assert rows == [(server.url("/new-feed"), "ok")]
+    again = store.sync_feeds(db, [FeedConfig(name="moved", url=server.url("/moved"))])
+    assert again[0].url == server.url("/new-feed")  # the moved feed keeps its row and its history
+    assert store.table_counts(db)["feeds"] == 1
     gone = server.route("/gone", static(b"gone", 410))
     _poll_once(db, gone)
     _, rows = store.query(db, "select is_active, last_status, last_error from feeds where url = ?", [gone])
