@@ -11,21 +11,21 @@ from __future__ import annotations
 import logging
 import multiprocessing
 import os
-import re
 import resource
 import warnings
 from collections.abc import Iterator, Sequence
 from concurrent.futures import FIRST_COMPLETED, Future, ThreadPoolExecutor, wait
 from concurrent.futures import TimeoutError as FutureTimeout
 from dataclasses import dataclass
-from datetime import date, datetime
+from datetime import datetime
 from typing import Any
 
 import zstandard
 
-from tasks.errors import BlockedURLError, ExtractionError, FetchError
+from tasks.errors import BlockedURLError, FetchError
 from tasks.http import FetchPolicy, fetch, make_client, origin_of
-from tasks.models import Article, ExtractedPage, FetchResult, PageFailure
+from tasks.models import Article, FetchResult, PageFailure
+from tasks.pages import extract_page
 
 logger = logging.getLogger(__name__)
 
@@ -150,41 +150,6 @@ def looks_binary(body: bytes) -> bool:
 
 
 # ---------------------------------------------------------------- extraction (runs in workers)
-
-_LANG = re.compile(rb"<html[^>]*?\blang\s*=\s*[\"']?([A-Za-z]{2,3})", re.IGNORECASE)
-# "the", "and", "of"...: a cheap English test for pages that declare no language
-_EN_WORDS = re.compile(r"\b(the|and|of|to|in|is|that|for|with|on)\b", re.IGNORECASE)
-
-
-def guess_language(html: bytes, text: str) -> str | None:
-    """The page's declared language (html lang), else 'en' when the text reads as English."""
-    match = _LANG.search(html[:20000])
-    if match:
-        return match.group(1).decode("ascii").lower()
-    words = text[:5000].split()
-    if len(words) >= 20 and len(_EN_WORDS.findall(text[:5000])) / len(words) > 0.08:
-        return "en"
-    return None
-
-
-def extract_page(html: bytes, url: str | None = None) -> ExtractedPage:
-    """Title, text, date, author, site name and language of one HTML page (trafilatura)."""
-    import trafilatura
-
-    doc = trafilatura.bare_extraction(html, url=url, with_metadata=True, include_comments=False,
-                                      include_tables=False)
-    if doc is None:
-        raise ExtractionError("no article text found")
-    text = doc.text or ""
-    published = None
-    if doc.date:
-        try:
-            published = date.fromisoformat(doc.date[:10])
-        except ValueError:
-            published = None
-    return ExtractedPage(title=doc.title, text=text, published=published, author=doc.author,
-                         site_name=doc.sitename, language=guess_language(html, text))
-
 
 def process_page(job: PageJob, html: bytes, fetched_at: datetime, extractor: str = "rules") -> Article:
     """Extract, classify and extract facts from one fetched page (CPU work, run in a worker)."""

@@ -63,7 +63,7 @@ def _analyse(source: str, as_text: bool, published: date | None) -> dict[str, An
     if as_text:
         title, text = None, raw.decode("utf-8", errors="replace")
     else:
-        from tasks.articles import extract_page
+        from tasks.pages import extract_page
 
         page = extract_page(raw, url)
         title, text = page.title, page.text
