@@ -18,8 +18,17 @@ from tasks import store
 from tasks.articles import shutdown_pool
 from tasks.feeds import load_feeds_file
 from tasks.poll import (
-    BATCH_SIZE, BatchResult, claim_jobs, error_poll, fetch_feed_task, finish_feed, ingest_batch_task, plan_feed,
-    stopped_feeds, summary_markdown,
+    BATCH_SIZE,
+    BatchResult,
+    FeedPlan,
+    claim_jobs,
+    error_poll,
+    fetch_feed_task,
+    finish_feeds,
+    ingest_batch_task,
+    plan_feed,
+    stopped_feeds,
+    summary_markdown,
 )
 from tasks.store import utcnow
 
@@ -64,7 +73,7 @@ def poll_feeds(
             result = future.result()
         except Exception as exc:  # noqa: BLE001 -- per-feed boundary: record and go on
             poll = error_poll(state, started[state.feed_id], run_id, exc)
-            store.write_batch(db, [], poll=poll)
+            plans.append(FeedPlan(state=state, poll=poll))
             failing.append(f"{state.name}: {poll.error}")
             totals["feeds_failed"] += 1
             continue
@@ -79,6 +88,7 @@ def poll_feeds(
             batch_futures[state.feed_id].append((len(jobs), ingest_batch_task.submit(
                 db, jobs, plan.listing_url, config.allow_private_networks, extractor=extractor)))
 
+    finished = []
     for plan in plans:
         pages_failed = 0
         for n_jobs, bf in batch_futures.get(plan.state.feed_id, []):
@@ -94,7 +104,9 @@ def poll_feeds(
             pages_failed += batch.n_failed
             failing += [f"page {f}" for f in batch.failures]
         totals["pages_failed"] += pages_failed
-        finish_feed(db, plan, pages_failed)
+        finished.append((plan, pages_failed))
+    # one transaction for every feed's poll record and new state (500 unchanged feeds = one commit)
+    finish_feeds(db, finished)
     shutdown_pool()
 
     summary = {

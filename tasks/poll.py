@@ -184,8 +184,19 @@ def _ingest_group(
 
 def finish_feed(db: str, plan: FeedPlan, pages_failed: int) -> None:
     """Commit the feed's poll record, its items and its new state (validators only now)."""
-    poll = replace(plan.poll, pages_failed=pages_failed)
-    store.write_batch(db, [], items=[(plan.state.feed_id, i) for i in plan.items], poll=poll)
+    finish_feeds(db, [(plan, pages_failed)])
+
+
+def finish_feeds(db: str, finished: Sequence[tuple[FeedPlan, int]]) -> None:
+    """Commit the poll records, items and new states of several feeds in one transaction.
+
+    A re-poll of hundreds of unchanged feeds is then one commit, not hundreds.
+    """
+    if not finished:
+        return
+    polls = [replace(plan.poll, pages_failed=pages_failed) for plan, pages_failed in finished]
+    items = [(plan.state.feed_id, i) for plan, _ in finished for i in plan.items]
+    store.write_batch(db, [], items=items, polls=polls)
 
 
 def stopped_feeds(states: Sequence[FeedState]) -> list[str]:

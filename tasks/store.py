@@ -19,7 +19,7 @@ import time
 from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
@@ -41,7 +41,7 @@ DUCKDB_LOCK_TIMEOUT_S = 60.0
 
 def utcnow() -> datetime:
     """Naive UTC timestamp, the convention of every `*_at` column."""
-    return datetime.now(timezone.utc).replace(tzinfo=None)
+    return datetime.now(UTC).replace(tzinfo=None)
 
 
 def article_id_for(url: str) -> str:
@@ -214,7 +214,7 @@ def bulk_insert(
     column_list = ", ".join(columns)
     params = [list(col) for col in zip(*rows)]
     con.execute(
-        f"insert into {table} ({column_list}) select {selects} on conflict {on_conflict}",  # noqa: S608 -- names are ours
+        f"insert into {table} ({column_list}) select {selects} on conflict {on_conflict}",
         params,
     )
 
@@ -230,28 +230,43 @@ def sync_feeds(db_path: str | os.PathLike[str], feeds: Sequence[FeedConfig]) -> 
     now = utcnow()
     with write_connection(db_path) as con:
         con.execute("begin transaction")
-        for feed in feeds:
-            known = con.execute("select feed_id from feeds where configured_url = ? or url = ? order by "
-                                "configured_url = ? desc limit 1", [feed.url, feed.url, feed.url]).fetchone()
-            if known:
-                con.execute("update feeds set name = ?, tags = ? where feed_id = ?",
-                            [feed.name, list(feed.tags), known[0]])
-            else:
-                con.execute("insert into feeds (name, url, configured_url, tags, next_poll_at) values (?, ?, ?, ?, ?)",
-                            [feed.name, feed.url, feed.url, list(feed.tags), now])
+        rows = _feed_rows(con)
+        new = [f for f in feeds if f.url not in rows]
+        changed = [(f.name, list(f.tags), rows[f.url][0]) for f in feeds
+                   if f.url in rows and (rows[f.url][1], list(rows[f.url][2] or [])) != (f.name, list(f.tags))]
+        if changed:
+            con.executemany("update feeds set name = ?, tags = ? where feed_id = ?", changed)
+        bulk_insert(con, "feeds", ("name", "url", "configured_url", "tags", "next_poll_at"),
+                    list({f.url: (f.name, f.url, f.url, list(f.tags), now) for f in new}.values()))
         con.execute("commit")
-        return [_feed_state(con, feed.url) for feed in feeds]
+        states = _feed_states(con)
+    return [states[feed.url] for feed in feeds]
 
 
-def _feed_state(con: duckdb.DuckDBPyConnection, url: str) -> FeedState:
-    row = con.execute(
-        "select feed_id, name, url, etag, last_modified, consecutive_failures, next_poll_at, is_active "
-        "from feeds where configured_url = ? or url = ? order by configured_url = ? desc limit 1",
-        [url, url, url],
-    ).fetchone()
-    if row is None:
-        raise StoreError(f"feed {url} is not in the database")
-    return FeedState(*row)
+_STATE_COLUMNS = "feed_id, name, url, etag, last_modified, consecutive_failures, next_poll_at, is_active"
+
+
+def _feed_rows(con: duckdb.DuckDBPyConnection) -> dict[str, tuple[Any, ...]]:
+    """configured URL (or current URL) -> (feed_id, name, tags); the configured URL wins."""
+    out: dict[str, tuple[Any, ...]] = {}
+    for feed_id, name, tags, url, configured in con.execute(
+        "select feed_id, name, tags, url, configured_url from feeds"
+    ).fetchall():
+        out.setdefault(url, (feed_id, name, tags))
+        if configured:
+            out[configured] = (feed_id, name, tags)
+    return out
+
+
+def _feed_states(con: duckdb.DuckDBPyConnection) -> dict[str, FeedState]:
+    """Every feed's state keyed by its configured URL and by its current URL."""
+    out: dict[str, FeedState] = {}
+    for row in con.execute(f"select {_STATE_COLUMNS}, configured_url from feeds").fetchall():
+        state = FeedState(*row[:-1])
+        out.setdefault(state.url, state)
+        if row[-1]:
+            out[row[-1]] = state
+    return out
 
 
 def is_due(state: FeedState, now: datetime) -> bool:
@@ -325,6 +340,7 @@ def write_batch(
     items: Sequence[tuple[int, FeedItem]] = (),
     poll: PollRecord | None = None,
     replace_facts: bool = False,
+    polls: Sequence[PollRecord] = (),
 ) -> set[str]:
     """Commit one batch (articles, facts, raw HTML, failures, feed items, poll) in one transaction.
 
@@ -336,8 +352,8 @@ def write_batch(
             inserted = _insert_articles(con, articles, replace_facts)
             _record_failures(con, failures)
             _insert_items(con, items)
-            if poll is not None:
-                _record_poll(con, poll)
+            for record in ([poll] if poll is not None else []) + list(polls):
+                _record_poll(con, record)
             con.execute("commit")
         except Exception:
             con.execute("rollback")
