@@ -16,14 +16,14 @@ from prefect.task_runners import ThreadPoolTaskRunner
 
 from tasks import store
 from tasks.articles import shutdown_pool
-from tasks.feeds import load_feeds_file
+from tasks.feeds import FEEDS_PER_TASK, load_feeds_file
 from tasks.poll import (
     BATCH_SIZE,
     BatchResult,
     FeedPlan,
     claim_jobs,
     error_poll,
-    fetch_feed_task,
+    fetch_feeds_task,
     finish_feeds,
     ingest_batch_task,
     plan_feed,
@@ -61,32 +61,36 @@ def poll_feeds(
     logger.info("%d feeds configured, %d due", len(states), len(due))
 
     started = {s.feed_id: utcnow() for s in due}
-    fetches = {fetch_feed_task.submit(s, allow_private=config.allow_private_networks): s for s in due}
+    groups = [due[i:i + FEEDS_PER_TASK] for i in range(0, len(due), FEEDS_PER_TASK)]
+    fetches = {fetch_feeds_task.submit(group, allow_private=config.allow_private_networks): group for group in groups}
     plans = []
     claimed: set[str] = set()
     failing: list[str] = []
     totals: dict[str, Any] = defaultdict(int)
     batch_futures: dict[int, list[tuple[int, Any]]] = defaultdict(list)
     for future in as_completed(list(fetches)):
-        state = fetches[future]
+        group = fetches[future]
         try:
-            result = future.result()
-        except Exception as exc:  # noqa: BLE001 -- per-feed boundary: record and go on
-            poll = error_poll(state, started[state.feed_id], run_id, exc)
-            plans.append(FeedPlan(state=state, poll=poll))
-            failing.append(f"{state.name}: {poll.error}")
-            totals["feeds_failed"] += 1
-            continue
-        plan = plan_feed(db, state, result, started[state.feed_id], run_id)
-        if plan.poll.status == "error":
-            failing.append(f"{state.name}: {plan.poll.error}")
-            totals["feeds_failed"] += 1
-        claim_jobs(plan, claimed)
-        plans.append(plan)
-        for i in range(0, len(plan.jobs), BATCH_SIZE):
-            jobs = plan.jobs[i:i + BATCH_SIZE]
-            batch_futures[state.feed_id].append((len(jobs), ingest_batch_task.submit(
-                db, jobs, plan.listing_url, config.allow_private_networks, extractor=extractor)))
+            outcomes: list[Any] = future.result()
+        except Exception as exc:  # noqa: BLE001 -- the whole group failed: every feed records it
+            outcomes = [exc] * len(group)
+        for state, outcome in zip(group, outcomes):
+            if isinstance(outcome, Exception):
+                poll = error_poll(state, started[state.feed_id], run_id, outcome)
+                plans.append(FeedPlan(state=state, poll=poll))
+                failing.append(f"{state.name}: {poll.error}")
+                totals["feeds_failed"] += 1
+                continue
+            plan = plan_feed(db, state, outcome, started[state.feed_id], run_id)
+            if plan.poll.status == "error":
+                failing.append(f"{state.name}: {plan.poll.error}")
+                totals["feeds_failed"] += 1
+            claim_jobs(plan, claimed)
+            plans.append(plan)
+            for i in range(0, len(plan.jobs), BATCH_SIZE):
+                jobs = plan.jobs[i:i + BATCH_SIZE]
+                batch_futures[state.feed_id].append((len(jobs), ingest_batch_task.submit(
+                    db, jobs, plan.listing_url, config.allow_private_networks, extractor=extractor)))
 
     finished = []
     for plan in plans:

@@ -16,7 +16,7 @@ from prefect.cache_policies import NO_CACHE
 from tasks import store
 from tasks.articles import PageJob, iter_page_groups, process_pages
 from tasks.errors import BlockedURLError, FetchError, StoreError
-from tasks.feeds import fetch_feed, next_poll_after_failure, next_poll_after_success, parse_feed_full
+from tasks.feeds import fetch_feeds, next_poll_after_failure, next_poll_after_success, parse_feed_full
 from tasks.http import RETRYABLE_STATUS, is_retryable
 from tasks.models import Article, FeedItem, FeedState, FetchResult, PageFailure
 from tasks.store import PollRecord, utcnow
@@ -86,8 +86,8 @@ def plan_feed(
 ) -> FeedPlan:
     """Judge a feed response; for a 200, parse it and list the items not stored yet (in any feed)."""
     now = utcnow()
-    base: dict[str, Any] = dict(feed_id=state.feed_id, run_id=run_id, started_at=started_at, http_status=result.http_status,
-                bytes_received=len(result.body))
+    base: dict[str, Any] = {"feed_id": state.feed_id, "run_id": run_id, "started_at": started_at, "http_status": result.http_status,
+                "bytes_received": len(result.body)}
     new_url = result.final_url if result.headers.get("x-permanent-redirect") else None
     status = result.http_status or 0
     if status == 304:
@@ -235,10 +235,9 @@ def _retry_condition(task_obj: object, task_run: object, state: object) -> bool:
     return False
 
 
-fetch_feed_task = task(
-    fetch_feed, name="fetch-feed", retries=2, retry_delay_seconds=[1, 4], retry_condition_fn=_retry_condition,
-    cache_policy=NO_CACHE,
-)
+# One task per group of feeds (FEEDS_PER_TASK): each feed inside is isolated (its error is its
+# outcome) and retried with backoff on transient network errors by fetch_feed_retrying.
+fetch_feeds_task = task(fetch_feeds, name="fetch-feeds", cache_policy=NO_CACHE)
 # Thread-run tasks cannot be interrupted by a Prefect timeout; every fetch and extraction
 # carries its own deadline instead (tasks/http.py, tasks/articles.py).
 ingest_batch_task = task(
