@@ -51,8 +51,10 @@ def _free_port() -> int:
 def prefect_server(tmp_path: Path) -> Iterator[dict[str, str]]:
     """`prefect server start` on 127.0.0.1 with its own PREFECT_HOME; yields the client environment."""
     port = _free_port()
+    # No scheduler service: `prefect deploy --all` registers poll-feeds with the repository's real
+    # feeds.toml, and a run scheduled at :00 or :30 during the test would reach the internet.
     env = {**ENV, "PREFECT_HOME": str(tmp_path / "prefect-home"), "PREFECT_SERVER_API_HOST": "127.0.0.1",
-           "PREFECT_LOGGING_LEVEL": "WARNING"}
+           "PREFECT_LOGGING_LEVEL": "WARNING", "PREFECT_SERVER_SERVICES_SCHEDULER_ENABLED": "false"}
     env.pop("PREFECT_API_URL", None)
     server = subprocess.Popen([str(BIN / "prefect"), "server", "start", "--host", "127.0.0.1", "--port", str(port)],
                               env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, start_new_session=True)
