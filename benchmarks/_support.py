@@ -112,10 +112,14 @@ class RunResult:
     stderr_tail: str
 
 
-def run_measured(args: list[str], cwd: Path = REPO, sample_s: float = 0.05) -> RunResult:
-    """Run a command, sampling the summed RSS of the process and all its descendants."""
+def run_measured(args: list[str], cwd: Path = REPO, sample_s: float = 0.05, api: str | None = None) -> RunResult:
+    """Run a command, sampling the summed RSS of the process and all its descendants.
+
+    With `api`, the command talks to that Prefect server instead of starting a temporary one.
+    """
+    env = {**ENV, "PREFECT_API_URL": api} if api else ENV
     started = time.perf_counter()
-    proc = subprocess.Popen(args, cwd=cwd, env=ENV, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
+    proc = subprocess.Popen(args, cwd=cwd, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
     peak = 0
     parent = psutil.Process(proc.pid)
     stderr_chunks: list[bytes] = []
@@ -145,3 +149,31 @@ def timed(fn: Callable[[], object]) -> float:
     started = time.perf_counter()
     fn()
     return time.perf_counter() - started
+
+
+@contextmanager
+def prefect_server(home: Path) -> Iterator[str]:
+    """A `prefect server start` on 127.0.0.1 (as a scheduled deployment runs against); yields its API URL."""
+    import socket
+    import urllib.request
+
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        port = s.getsockname()[1]
+    env = {**ENV, "PREFECT_HOME": str(home)}
+    env.pop("PREFECT_API_URL", None)
+    proc = subprocess.Popen([str(BIN / "prefect"), "server", "start", "--host", "127.0.0.1", "--port", str(port)],
+                            env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, start_new_session=True)
+    api = f"http://127.0.0.1:{port}/api"
+    try:
+        deadline = time.monotonic() + 120
+        while time.monotonic() < deadline:
+            try:
+                with urllib.request.urlopen(f"{api}/health", timeout=2):
+                    break
+            except OSError:
+                time.sleep(0.5)
+        yield api
+    finally:
+        os.killpg(proc.pid, 15)
+        proc.wait(timeout=30)
