@@ -19,7 +19,7 @@ import time
 from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass
-from datetime import UTC, datetime
+from datetime import UTC, date, datetime
 from pathlib import Path
 from typing import Any
 
@@ -199,6 +199,37 @@ def _column_types(con: duckdb.DuckDBPyConnection, table: str) -> dict[str, str]:
     return {name: dtype for name, dtype in rows}
 
 
+def _json_default(value: Any) -> str:
+    if isinstance(value, (datetime, date)):
+        return value.isoformat(sep=" ") if isinstance(value, datetime) else value.isoformat()
+    raise TypeError(f"cannot store {type(value).__name__} in a bulk insert")
+
+
+def typed_columns(columns: dict[str, tuple[str, list[Any]]]) -> tuple[str, list[Any]]:
+    """A subquery yielding the given typed columns row by row, and its parameters.
+
+    The columns travel as one JSON document parsed by DuckDB's from_json: DuckDB's Python binding
+    converts list parameters value by value (measured ~0.2-1 ms per value here, most of it failed
+    optional-module imports), so 500 rows x 11 columns as lists took seconds; as JSON, milliseconds.
+    BLOB columns, which JSON cannot carry, stay list parameters.
+    """
+    spec = {name: f"{dtype}[]" for name, (dtype, _) in columns.items() if dtype != "BLOB"}
+    payload = json.dumps({name: values for name, (dtype, values) in columns.items() if dtype != "BLOB"},
+                         default=_json_default, ensure_ascii=False)
+    # a lone surrogate (from a badly decoded page) is not valid UTF-8: replace it, one char for one
+    payload = payload.encode("utf-8", "replace").decode("utf-8")
+    params: list[Any] = [payload]
+    selects = []
+    for name, (dtype, values) in columns.items():
+        if dtype == "BLOB":
+            params.append(values)
+            selects.append(f'unnest(${len(params)}::BLOB[]) as "{name}"')
+        else:
+            selects.append(f'unnest(j."{name}") as "{name}"')
+    structure = json.dumps(spec).replace("'", "''")
+    return f"(select {', '.join(selects)} from (select from_json($1, '{structure}') as j))", params
+
+
 def bulk_insert(
     con: duckdb.DuckDBPyConnection,
     table: str,
@@ -206,15 +237,14 @@ def bulk_insert(
     rows: Sequence[Sequence[Any]],
     on_conflict: str = "do nothing",
 ) -> None:
-    """Insert many rows in one statement (unnest of typed lists: ~100x faster than executemany)."""
+    """Insert many rows in one statement (a typed JSON document unnested: ~1000x faster than executemany)."""
     if not rows:
         return
     types = _column_types(con, table)
-    selects = ", ".join(f"unnest(?::{types[c]}[])" for c in columns)
+    subquery, params = typed_columns({c: (types[c], list(col)) for c, col in zip(columns, zip(*rows))})
     column_list = ", ".join(columns)
-    params = [list(col) for col in zip(*rows)]
     con.execute(
-        f"insert into {table} ({column_list}) select {selects} on conflict {on_conflict}",
+        f"insert into {table} ({column_list}) select * from {subquery} on conflict {on_conflict}",  # noqa: S608
         params,
     )
 
@@ -453,28 +483,28 @@ def _record_polls(con: duckdb.DuckDBPyConnection, polls: Sequence[PollRecord]) -
         (p.feed_id, p.run_id, p.started_at, now, p.status, p.http_status, p.items_seen, p.items_new,
          p.pages_failed, p.bytes_received, p.error) for p in polls])
     columns = {
-        "feed_id": ("integer", [p.feed_id for p in polls]),
-        "status": ("varchar", [p.status for p in polls]),
-        "http_status": ("integer", [p.http_status for p in polls]),
-        "error": ("varchar", [p.error for p in polls]),
-        "failures": ("integer", [p.consecutive_failures for p in polls]),
-        "next_poll_at": ("timestamp", [p.next_poll_at for p in polls]),
-        "save_validators": ("boolean", [p.save_validators for p in polls]),
-        "etag": ("varchar", [p.etag for p in polls]),
-        "last_modified": ("varchar", [p.last_modified for p in polls]),
-        "deactivate": ("boolean", [p.deactivate for p in polls]),
+        "feed_id": ("INTEGER", [p.feed_id for p in polls]),
+        "status": ("VARCHAR", [p.status for p in polls]),
+        "http_status": ("INTEGER", [p.http_status for p in polls]),
+        "error": ("VARCHAR", [p.error for p in polls]),
+        "failures": ("INTEGER", [p.consecutive_failures for p in polls]),
+        "next_poll_at": ("TIMESTAMP", [p.next_poll_at for p in polls]),
+        "save_validators": ("BOOLEAN", [p.save_validators for p in polls]),
+        "etag": ("VARCHAR", [p.etag for p in polls]),
+        "last_modified": ("VARCHAR", [p.last_modified for p in polls]),
+        "deactivate": ("BOOLEAN", [p.deactivate for p in polls]),
     }
-    # numbered parameters: DuckDB binds the FROM subquery before the SET list
-    selects = ", ".join(f"unnest(${i}::{dtype}[]) as {name}" for i, (name, (dtype, _)) in enumerate(columns.items(), 2))
+    subquery, params = typed_columns(columns)
+    now_param = f"${len(params) + 1}::timestamp"
     con.execute(
-        f"update feeds set last_polled_at = $1, last_status = v.status, last_http_status = v.http_status, "  # noqa: S608
+        f"update feeds set last_polled_at = {now_param}, last_status = v.status, last_http_status = v.http_status, "  # noqa: S608
         "last_error = v.error, consecutive_failures = v.failures, next_poll_at = v.next_poll_at, "
-        "last_success_at = case when v.status <> 'error' then $1 else feeds.last_success_at end, "
+        f"last_success_at = case when v.status <> 'error' then {now_param} else feeds.last_success_at end, "
         "etag = case when v.save_validators then v.etag else feeds.etag end, "
         "last_modified = case when v.save_validators then v.last_modified else feeds.last_modified end, "
         "is_active = feeds.is_active and not v.deactivate "
-        f"from (select {selects}) as v where feeds.feed_id = v.feed_id",
-        [now, *[values for _, values in columns.values()]],
+        f"from {subquery} as v where feeds.feed_id = v.feed_id",
+        [*params, now],
     )
     for p in polls:
         if p.new_url:

@@ -106,3 +106,15 @@ def test_query_is_read_only(db: str) -> None:
     store.init_db(db)
     with pytest.raises(store.StoreError):
         store.query(db, "delete from articles")
+
+
+def test_bulk_insert_keeps_unicode_and_replaces_lone_surrogates(tmp_path: Path) -> None:
+    """Text with emoji, CJK, NUL and quotes round-trips; a lone surrogate becomes one '?' (offsets kept)."""
+    con = duckdb.connect(str(tmp_path / "u.duckdb"))
+    con.execute("create table t (k integer primary key, s varchar, seen_at timestamp, b blob)")
+    values = ["héllo 中文 😀", "nul\x00byte", "quote ' and \\ back", "bad\ud800x"]
+    store.bulk_insert(con, "t", ("k", "s", "seen_at", "b"),
+                      [(i, v, datetime(2025, 1, 2, 3, 4, 5), b"\x00\xff") for i, v in enumerate(values)])
+    rows = con.execute("select s, seen_at, b from t order by k").fetchall()
+    assert [r[0] for r in rows] == values[:3] + ["bad?x"]
+    assert {(r[1], r[2]) for r in rows} == {(datetime(2025, 1, 2, 3, 4, 5), b"\x00\xff")}
