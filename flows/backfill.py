@@ -5,7 +5,7 @@ from __future__ import annotations
 import uuid
 from collections import deque
 from pathlib import Path
-from typing import Any
+from typing import Any, cast
 
 from prefect import flow, get_run_logger, task
 from prefect.artifacts import create_markdown_artifact, create_progress_artifact, update_progress_artifact
@@ -16,8 +16,15 @@ from prefect.task_runners import ThreadPoolTaskRunner
 from tasks import store
 from tasks.articles import PageJob, shutdown_pool
 from tasks.backfill import (
-    Discovery, ReprocessResult, backfill_id, discover_feed_history, discover_sitemap, parse_window, read_url_file,
-    report_progress, reprocess_batch,
+    Discovery,
+    ReprocessResult,
+    backfill_id,
+    discover_feed_history,
+    discover_sitemap,
+    parse_window,
+    read_url_file,
+    report_progress,
+    reprocess_batch,
 )
 from tasks.errors import ConfigError
 from tasks.extractor import get_extractor
@@ -29,12 +36,14 @@ BATCHES_IN_FLIGHT = 2
 # Stored articles per reprocess batch (one transaction each).
 REPROCESS_BATCH = 100
 
-discover_feeds_task = task(discover_feed_history, name="discover-feed-history", cache_policy=NO_CACHE)
-discover_sitemap_task = task(discover_sitemap, name="discover-sitemap", cache_policy=NO_CACHE)
-reprocess_batch_task = task(reprocess_batch, name="reprocess-articles", cache_policy=NO_CACHE)
+# task(name=...)(fn) rather than task(fn, name=...): the same task, in the form Prefect's overloads type.
+discover_feeds_task = task(name="discover-feed-history", cache_policy=NO_CACHE)(discover_feed_history)
+discover_sitemap_task = task(name="discover-sitemap", cache_policy=NO_CACHE)(discover_sitemap)
+reprocess_batch_task = task(name="reprocess-articles", cache_policy=NO_CACHE)(reprocess_batch)
 
 
-@flow(name="backfill", task_runner=ThreadPoolTaskRunner(max_workers=BATCHES_IN_FLIGHT + 1))
+# the ignore: Prefect types flow(task_runner=) as TaskRunner[PrefectFuture], invariant in the future type
+@flow(name="backfill", task_runner=ThreadPoolTaskRunner(max_workers=BATCHES_IN_FLIGHT + 1))  # type: ignore[arg-type]
 def backfill(
     since: str | None = None,
     until: str | None = None,
@@ -81,6 +90,7 @@ def _fetching_backfill(
 ) -> dict[str, Any]:
     logger = get_run_logger()
     allow_private = False
+    params: dict[str, Any]
     if urls:
         source, params = "urls", {"urls": str(Path(urls).resolve()), "since": since, "until": until}
     elif sitemap:
@@ -123,8 +133,9 @@ def _ingest_queue(db: str, bid: str, pending: list[store.QueuedURL], allow_priva
     total, done = len(pending), len(known)
     totals: dict[str, Any] = {"new_articles": 0, "new_capex_stories": 0, "new_facts": 0, "pages_failed": 0,
                               "already_stored": len(known), "failures": []}
-    artifact = create_progress_artifact(progress=_pct(done, total), key="backfill-progress",
-                                        description="share of the backfill's URLs ingested")
+    # sync_compatible: called from a sync flow it returns the id, not a coroutine
+    artifact = cast(uuid.UUID, create_progress_artifact(progress=_pct(done, total), key="backfill-progress",
+                                                   description="share of the backfill's URLs ingested"))
     in_flight: deque[tuple[list[str], Any]] = deque()
     for batch in _batches(todo):
         first = batch[0]
@@ -171,8 +182,8 @@ def _reprocess(db: str, window: Any, extractor: str) -> dict[str, Any]:
     version = get_extractor(extractor).version
     total = store.count_to_reprocess(db, version, window.since, window.until)
     logger.info("reprocessing %d stored articles to extractor %s", total, version)
-    artifact = create_progress_artifact(progress=_pct(0, total), key="reprocess-progress",
-                                        description="share of stored articles reprocessed")
+    artifact = cast(uuid.UUID, create_progress_artifact(progress=_pct(0, total), key="reprocess-progress",
+                                                   description="share of stored articles reprocessed"))
     failed_ids: list[str] = []
     totals: dict[str, Any] = {"source": "reprocess", "extractor_version": version, "articles_reprocessed": 0,
                               "capex_stories": 0, "facts": 0, "articles_failed": 0, "failures": []}

@@ -100,7 +100,7 @@ def serve_site(site: Site) -> Iterator[str]:
     """Serve `site` on 127.0.0.1 at a free port; yield its base URL."""
 
     class Handler(BaseHTTPRequestHandler):
-        def do_GET(self) -> None:  # noqa: N802 -- http.server's naming
+        def do_GET(self) -> None:
             site.hits[self.path] = site.hits.get(self.path, 0) + 1
             entry = site.routes.get(self.path) or site.routes.get(self.path.split("?utm", 1)[0])
             if entry is None:
@@ -115,7 +115,7 @@ def serve_site(site: Site) -> Iterator[str]:
             self.end_headers()
             self.wfile.write(body)
 
-        def log_message(self, format: str, *args: object) -> None:  # noqa: A002
+        def log_message(self, format: str, *args: object) -> None:
             return
 
     server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
