@@ -126,9 +126,10 @@ def fetch_feed(state: FeedState, allow_private: bool = False) -> FetchResult:
                      accept=FEED_ACCEPT)
 
 
-# Feeds fetched per Prefect task: each task run costs Prefect milliseconds of bookkeeping (and a
-# row in its database), so a re-poll of 500 feeds as 500 tasks spends seconds in Prefect alone.
-FEEDS_PER_TASK = 25
+# Feeds fetched per Prefect task: each task run costs Prefect tens of milliseconds of bookkeeping
+# (and rows in its database). Measured on a re-poll of 500 unchanged feeds against a running Prefect
+# server: 25 per task 5.2 s, 50 per task 4.2 s, 100 per task 2.2 s; larger groups gained nothing.
+FEEDS_PER_TASK = 100
 # Feeds of one task fetched at once.
 FEED_THREADS = 8
 # Backoff between attempts of one feed on a transient network error (timeouts are not retried:
