@@ -29,6 +29,7 @@ from tasks.backfill import (
 from tasks.errors import ConfigError
 from tasks.extractor import get_extractor
 from tasks.feeds import load_feeds_file
+from tasks.http import origin_of
 from tasks.poll import BATCH_SIZE, BatchResult, ingest_batch_task, summary_markdown
 
 # Batches in flight: one fetching while another is extracted keeps both the network and the cores busy.
@@ -155,9 +156,11 @@ def _ingest_queue(db: str, bid: str, pending: list[store.QueuedURL], allow_priva
 
 def _batches(todo: list[store.QueuedURL]) -> list[list[store.QueuedURL]]:
     """Batches of one listing origin and trust level (ingest_batch takes one policy per batch)."""
-    groups: dict[tuple[str | None, bool], list[store.QueuedURL]] = {}
+    # the policy depends on the listing's host and port only, so the pages of every archive page of
+    # a feed share batches (an archive of 10 items a page would otherwise commit 10 pages at a time)
+    groups: dict[tuple[tuple[str, int] | None, bool], list[store.QueuedURL]] = {}
     for q in todo:
-        groups.setdefault((q.listing_url, q.is_trusted), []).append(q)
+        groups.setdefault((origin_of(q.listing_url) if q.listing_url else None, q.is_trusted), []).append(q)
     return [g[i:i + BATCH_SIZE] for g in groups.values() for i in range(0, len(g), BATCH_SIZE)]
 
 

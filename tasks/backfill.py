@@ -209,6 +209,8 @@ def _walk_feed(feed_url: str, window: Window, allow_private: bool, found: Discov
         if url is None and wordpress and items and len(found.urls) > before:
             page_number += 1
             url = _paged(feed_url, page_number)
+    if url:
+        found.errors.append(f"{feed_url}: archive longer than {MAX_FEED_PAGES} pages; stopped before {url}")
 
 
 # ---------------------------------------------------------------- sitemaps

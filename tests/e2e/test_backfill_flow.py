@@ -149,3 +149,16 @@ def test_bad_dates_are_config_errors(db: str, since: str | None, until: str | No
     """Unparseable dates and since after until raise a ConfigError naming the problem."""
     with pytest.raises(ConfigError, match=message):
         _backfill(reprocess=True, db=db, since=since, until=until)
+
+
+def test_archive_longer_than_the_page_cap_is_cut_with_a_recorded_error(gazette: tuple[Site, str],
+                                                                       monkeypatch: pytest.MonkeyPatch) -> None:
+    """An archive chain longer than MAX_FEED_PAGES keeps what the walked pages listed and says where it stopped."""
+    import tasks.backfill as backfill_tasks
+
+    _site, base = gazette
+    monkeypatch.setattr(backfill_tasks, "MAX_FEED_PAGES", 2)
+    found = backfill_tasks.discover_feed_history([f"{base}/archive/1.xml"], backfill_tasks.parse_window(None, None),
+                                                 allow_private=False)
+    assert len(found.urls) == 8
+    assert found.errors == [f"{base}/archive/1.xml: archive longer than 2 pages; stopped before {base}/archive/3.xml"]
