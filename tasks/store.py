@@ -118,14 +118,43 @@ def read_connection(db_path: str | os.PathLike[str]) -> Iterator[duckdb.DuckDBPy
     """Open the database read-only, creating and migrating it first when it does not exist."""
     path = Path(db_path)
     with _PROCESS_LOCK:
-        if not path.exists() or str(path.resolve()) not in _MIGRATED:
-            with write_connection(path):
-                pass
+        if not path.exists():
+            init_db(path)
         con = _connect_retrying(path, read_only=True, timeout_s=DUCKDB_LOCK_TIMEOUT_S)
+        key = str(path.resolve())
+        if key not in _MIGRATED and key not in _READ_CHECKED:
+            # A reader opens the file read-write only when its schema or views are out of date: a
+            # read-write open waits for the writers' lock and locks out every other reader.
+            if _schema_is_current(con):
+                _READ_CHECKED.add(key)
+            else:
+                con.close()
+                init_db(path)
+                con = _connect_retrying(path, read_only=True, timeout_s=DUCKDB_LOCK_TIMEOUT_S)
         try:
             yield con
         finally:
             con.close()
+
+
+_READ_CHECKED: set[str] = set()
+
+
+def _views_checksum(sql_dir: Path = SQL_DIR) -> str:
+    digest = hashlib.sha256()
+    for view in sorted((sql_dir / "views").glob("*.sql")):
+        digest.update(view.read_bytes())
+    return digest.hexdigest()
+
+
+def _schema_is_current(con: duckdb.DuckDBPyConnection) -> bool:
+    """Every migration is recorded and the views were created from the current view files."""
+    try:
+        done = {row[0] for row in con.execute("select version from schema_migrations").fetchall()}
+        views = con.execute("select checksum from schema_views").fetchone()
+    except duckdb.CatalogException:
+        return False
+    return {m.version for m in migrations()} <= done and views is not None and views[0] == _views_checksum()
 
 
 def init_db(db_path: str | os.PathLike[str]) -> None:
@@ -186,6 +215,10 @@ def migrate(con: duckdb.DuckDBPyConnection, sql_dir: Path = SQL_DIR) -> list[int
         newly.append(mig.version)
     for view in sorted((sql_dir / "views").glob("*.sql")):
         con.execute(view.read_text(encoding="utf-8"))
+    # readers compare this with the view files to know whether they must migrate first
+    con.execute("create table if not exists schema_views (checksum varchar)")
+    con.execute("delete from schema_views")
+    con.execute("insert into schema_views values (?)", [_views_checksum(sql_dir)])
     return newly
 
 

@@ -118,3 +118,20 @@ def test_bulk_insert_keeps_unicode_and_replaces_lone_surrogates(tmp_path: Path) 
     rows = con.execute("select s, seen_at, b from t order by k").fetchall()
     assert [r[0] for r in rows] == values[:3] + ["bad?x"]
     assert {(r[1], r[2]) for r in rows} == {(datetime(2025, 1, 2, 3, 4, 5), b"\x00\xff")}
+
+
+def test_reader_does_not_take_the_write_lock_when_schema_is_current(db: str) -> None:
+    """A read in a fresh process opens the file read-only only, so an open read-only session does not block it."""
+    import subprocess
+    import sys
+
+    store.init_db(db)
+    holder = duckdb.connect(db, read_only=True)  # a user's read-only session in this process
+    code = (f"from tasks import store; import time; t = time.monotonic(); "
+            f"store.query({db!r}, 'select count(*) from articles'); print(round(time.monotonic() - t, 2))")
+    try:
+        out = subprocess.run([sys.executable, "-c", code], capture_output=True, timeout=120)
+    finally:
+        holder.close()
+    assert out.returncode == 0, out.stderr.decode()[-1000:]
+    assert float(out.stdout.decode().strip()) < 10
