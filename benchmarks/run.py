@@ -17,11 +17,19 @@ import platform
 import statistics
 import tempfile
 import time
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from pathlib import Path
 
 from benchmarks._support import (
-    BIN, REPO, RunResult, Routes, corpus_pages, prefect_server, rss, run_measured, serve,
+    BIN,
+    REPO,
+    Routes,
+    RunResult,
+    corpus_pages,
+    prefect_server,
+    rss,
+    run_measured,
+    serve,
 )
 
 
@@ -204,7 +212,7 @@ def main() -> None:
 def _report(a: dict[str, float], b: dict[str, float], bs: dict[str, float], c: dict[str, float],
             d: list[dict[str, float]],
             e: dict[str, float], args: argparse.Namespace) -> str:
-    when = datetime.now(timezone.utc).strftime("%Y-%m-%d %H:%M UTC")
+    when = datetime.now(UTC).strftime("%Y-%m-%d %H:%M UTC")
     rows_d = "\n".join(
         f"| {int(r['articles'])} | {r['process_s']:.1f} | {r['flow_s']:.1f} | {r['articles_per_s']:.1f} | "
         f"{r['peak_mb']:.0f} | {'yes' if r['ok'] else 'FAILED'} |" for r in d)

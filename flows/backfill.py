@@ -14,7 +14,7 @@ from prefect.runtime import flow_run
 from prefect.task_runners import ThreadPoolTaskRunner
 
 from tasks import store
-from tasks.articles import PageJob, shutdown_pool
+from tasks.articles import PageJob, shutdown_pool, start_workers_early
 from tasks.backfill import (
     Discovery,
     ReprocessResult,
@@ -138,6 +138,8 @@ def _ingest_queue(db: str, bid: str, pending: list[store.QueuedURL], allow_priva
     artifact = cast(uuid.UUID, create_progress_artifact(progress=_pct(done, total), key="backfill-progress",
                                                    description="share of the backfill's URLs ingested"))
     in_flight: deque[tuple[list[str], Any]] = deque()
+    if todo:
+        start_workers_early()  # the extraction workers warm up while the first pages download
     for batch in _batches(todo):
         first = batch[0]
         jobs = [PageJob(url=q.url, guid=None, feed_id=None, published_at=q.published_at, title=None) for q in batch]
@@ -185,19 +187,32 @@ def _reprocess(db: str, window: Any, extractor: str) -> dict[str, Any]:
     version = get_extractor(extractor).version
     total = store.count_to_reprocess(db, version, window.since, window.until)
     logger.info("reprocessing %d stored articles to extractor %s", total, version)
+    if total:
+        start_workers_early()
     artifact = cast(uuid.UUID, create_progress_artifact(progress=_pct(0, total), key="reprocess-progress",
                                                    description="share of stored articles reprocessed"))
-    failed_ids: list[str] = []
     totals: dict[str, Any] = {"source": "reprocess", "extractor_version": version, "articles_reprocessed": 0,
                               "capex_stories": 0, "facts": 0, "articles_failed": 0, "failures": []}
-    done = 0
-    while True:
-        rows = store.articles_to_reprocess(db, version, window.since, window.until, failed_ids, REPROCESS_BATCH)
-        if not rows:
-            break
-        result: ReprocessResult = reprocess_batch_task(db, rows, extractor)
-        failed_ids += result.failed_ids
-        done += len(rows)
+    done, after = 0, ""
+    in_flight: deque[tuple[int, Any]] = deque()
+
+    def next_ids() -> list[str]:
+        # keyset paging over article ids: each read is cheap and never returns a failed article again
+        return store.ids_to_reprocess(db, version, window.since, window.until, after, REPROCESS_BATCH)
+
+    ids = next_ids()
+    while ids or in_flight:
+        # BATCHES_IN_FLIGHT batches overlap: the worker pool extracts one while another is read or written
+        while ids and len(in_flight) < BATCHES_IN_FLIGHT:
+            after = ids[-1]
+            in_flight.append((len(ids), reprocess_batch_task.submit(db, ids, extractor)))
+            ids = next_ids()
+        n_ids, future = in_flight.popleft()
+        done += n_ids
+        try:
+            result: ReprocessResult = future.result()
+        except Exception as exc:  # noqa: BLE001 -- a failed batch is recorded; its articles stay due for a rerun
+            result = ReprocessResult(failed_ids=[""] * n_ids, failures=[f"batch of {n_ids} articles failed: {exc}"])
         totals["articles_reprocessed"] += result.n_done
         totals["capex_stories"] += result.n_capex
         totals["facts"] += result.n_facts

@@ -11,7 +11,7 @@ import json
 import sys
 from datetime import date
 from pathlib import Path
-from typing import Annotated, Any, Optional
+from typing import Annotated, Any
 
 import typer
 
@@ -20,8 +20,8 @@ from tasks.errors import CapexError, ConfigError
 
 app = typer.Typer(add_completion=False, no_args_is_help=True, help="AI capex news monitor.")
 
-DbOpt = Annotated[Optional[str], typer.Option("--db", help="DuckDB file (else $CAPEX_DB, else data/capex.duckdb)")]
-FeedsOpt = Annotated[Optional[str], typer.Option("--feeds", help="feeds TOML (else $CAPEX_FEEDS, else feeds.toml)")]
+DbOpt = Annotated[str | None, typer.Option("--db", help="DuckDB file (else $CAPEX_DB, else data/capex.duckdb)")]
+FeedsOpt = Annotated[str | None, typer.Option("--feeds", help="feeds TOML (else $CAPEX_FEEDS, else feeds.toml)")]
 
 
 def _fail(message: str, code: int) -> typer.Exit:
@@ -145,10 +145,10 @@ def _print_demo_tables(db_path: Path) -> None:
 def backfill(
     feeds: FeedsOpt = None,
     db: DbOpt = None,
-    since: Annotated[Optional[str], typer.Option("--since", help="oldest publication date, YYYY-MM-DD")] = None,
-    until: Annotated[Optional[str], typer.Option("--until", help="newest publication date, YYYY-MM-DD")] = None,
-    urls: Annotated[Optional[str], typer.Option("--urls", help="file of URLs (one per line, or CSV url,published)")] = None,
-    sitemap: Annotated[Optional[str], typer.Option("--sitemap", help="a sitemap or sitemap index URL")] = None,
+    since: Annotated[str | None, typer.Option("--since", help="oldest publication date, YYYY-MM-DD")] = None,
+    until: Annotated[str | None, typer.Option("--until", help="newest publication date, YYYY-MM-DD")] = None,
+    urls: Annotated[str | None, typer.Option("--urls", help="file of URLs (one per line, or CSV url,published)")] = None,
+    sitemap: Annotated[str | None, typer.Option("--sitemap", help="a sitemap or sitemap index URL")] = None,
     reprocess: Annotated[bool, typer.Option("--reprocess", help="re-run extraction over stored raw HTML")] = False,
 ) -> None:
     """Ad-hoc backfill: feed archives, a URL list, a sitemap, or reprocessing stored articles."""
@@ -204,7 +204,7 @@ def extract(
     sources: Annotated[list[str], typer.Argument(help="HTML files, text files (--text), URLs, or - for stdin")],
     json_out: Annotated[bool, typer.Option("--json", help="JSON Lines output")] = False,
     text: Annotated[bool, typer.Option("--text", help="sources are plain text, not HTML")] = False,
-    published: Annotated[Optional[str], typer.Option("--published", help="publication date YYYY-MM-DD")] = None,
+    published: Annotated[str | None, typer.Option("--published", help="publication date YYYY-MM-DD")] = None,
 ) -> None:
     """Classify articles and extract their AI-capex facts (one result per source, in order)."""
     from tasks.extract_one import analyse_source

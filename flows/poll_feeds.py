@@ -15,7 +15,7 @@ from prefect.runtime import flow_run
 from prefect.task_runners import ThreadPoolTaskRunner
 
 from tasks import store
-from tasks.articles import shutdown_pool
+from tasks.articles import shutdown_pool, start_workers_early
 from tasks.feeds import FEEDS_PER_TASK, load_feeds_file
 from tasks.poll import (
     BATCH_SIZE,
@@ -87,6 +87,8 @@ def poll_feeds(
                 totals["feeds_failed"] += 1
             claim_jobs(plan, claimed)
             plans.append(plan)
+            if plan.jobs and not batch_futures:
+                start_workers_early()  # the extraction workers warm up while the first pages download
             for i in range(0, len(plan.jobs), BATCH_SIZE):
                 jobs = plan.jobs[i:i + BATCH_SIZE]
                 batch_futures[state.feed_id].append((len(jobs), ingest_batch_task.submit(

@@ -12,12 +12,14 @@ import logging
 import multiprocessing
 import os
 import resource
+import threading
 import warnings
 from collections.abc import Iterator, Sequence
 from concurrent.futures import FIRST_COMPLETED, Future, ThreadPoolExecutor, wait
 from concurrent.futures import TimeoutError as FutureTimeout
 from dataclasses import dataclass
 from datetime import datetime
+from multiprocessing import forkserver
 from typing import Any
 
 import zstandard
@@ -151,8 +153,13 @@ def looks_binary(body: bytes) -> bool:
 
 # ---------------------------------------------------------------- extraction (runs in workers)
 
-def process_page(job: PageJob, html: bytes, fetched_at: datetime, extractor: str = "rules") -> Article:
-    """Extract, classify and extract facts from one fetched page (CPU work, run in a worker)."""
+def process_page(
+    job: PageJob, html: bytes, fetched_at: datetime, extractor: str = "rules", keep_raw: bool = True
+) -> Article:
+    """Extract, classify and extract facts from one fetched page (CPU work, run in a worker).
+
+    With keep_raw=False (reprocessing HTML that is stored already) the article carries no raw HTML.
+    """
     from tasks.extractor import get_extractor
     from tasks.store import article_id_for
 
@@ -166,7 +173,8 @@ def process_page(job: PageJob, html: bytes, fetched_at: datetime, extractor: str
         article_id=article_id_for(job.url), url=job.url, guid=job.guid, feed_id=job.feed_id, title=title,
         author=page.author, site_name=page.site_name, published_at=published_at, fetched_at=fetched_at,
         language=page.language, text=page.text,
-        raw_html_zstd=zstandard.ZstdCompressor(level=ZSTD_LEVEL).compress(html), analysis=analysis,
+        raw_html_zstd=zstandard.ZstdCompressor(level=ZSTD_LEVEL).compress(html) if keep_raw else b"",
+        analysis=analysis,
     )
 
 
@@ -188,22 +196,37 @@ def _worker_init() -> None:
 # ---------------------------------------------------------------- the pool
 
 _POOL: Any = None
+_POOL_LOCK = threading.Lock()
+
+
+def _forkserver_context() -> Any:
+    # forkserver: a worker starts from a small clean process, not a fork of the flow process, so
+    # its address-space cap measures the page's work, not Prefect's inherited threads and heaps
+    context = multiprocessing.get_context("forkserver")
+    # the server imports and warms the extraction stack once (tasks/worker_preload.py); every
+    # worker, including those recycled after WORKER_MAX_TASKS pages, forks from it warm
+    context.set_forkserver_preload(["tasks.articles", "tasks.worker_preload"])
+    return context
+
+
+def start_workers_early() -> None:
+    """Start the workers' forkserver now, without waiting: it warms up (~5 s of CPU) while the run fetches.
+
+    Call it as soon as a run knows it has pages to extract; the first extraction then finds it ready.
+    """
+    _forkserver_context()
+    forkserver.ensure_running()
 
 
 def _pool() -> Any:
     global _POOL
-    if _POOL is None or not _POOL.active:
-        from pebble import ProcessPool
+    with _POOL_LOCK:
+        if _POOL is None or not _POOL.active:
+            from pebble import ProcessPool
 
-        # forkserver: a worker starts from a small clean process, not a fork of the flow process, so
-        # its address-space cap measures the page's work, not Prefect's inherited threads and heaps
-        context = multiprocessing.get_context("forkserver")
-        # the server imports the extraction stack once (workers fork from it) and never the caller's
-        # __main__ (a script without a __name__ guard would run again)
-        context.set_forkserver_preload(["tasks.articles", "trafilatura"])
-        _POOL = ProcessPool(max_workers=worker_count(), max_tasks=WORKER_MAX_TASKS, initializer=_worker_init,
-                            context=context)
-    return _POOL
+            _POOL = ProcessPool(max_workers=worker_count(), max_tasks=WORKER_MAX_TASKS, initializer=_worker_init,
+                                context=_forkserver_context())
+        return _POOL
 
 
 def worker_count() -> int:
@@ -221,14 +244,14 @@ def shutdown_pool() -> None:
 
 
 def process_pages(
-    pages: Sequence[tuple[PageJob, bytes, datetime]], extractor: str = "rules"
+    pages: Sequence[tuple[PageJob, bytes, datetime]], extractor: str = "rules", keep_raw: bool = True
 ) -> list[Article | PageFailure]:
     """Process fetched pages in the worker pool, each bounded in time; failures are returned, not raised."""
     if not pages:
         return []
     pool = _pool()
     futures = [
-        pool.schedule(process_page, args=(job, html, fetched_at, extractor), timeout=EXTRACT_TIMEOUT_S)
+        pool.schedule(process_page, args=(job, html, fetched_at, extractor, keep_raw), timeout=EXTRACT_TIMEOUT_S)
         for job, html, fetched_at in pages
     ]
     results: list[Article | PageFailure] = []

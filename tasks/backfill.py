@@ -326,15 +326,15 @@ class ReprocessResult:
     failures: list[str] = field(default_factory=list)
 
 
-def reprocess_batch(db: str, rows: Sequence[tuple[Any, ...]], extractor: str = "rules") -> ReprocessResult:
-    """Re-run extraction and analysis over stored raw HTML; replace each article's facts atomically."""
+def reprocess_batch(db: str, article_ids: Sequence[str], extractor: str = "rules") -> ReprocessResult:
+    """Re-run extraction and analysis over the stored raw HTML of these articles; replace their facts atomically."""
     from tasks import store
     from tasks.articles import PageJob, decompress_html, process_pages
     from tasks.models import Article, PageFailure
 
     pages, ids = [], {}
     result = ReprocessResult()
-    for article_id, url, guid, feed_id, published_at, title, fetched_at, blob in rows:
+    for article_id, url, guid, feed_id, published_at, title, fetched_at, blob in store.stored_pages(db, article_ids):
         job = PageJob(url=url, guid=guid, feed_id=feed_id, published_at=published_at, title=title)
         ids[url] = article_id
         try:
@@ -342,7 +342,8 @@ def reprocess_batch(db: str, rows: Sequence[tuple[Any, ...]], extractor: str = "
         except Exception as exc:  # noqa: BLE001 -- a corrupt stored page is reported, the rest go on
             result.failed_ids.append(article_id)
             result.failures.append(f"{url}: stored HTML unreadable: {exc}")
-    processed = process_pages(pages, extractor)
+    # the raw HTML is stored already: workers skip re-compressing it and the write leaves it alone
+    processed = process_pages(pages, extractor, keep_raw=False)
     articles = [a for a in processed if isinstance(a, Article)]
     for failure in (f for f in processed if isinstance(f, PageFailure)):
         result.failed_ids.append(ids[failure.url])

@@ -17,7 +17,7 @@ _TYPES = {".xml": "application/rss+xml", ".atom": "application/atom+xml", ".html
 
 def _handler(root: Path, base: str) -> type[BaseHTTPRequestHandler]:
     class Handler(BaseHTTPRequestHandler):
-        def do_GET(self) -> None:  # noqa: N802 -- http.server's naming
+        def do_GET(self) -> None:
             path = (root / self.path.split("?", 1)[0].lstrip("/")).resolve()
             if root not in path.parents or not path.is_file():
                 self.send_error(404)
@@ -36,7 +36,7 @@ def _handler(root: Path, base: str) -> type[BaseHTTPRequestHandler]:
             self.end_headers()
             self.wfile.write(body)
 
-        def log_message(self, format: str, *args: object) -> None:  # noqa: A002 -- keep the demo quiet
+        def log_message(self, format: str, *args: object) -> None:
             return
 
     return Handler

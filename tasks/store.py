@@ -9,6 +9,7 @@ retried with backoff.
 
 from __future__ import annotations
 
+import base64
 import fcntl
 import hashlib
 import json
@@ -16,7 +17,7 @@ import logging
 import os
 import threading
 import time
-from collections.abc import Iterator, Sequence
+from collections.abc import Iterable, Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import UTC, date, datetime
@@ -226,10 +227,23 @@ def migrate(con: duckdb.DuckDBPyConnection, sql_dir: Path = SQL_DIR) -> list[int
 
 
 def _column_types(con: duckdb.DuckDBPyConnection, table: str) -> dict[str, str]:
-    rows = con.execute(
-        "select column_name, data_type from information_schema.columns where table_name = ?", [table]
-    ).fetchall()
-    return {name: dtype for name, dtype in rows}
+    # a table's columns change only with a migration, and this process migrates before it writes:
+    # cache them (the information_schema query costs ~10 ms a call)
+    key = (_database_file(con), table)
+    if key not in _COLUMN_TYPES:
+        rows = con.execute(
+            "select column_name, data_type from information_schema.columns where table_name = ?", [table]
+        ).fetchall()
+        _COLUMN_TYPES[key] = {name: dtype for name, dtype in rows}
+    return _COLUMN_TYPES[key]
+
+
+_COLUMN_TYPES: dict[tuple[str, str], dict[str, str]] = {}
+
+
+def _database_file(con: duckdb.DuckDBPyConnection) -> str:
+    row = con.execute("select path from duckdb_databases() where database_name = current_database()").fetchone()
+    return str(row[0]) if row else ""
 
 
 def _json_default(value: Any) -> str:
@@ -239,28 +253,37 @@ def _json_default(value: Any) -> str:
 
 
 def typed_columns(columns: dict[str, tuple[str, list[Any]]]) -> tuple[str, list[Any]]:
-    """A subquery yielding the given typed columns row by row, and its parameters.
+    """A subquery yielding the given typed columns row by row, and its one parameter.
 
     The columns travel as one JSON document parsed by DuckDB's from_json: DuckDB's Python binding
     converts list parameters value by value (measured ~0.2-1 ms per value here, most of it failed
     optional-module imports), so 500 rows x 11 columns as lists took seconds; as JSON, milliseconds.
-    BLOB columns, which JSON cannot carry, stay list parameters.
+    BLOB columns, which JSON cannot carry, travel base64-encoded and are decoded by from_base64
+    (as a list parameter, 50 compressed pages cost ~300 failed imports per batch).
     """
-    spec = {name: f"{dtype}[]" for name, (dtype, _) in columns.items() if dtype != "BLOB"}
-    payload = json.dumps({name: values for name, (dtype, values) in columns.items() if dtype != "BLOB"},
-                         default=_json_default, ensure_ascii=False)
+    spec = {name: "VARCHAR[]" if dtype == "BLOB" else f"{dtype}[]" for name, (dtype, _) in columns.items()}
+    document = {
+        name: [None if v is None else base64.b64encode(v).decode("ascii") for v in values] if dtype == "BLOB" else values
+        for name, (dtype, values) in columns.items()
+    }
+    payload = json.dumps(document, default=_json_default, ensure_ascii=False)
     # a lone surrogate (from a badly decoded page) is not valid UTF-8: replace it, one char for one
     payload = payload.encode("utf-8", "replace").decode("utf-8")
-    params: list[Any] = [payload]
-    selects = []
-    for name, (dtype, values) in columns.items():
-        if dtype == "BLOB":
-            params.append(values)
-            selects.append(f'unnest(${len(params)}::BLOB[]) as "{name}"')
-        else:
-            selects.append(f'unnest(j."{name}") as "{name}"')
+    selects = [
+        f'from_base64(unnest(j."{name}")) as "{name}"' if dtype == "BLOB" else f'unnest(j."{name}") as "{name}"'
+        for name, (dtype, _) in columns.items()
+    ]
     structure = json.dumps(spec).replace("'", "''")
-    return f"(select {', '.join(selects)} from (select from_json($1, '{structure}') as j))", params
+    return f"(select {', '.join(selects)} from (select from_json($1, '{structure}') as j))", [payload]
+
+
+def _json_list(values: Iterable[str]) -> str:
+    """Strings as one JSON parameter for `unnest(?::json::varchar[])`.
+
+    A Python list parameter is converted value by value, each conversion probing for pandas
+    (two failed imports per value: ~0.5 ms); one JSON string is one value.
+    """
+    return json.dumps(list(values), ensure_ascii=False)
 
 
 def bulk_insert(
@@ -277,7 +300,7 @@ def bulk_insert(
     subquery, params = typed_columns({c: (types[c], list(col)) for c, col in zip(columns, zip(*rows))})
     column_list = ", ".join(columns)
     con.execute(
-        f"insert into {table} ({column_list}) select * from {subquery} on conflict {on_conflict}",  # noqa: S608
+        f"insert into {table} ({column_list}) select * from {subquery} on conflict {on_conflict}",
         params,
     )
 
@@ -350,16 +373,16 @@ def known_keys(
         known_urls = {
             r[0]
             for r in con.execute(
-                "select url from articles where url in (select unnest(?::varchar[])) "
-                "union select url from page_failures where url in (select unnest(?::varchar[])) "
+                "select url from articles where url in (select unnest(?::json::varchar[])) "
+                "union select url from page_failures where url in (select unnest(?::json::varchar[])) "
                 f"and n_attempts >= {MAX_PAGE_ATTEMPTS}",
-                [list(urls), list(urls)],
+                [_json_list(urls), _json_list(urls)],
             ).fetchall()
         }
         known_guids = {
             r[0]
             for r in con.execute(
-                "select guid from articles where guid in (select unnest(?::varchar[]))", [list(guids)]
+                "select guid from articles where guid in (select unnest(?::json::varchar[]))", [_json_list(guids)]
             ).fetchall()
         }
     return known_urls, known_guids
@@ -438,14 +461,15 @@ def _insert_articles(con: duckdb.DuckDBPyConnection, articles: Sequence[Article]
     if not articles:
         return set()
     ids = [a.article_id for a in articles]
+    id_list = _json_list(ids)
     existing = {
         r[0] for r in con.execute(
-            "select article_id from articles where article_id in (select unnest(?::varchar[]))", [ids]
+            "select article_id from articles where article_id in (select unnest(?::json::varchar[]))", [id_list]
         ).fetchall()
     }
     if replace:
-        con.execute("delete from facts where article_id in (select unnest(?::varchar[]))", [ids])
-        con.execute("delete from articles where article_id in (select unnest(?::varchar[]))", [ids])
+        con.execute("delete from facts where article_id in (select unnest(?::json::varchar[]))", [id_list])
+        con.execute("delete from articles where article_id in (select unnest(?::json::varchar[]))", [id_list])
         fresh = list({a.article_id: a for a in articles}.values())
     else:
         fresh = list({a.article_id: a for a in articles if a.article_id not in existing}.values())
@@ -460,7 +484,7 @@ def _insert_articles(con: duckdb.DuckDBPyConnection, articles: Sequence[Article]
     ]
     bulk_insert(con, "facts", _FACT_COLUMNS, fact_rows)
     if fresh:
-        con.execute("delete from page_failures where url in (select unnest(?::varchar[]))", [[a.url for a in fresh]])
+        con.execute("delete from page_failures where url in (select unnest(?::json::varchar[]))", [_json_list([a.url for a in fresh])])
     return {a.article_id for a in fresh}
 
 
@@ -530,7 +554,7 @@ def _record_polls(con: duckdb.DuckDBPyConnection, polls: Sequence[PollRecord]) -
     subquery, params = typed_columns(columns)
     now_param = f"${len(params) + 1}::timestamp"
     con.execute(
-        f"update feeds set last_polled_at = {now_param}, last_status = v.status, last_http_status = v.http_status, "  # noqa: S608
+        f"update feeds set last_polled_at = {now_param}, last_status = v.status, last_http_status = v.http_status, "
         "last_error = v.error, consecutive_failures = v.failures, next_poll_at = v.next_poll_at, "
         f"last_success_at = case when v.status <> 'error' then {now_param} else feeds.last_success_at end, "
         "etag = case when v.save_validators then v.etag else feeds.etag end, "
@@ -660,8 +684,8 @@ def mark_backfill_done(db_path: str | os.PathLike[str], backfill_id: str, urls: 
     with write_connection(db_path) as con:
         con.execute("begin transaction")
         con.execute(
-            "update backfill_queue set is_done = true where backfill_id = ? and url in (select unnest(?::varchar[]))",
-            [backfill_id, list(urls)],
+            "update backfill_queue set is_done = true where backfill_id = ? and url in (select unnest(?::json::varchar[]))",
+            [backfill_id, _json_list(urls)],
         )
         con.execute(
             "update backfills set n_done = n_done + ?, n_new = n_new + ?, n_failed = n_failed + ?, updated_at = ? "
@@ -678,11 +702,30 @@ def finish_backfill(db_path: str | os.PathLike[str], backfill_id: str) -> None:
                     [utcnow(), utcnow(), backfill_id])
 
 
-def articles_to_reprocess(
+def ids_to_reprocess(
     db_path: str | os.PathLike[str], version: str, since: datetime | None, until: datetime | None,
-    exclude: Sequence[str], limit: int,
-) -> list[tuple[Any, ...]]:
-    """Up to `limit` stored articles whose extractor version differs from `version`, with their raw HTML.
+    after: str, limit: int,
+) -> list[str]:
+    """The next `limit` ids (in id order, after `after`) of stored articles whose extractor version differs.
+
+    Keyset paging: each call reads only the article ids and versions, never the raw HTML, so a
+    reprocess of N articles costs N/limit cheap scans, and articles that failed are not picked again.
+    """
+    _, rows = query(
+        db_path,
+        "select a.article_id from articles a "
+        "where a.extractor_version <> ? and a.article_id > ? "
+        "and (?::timestamp is null or a.published_at >= ?::timestamp) "
+        "and (?::timestamp is null or a.published_at < ?::timestamp) "
+        "and exists (select 1 from article_raw r where r.article_id = a.article_id) "
+        "order by a.article_id limit ?",
+        [version, after, since, since, until, until, limit],
+    )
+    return [str(r[0]) for r in rows]
+
+
+def stored_pages(db_path: str | os.PathLike[str], article_ids: Sequence[str]) -> list[tuple[Any, ...]]:
+    """Stored articles with their raw HTML, for reprocessing.
 
     Rows: (article_id, url, guid, feed_id, published_at, title, fetched_at, raw_html_zstd).
     """
@@ -690,12 +733,8 @@ def articles_to_reprocess(
         db_path,
         "select a.article_id, a.url, a.guid, a.feed_id, a.published_at, a.title, a.fetched_at, r.raw_html_zstd "
         "from articles a join article_raw r using (article_id) "
-        "where a.extractor_version <> ? "
-        "and (?::timestamp is null or a.published_at >= ?::timestamp) "
-        "and (?::timestamp is null or a.published_at < ?::timestamp) "
-        "and a.article_id not in (select unnest(?::varchar[])) "
-        "order by a.article_id limit ?",
-        [version, since, since, until, until, list(exclude), limit],
+        "where a.article_id in (select unnest(?::json::varchar[])) order by a.article_id",
+        [_json_list(article_ids)],
     )
     return rows
 

@@ -4,10 +4,10 @@ from __future__ import annotations
 
 import pytest
 
-from tasks.feeds import normalize_url
-from tasks.poll import FeedPlan, _dedupe_items, claim_jobs
 from tasks.articles import PageJob
+from tasks.feeds import normalize_url
 from tasks.models import FeedItem, FeedState
+from tasks.poll import FeedPlan, _dedupe_items, claim_jobs
 from tasks.store import PollRecord, article_id_for, utcnow
 
 
