@@ -12,10 +12,12 @@ import time
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from http.server import BaseHTTPRequestHandler
 from pathlib import Path
 
 import psutil
+
+from tasks.demo import serve_on_loopback
 
 REPO = Path(__file__).resolve().parent.parent
 CORPUS = REPO.parent / "shared" / "corpus"
@@ -32,7 +34,7 @@ def corpus_pages() -> list[bytes]:
     pages = []
     for path in sorted(root.rglob("*")):
         if path.suffix == ".gz":
-            pages.append(gzip.open(path, "rb").read())
+            pages.append(gzip.decompress(path.read_bytes()))
         elif path.suffix == ".html":
             pages.append(path.read_bytes())
     return pages
@@ -80,15 +82,8 @@ def serve(routes: Routes) -> Iterator[str]:
         def log_message(self, format: str, *args: object) -> None:
             return
 
-    server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
-    server.daemon_threads = True
-    thread = threading.Thread(target=server.serve_forever, daemon=True)
-    thread.start()
-    try:
-        yield f"http://127.0.0.1:{server.server_address[1]}"
-    finally:
-        server.shutdown()
-        server.server_close()
+    with serve_on_loopback(lambda _base: Handler) as base:
+        yield base
 
 
 def rss(base: str, title: str, links: list[str]) -> bytes:
@@ -104,23 +99,43 @@ def rss(base: str, title: str, links: list[str]) -> bytes:
 
 @dataclass
 class RunResult:
-    """A measured command: wall seconds, peak RSS of its process tree, exit code and output tail."""
+    """A measured command: wall seconds, peak memory of its process tree, CPU seconds, exit code, output tail.
+
+    Memory is PSS (proportional set size): pages shared by the forkserver and its forked workers
+    count once, split between them, where summed RSS would count them in every process.
+    """
 
     seconds: float
+    peak_pss_mb: float
+    peak_pss_no_server_mb: float
     peak_rss_mb: float
+    cpu_s: dict[str, float]
     returncode: int
     stderr_tail: str
 
 
-def run_measured(args: list[str], cwd: Path = REPO, sample_s: float = 0.05, api: str | None = None) -> RunResult:
-    """Run a command, sampling the summed RSS of the process and all its descendants.
+def _kind(proc: psutil.Process, root_pid: int) -> str:
+    """Which part of a capex run a process is: the command, Prefect's server, or the extraction pool."""
+    if proc.pid == root_pid:
+        return "command"
+    cmdline = " ".join(proc.cmdline())
+    if "uvicorn" in cmdline or "prefect" in cmdline and "server" in cmdline:
+        return "prefect server"
+    if "multiprocessing" in cmdline:
+        return "extraction workers"
+    return "other"
+
+
+def run_measured(args: list[str], cwd: Path = REPO, sample_s: float = 0.25, api: str | None = None) -> RunResult:
+    """Run a command, sampling the memory (PSS and RSS) and CPU time of it and all its descendants.
 
     With `api`, the command talks to that Prefect server instead of starting a temporary one.
     """
     env = {**ENV, "PREFECT_API_URL": api} if api else ENV
     started = time.perf_counter()
     proc = subprocess.Popen(args, cwd=cwd, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
-    peak = 0
+    peak_pss = peak_no_server = peak_rss = 0
+    cpu: dict[int, tuple[str, float]] = {}
     parent = psutil.Process(proc.pid)
     stderr_chunks: list[bytes] = []
     reader = threading.Thread(target=lambda: stderr_chunks.append(proc.stderr.read() if proc.stderr else b""))
@@ -128,20 +143,26 @@ def run_measured(args: list[str], cwd: Path = REPO, sample_s: float = 0.05, api:
     while proc.poll() is None:
         try:
             tree = [parent, *parent.children(recursive=True)]
-            peak = max(peak, sum(_rss(p) for p in tree))
         except psutil.Error:
-            pass
+            tree = []
+        pss = no_server = rss = 0
+        for p in tree:
+            try:
+                mem, times, kind = p.memory_full_info(), p.cpu_times(), _kind(p, proc.pid)
+            except psutil.Error:
+                continue
+            pss, rss = pss + mem.pss, rss + mem.rss
+            no_server += 0 if kind == "prefect server" else mem.pss
+            cpu[p.pid] = (kind, times.user + times.system)
+        peak_pss, peak_no_server, peak_rss = max(peak_pss, pss), max(peak_no_server, no_server), max(peak_rss, rss)
         time.sleep(sample_s)
     reader.join()
     seconds = time.perf_counter() - started
-    return RunResult(seconds, peak / 2**20, proc.returncode, b"".join(stderr_chunks).decode(errors="replace")[-1500:])
-
-
-def _rss(p: psutil.Process) -> int:
-    try:
-        return int(p.memory_info().rss)
-    except psutil.Error:
-        return 0
+    by_kind: dict[str, float] = {}
+    for kind, seconds_cpu in cpu.values():
+        by_kind[kind] = by_kind.get(kind, 0.0) + seconds_cpu
+    return RunResult(seconds, peak_pss / 2**20, peak_no_server / 2**20, peak_rss / 2**20, by_kind, proc.returncode,
+                     b"".join(stderr_chunks).decode(errors="replace")[-1500:])
 
 
 def timed(fn: Callable[[], object]) -> float:
@@ -152,26 +173,34 @@ def timed(fn: Callable[[], object]) -> float:
 
 
 @contextmanager
-def prefect_server(home: Path) -> Iterator[str]:
-    """A `prefect server start` on 127.0.0.1 (as a scheduled deployment runs against); yields its API URL."""
+def prefect_server(home: Path, scheduler: bool = True, timeout_s: float = 120) -> Iterator[str]:
+    """A `prefect server start` on 127.0.0.1 (as a scheduled deployment runs against); yields its API URL.
+
+    scheduler=False turns off the server's scheduler service (a test that registers the real
+    deployments must not have their schedules fire). Raises RuntimeError when it does not start.
+    """
     import socket
     import urllib.request
 
     with socket.socket() as s:
         s.bind(("127.0.0.1", 0))
         port = s.getsockname()[1]
-    env = {**ENV, "PREFECT_HOME": str(home)}
+    env = {**ENV, "PREFECT_HOME": str(home), "PREFECT_SERVER_API_HOST": "127.0.0.1"}
+    if not scheduler:
+        env["PREFECT_SERVER_SERVICES_SCHEDULER_ENABLED"] = "false"
     env.pop("PREFECT_API_URL", None)
     proc = subprocess.Popen([str(BIN / "prefect"), "server", "start", "--host", "127.0.0.1", "--port", str(port)],
                             env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, start_new_session=True)
     api = f"http://127.0.0.1:{port}/api"
     try:
-        deadline = time.monotonic() + 120
-        while time.monotonic() < deadline:
+        deadline = time.monotonic() + timeout_s
+        while True:
             try:
                 with urllib.request.urlopen(f"{api}/health", timeout=2):
                     break
             except OSError:
+                if time.monotonic() > deadline:
+                    raise RuntimeError(f"prefect server did not start within {timeout_s:.0f} s") from None
                 time.sleep(0.5)
         yield api
     finally:

@@ -62,15 +62,39 @@ def bench_pipeline(pages: list[bytes], n_pages: int, n_feeds: int, tmp: Path) ->
         run = run_measured([str(BIN / "capex"), "poll", "--feeds", str(feeds), "--db", str(db)])
         _check(run, "capex poll")
         flow_s = _flow_seconds(db)
-    started = time.perf_counter()
+    per_page = []
     for body in chosen:
+        started = time.perf_counter()
         trafilatura.bare_extraction(body, with_metadata=True, include_comments=False, include_tables=False)
-    single_s = time.perf_counter() - started
+        per_page.append(time.perf_counter() - started)
+    single_s = sum(per_page)
+    pool_s, pool_pages = _pool_alone(chosen[:POOL_CEILING_PAGES])
     return {
         "pages": n_pages, "pipeline_process_s": run.seconds, "pipeline_flow_s": flow_s,
-        "pipeline_peak_mb": run.peak_rss_mb, "trafilatura_single_s": single_s,
+        "pipeline_peak_mb": run.peak_pss_mb, "trafilatura_single_s": single_s,
         "ratio_flow": single_s / flow_s, "ratio_process": single_s / run.seconds,
+        "pool_pages": pool_pages, "pool_ratio": sum(per_page[:pool_pages]) / pool_s,
+        **{f"cpu_{k}": v for k, v in run.cpu_s.items()},
     }
+
+
+# pages for the extraction-pool-alone reference (the ceiling of the pipeline on this machine)
+POOL_CEILING_PAGES = 300
+
+
+def _pool_alone(pages: list[bytes]) -> tuple[float, int]:
+    """Seconds the worker pool alone (no HTTP, Prefect or DuckDB) takes to process `pages`, warm."""
+    from tasks.articles import PageJob, process_pages, shutdown_pool, start_workers_early
+
+    now = datetime(2025, 1, 1)
+    jobs = [(PageJob(f"https://bench.example/{i}", None, None, None, None), body, now) for i, body in enumerate(pages)]
+    start_workers_early()
+    process_pages(jobs[:2])  # the pool is up and its forkserver warm
+    started = time.perf_counter()
+    process_pages(jobs)
+    seconds = time.perf_counter() - started
+    shutdown_pool()
+    return seconds, len(pages)
 
 
 def bench_unchanged(n_feeds: int, tmp: Path, api: str | None = None) -> dict[str, float]:
@@ -149,8 +173,9 @@ def bench_reprocess(pages: list[bytes], sizes: list[int], tmp: Path) -> list[dic
         _fill_db(db, pages, n)
         run = run_measured([str(BIN / "capex"), "backfill", "--reprocess", "--db", str(db)])
         results.append({"articles": n, "process_s": run.seconds, "flow_s": _flow_seconds(db),
-                        "articles_per_s": n / run.seconds, "peak_mb": run.peak_rss_mb,
-                        "ok": float(run.returncode == 0)})
+                        "articles_per_s": n / run.seconds, "peak_mb": run.peak_pss_mb,
+                        "peak_no_server_mb": run.peak_pss_no_server_mb, "peak_rss_mb": run.peak_rss_mb,
+                        "ok": float(run.returncode == 0), **{f"cpu_{k}": v for k, v in run.cpu_s.items()}})
         if run.returncode != 0:
             print(f"reprocess of {n} failed: {run.stderr_tail}")
     return results
@@ -166,6 +191,10 @@ def bench_startup(tmp: Path, api: str) -> dict[str, float]:
     served = min(run_measured(poll, api=api).seconds for _ in range(3))
     extract = min(run_measured([str(BIN / "capex"), "extract", "--json", str(page)]).seconds for _ in range(3))
     return {"poll_no_work_s": temp, "poll_no_work_server_s": served, "extract_one_file_s": extract}
+
+
+def _cpu(r: dict[str, float]) -> str:
+    return ", ".join(f"{k[4:]} {v:.0f}" for k, v in sorted(r.items()) if k.startswith("cpu_"))
 
 
 def _check(run: RunResult, what: str) -> None:
@@ -215,7 +244,8 @@ def _report(a: dict[str, float], b: dict[str, float], bs: dict[str, float], c: d
     when = datetime.now(UTC).strftime("%Y-%m-%d %H:%M UTC")
     rows_d = "\n".join(
         f"| {int(r['articles'])} | {r['process_s']:.1f} | {r['flow_s']:.1f} | {r['articles_per_s']:.1f} | "
-        f"{r['peak_mb']:.0f} | {'yes' if r['ok'] else 'FAILED'} |" for r in d)
+        f"{r['articles'] / r['flow_s']:.1f} | {r['peak_mb']:.0f} | {r['peak_no_server_mb']:.0f} | "
+        f"{r['peak_rss_mb']:.0f} | {_cpu(r)} | {'yes' if r['ok'] else 'FAILED'} |" for r in d)
     return f"""# Performance
 
 Measured {when} on {_machine()}.
@@ -234,7 +264,9 @@ process has started Prefect's temporary server; "process" times are the whole co
 | single-process trafilatura, same pages | {a['trafilatura_single_s']:.1f} s ({a['pages'] / a['trafilatura_single_s']:.1f} pages/s) |
 | ratio (flow) | **{a['ratio_flow']:.2f}x** (target >= 1.7x) |
 | ratio (whole process) | {a['ratio_process']:.2f}x |
-| peak memory, process tree | {a['pipeline_peak_mb']:.0f} MB |
+| reference: the extraction pool alone (no HTTP, Prefect, DuckDB), first {int(a['pool_pages'])} pages | {a['pool_ratio']:.2f}x |
+| CPU seconds of the poll by process | {_cpu(a)} |
+| peak memory, process tree (PSS) | {a['pipeline_peak_mb']:.0f} MB |
 
 ## b. Second poll of {int(b['feeds'])} feeds answering 304
 
@@ -256,8 +288,11 @@ without `PREFECT_API_URL` starts Prefect's temporary server first.
 
 ## d. Reprocess stored articles (`capex backfill --reprocess`)
 
-| articles | process s | flow s | articles/s | peak MB (tree) | completed |
-|---|---|---|---|---|---|
+Peak memory is PSS of the whole process tree, then the same without Prefect's temporary server
+(which a scheduled run does not start), then summed RSS (counts the workers' shared pages twice).
+
+| articles | process s | flow s | articles/s (process) | articles/s (flow) | peak MB (tree) | peak MB (without server) | summed RSS MB | CPU s by process | completed |
+|---|---|---|---|---|---|---|---|---|---|
 {rows_d}
 
 ## e. Start-up

@@ -238,6 +238,9 @@ def run_backfill_cli(
     from tasks.backfill import add_progress_listener, remove_progress_listener
 
     parse_window(since, until)  # bad dates: exit 2 before Prefect starts
+    # a backfill is there to extract pages: the workers warm up (~5 s of CPU, tasks/worker_preload.py)
+    # on the other core while this process starts Prefect
+    start_workers_early()
     with Progress(TextColumn("backfill"), BarColumn(), MofNCompleteColumn(), TextColumn("{task.fields[detail]}"),
                   TimeRemainingColumn(), console=Console(stderr=True), transient=False) as progress:
         bar = progress.add_task("backfill", total=None, detail="")

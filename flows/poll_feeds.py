@@ -36,7 +36,8 @@ from tasks.store import utcnow
 FEED_CONCURRENCY = 8
 
 
-@flow(name="poll-feeds", task_runner=ThreadPoolTaskRunner(max_workers=FEED_CONCURRENCY), log_prints=False)
+# the ignore: Prefect types flow(task_runner=) as TaskRunner[PrefectFuture], invariant in the future type
+@flow(name="poll-feeds", task_runner=ThreadPoolTaskRunner(max_workers=FEED_CONCURRENCY), log_prints=False)  # type: ignore[arg-type]
 def poll_feeds(
     feeds: str = "feeds.toml", db: str = "data/capex.duckdb", force: bool = False, extractor: str = "rules"
 ) -> dict[str, Any]:

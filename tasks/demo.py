@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import hashlib
 import threading
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
@@ -47,17 +47,21 @@ DEMO_PORT = 8737
 
 
 @contextmanager
-def serve_directory(root: Path = DEMO_DIR, port: int = 0) -> Iterator[str]:
-    """Serve `root` on 127.0.0.1 (a free port unless given), replacing `{BASE}` with the server's URL.
+def serve_on_loopback(
+    handler_for: Callable[[str], type[BaseHTTPRequestHandler]], port: int = 0
+) -> Iterator[str]:
+    """Serve HTTP on 127.0.0.1 (a free port unless given) in a thread; yield the base URL.
 
-    Answers conditional requests (ETag / If-None-Match) like a real feed server. Yields the base URL.
+    `handler_for(base_url)` gives the request handler class, so pages can name the server's own URL.
+    The demo, the tests' sites and the benchmarks all serve through this.
     """
     try:
         server = ThreadingHTTPServer(("127.0.0.1", port), BaseHTTPRequestHandler)
     except OSError as exc:
-        raise CapexError(f"cannot serve the demo on 127.0.0.1:{port}: {exc.strerror}") from None
+        raise CapexError(f"cannot serve on 127.0.0.1:{port}: {exc.strerror}") from None
+    server.daemon_threads = True
     base = f"http://127.0.0.1:{server.server_address[1]}"
-    server.RequestHandlerClass = _handler(root.resolve(), base)
+    server.RequestHandlerClass = handler_for(base)
     thread = threading.Thread(target=server.serve_forever, daemon=True)
     thread.start()
     try:
@@ -65,6 +69,16 @@ def serve_directory(root: Path = DEMO_DIR, port: int = 0) -> Iterator[str]:
     finally:
         server.shutdown()
         server.server_close()
+
+
+@contextmanager
+def serve_directory(root: Path = DEMO_DIR, port: int = 0) -> Iterator[str]:
+    """Serve `root` on 127.0.0.1 (a free port unless given), replacing `{BASE}` with the server's URL.
+
+    Answers conditional requests (ETag / If-None-Match) like a real feed server. Yields the base URL.
+    """
+    with serve_on_loopback(lambda base: _handler(root.resolve(), base), port) as base:
+        yield base
 
 
 def demo_feeds_toml(base: str, root: Path = DEMO_DIR) -> str:

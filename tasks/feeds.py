@@ -289,7 +289,8 @@ def next_poll_after_failure(now: datetime, failures: int, retry_after: float | N
     delay = delay * random.uniform(1 - BACKOFF_JITTER, 1 + BACKOFF_JITTER)
     if retry_after is not None:
         delay = max(delay, timedelta(seconds=min(retry_after, RETRY_AFTER_CAP.total_seconds())))
-    return now + delay
+    next_at: datetime = now + delay
+    return next_at
 
 
 def utc_now() -> datetime:

@@ -117,7 +117,7 @@ def _remaining(timeout: float | None, error: type[Exception]) -> float | None:
     left = at - time.monotonic()
     if left <= 0:
         raise error("request deadline exceeded")
-    return left if timeout is None else min(timeout, left)
+    return float(left if timeout is None else min(timeout, left))
 
 
 class _DeadlineStream(httpcore.NetworkStream):

@@ -4,9 +4,13 @@ from __future__ import annotations
 
 import re
 from datetime import date
+from typing import TYPE_CHECKING, cast
 
 from tasks.errors import ExtractionError
 from tasks.models import ExtractedPage
+
+if TYPE_CHECKING:
+    from trafilatura.settings import Document
 
 _LANG = re.compile(rb"<html[^>]*?\blang\s*=\s*[\"']?([A-Za-z]{2,3})", re.IGNORECASE)
 # "the", "and", "of"...: a cheap English test for pages that declare no language
@@ -32,6 +36,7 @@ def extract_page(html: bytes, url: str | None = None) -> ExtractedPage:
                                       include_tables=False)
     if doc is None:
         raise ExtractionError("no article text found")
+    doc = cast("Document", doc)  # a Document, not a dict: as_dict is False
     text = doc.text or ""
     published = None
     if doc.date:

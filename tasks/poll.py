@@ -7,7 +7,6 @@ import threading
 from collections.abc import Sequence
 from dataclasses import dataclass, field, replace
 from datetime import datetime
-from pathlib import Path
 from typing import Any
 
 from prefect import task
@@ -182,11 +181,6 @@ def _ingest_group(
     result.failures += [f"{f.url}: {f.error}" for f in failures]
 
 
-def finish_feed(db: str, plan: FeedPlan, pages_failed: int) -> None:
-    """Commit the feed's poll record, its items and its new state (validators only now)."""
-    finish_feeds(db, [(plan, pages_failed)])
-
-
 def finish_feeds(db: str, finished: Sequence[tuple[FeedPlan, int]]) -> None:
     """Commit the poll records, items and new states of several feeds in one transaction.
 
@@ -237,14 +231,14 @@ def _retry_condition(task_obj: object, task_run: object, state: object) -> bool:
 
 # One task per group of feeds (FEEDS_PER_TASK): each feed inside is isolated (its error is its
 # outcome) and retried with backoff on transient network errors by fetch_feed_retrying.
-fetch_feeds_task = task(fetch_feeds, name="fetch-feeds", cache_policy=NO_CACHE)
+# task(name=...)(fn) rather than task(fn, name=...): the same task, in the form Prefect's overloads type.
+fetch_feeds_task = task(name="fetch-feeds", cache_policy=NO_CACHE)(fetch_feeds)
 # Thread-run tasks cannot be interrupted by a Prefect timeout; every fetch and extraction
 # carries its own deadline instead (tasks/http.py, tasks/articles.py).
 ingest_batch_task = task(
-    ingest_batch, name="ingest-pages", retries=1, retry_delay_seconds=2, cache_policy=NO_CACHE,
-    retry_condition_fn=_retry_condition,
-)
+    name="ingest-pages", retries=1, retry_delay_seconds=2, cache_policy=NO_CACHE, retry_condition_fn=_retry_condition,
+)(ingest_batch)
 
 __all__ = [
-    "BATCH_SIZE", "Path", "error_poll", "finish_feed", "ingest_batch", "plan_feed", "stopped_feeds", "summary_markdown",
+    "BATCH_SIZE", "error_poll", "finish_feeds", "ingest_batch", "plan_feed", "stopped_feeds", "summary_markdown",
 ]

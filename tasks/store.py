@@ -539,7 +539,7 @@ def _record_polls(con: duckdb.DuckDBPyConnection, polls: Sequence[PollRecord]) -
     bulk_insert(con, "feed_polls", _POLL_COLUMNS, [
         (p.feed_id, p.run_id, p.started_at, now, p.status, p.http_status, p.items_seen, p.items_new,
          p.pages_failed, p.bytes_received, p.error) for p in polls])
-    columns = {
+    columns: dict[str, tuple[str, list[Any]]] = {
         "feed_id": ("INTEGER", [p.feed_id for p in polls]),
         "status": ("VARCHAR", [p.status for p in polls]),
         "http_status": ("INTEGER", [p.http_status for p in polls]),

@@ -19,7 +19,7 @@ ENV = {**os.environ, "PREFECT_SERVER_ANALYTICS_ENABLED": "false", "DO_NOT_TRACK"
 
 def capex(*args: str, cwd: Path = REPO, stdin: bytes | None = None, timeout: float = 300) -> subprocess.CompletedProcess[bytes]:
     """Run the installed `capex` console script."""
-    return subprocess.run([str(BIN / "capex"), *args], cwd=cwd, env=ENV, input=stdin, capture_output=True,
+    return subprocess.run([str(BIN / "capex"), *args], cwd=cwd, env=ENV, input=stdin, check=False, capture_output=True,
                           timeout=timeout)
 
 
@@ -68,7 +68,7 @@ def test_extract_does_not_import_prefect() -> None:
     """The extract path imports no Prefect module, so it starts fast."""
     code = ("import sys; from flows.cli import app; from tasks.extract_one import analyse_source; "
             "analyse_source('-', as_text=True); print(any(m.startswith('prefect') for m in sys.modules))")
-    out = subprocess.run([sys.executable, "-c", code], cwd=REPO, env=ENV, input=b"x", capture_output=True,
+    out = subprocess.run([sys.executable, "-c", code], cwd=REPO, env=ENV, input=b"x", check=False, capture_output=True,
                          timeout=60)
     assert out.stdout.decode().strip() == "False", out.stderr.decode()
 
@@ -90,6 +90,6 @@ def test_poll_cli_then_sql_and_duckdb_cli(site: str, tmp_path: Path) -> None:
     duckdb_cli = shutil.which("duckdb", path=str(BIN))
     assert duckdb_cli, "the duckdb-cli package installs the duckdb program"
     cli = subprocess.run([duckdb_cli, "-readonly", "-csv", str(db), "select count(*) from feed_polls"],
-                         capture_output=True, timeout=60)
+                         check=False, capture_output=True, timeout=60)
     assert cli.returncode == 0, cli.stderr.decode()
     assert cli.stdout.decode().split() == ["count_star()", "1"]

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import os
-import socket
 import subprocess
 import time
 from collections.abc import Iterator
@@ -13,6 +12,7 @@ import httpx
 import pytest
 import yaml
 
+from benchmarks._support import prefect_server as start_prefect_server
 from tasks import store
 from tests.conftest import REPO
 from tests.e2e.test_cli import BIN, ENV
@@ -41,38 +41,14 @@ def test_prefect_yaml_declares_both_deployments_with_importable_entrypoints() ->
         inspect.signature(backfill.fn).parameters)
 
 
-def _free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return int(s.getsockname()[1])
-
-
 @pytest.fixture()
 def prefect_server(tmp_path: Path) -> Iterator[dict[str, str]]:
     """`prefect server start` on 127.0.0.1 with its own PREFECT_HOME; yields the client environment."""
-    port = _free_port()
+    home = tmp_path / "prefect-home"
     # No scheduler service: `prefect deploy --all` registers poll-feeds with the repository's real
     # feeds.toml, and a run scheduled at :00 or :30 during the test would reach the internet.
-    env = {**ENV, "PREFECT_HOME": str(tmp_path / "prefect-home"), "PREFECT_SERVER_API_HOST": "127.0.0.1",
-           "PREFECT_LOGGING_LEVEL": "WARNING", "PREFECT_SERVER_SERVICES_SCHEDULER_ENABLED": "false"}
-    env.pop("PREFECT_API_URL", None)
-    server = subprocess.Popen([str(BIN / "prefect"), "server", "start", "--host", "127.0.0.1", "--port", str(port)],
-                              env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, start_new_session=True)
-    api = f"http://127.0.0.1:{port}/api"
-    try:
-        deadline = time.monotonic() + 120
-        while time.monotonic() < deadline:
-            try:
-                if httpx.get(f"{api}/health", timeout=2).status_code == 200:
-                    break
-            except httpx.HTTPError:
-                time.sleep(0.5)
-        else:
-            pytest.fail("prefect server did not start within 120 s")
-        yield {**env, "PREFECT_API_URL": api}
-    finally:
-        os.killpg(server.pid, 15)
-        server.wait(timeout=30)
+    with start_prefect_server(home, scheduler=False) as api:
+        yield {**ENV, "PREFECT_HOME": str(home), "PREFECT_LOGGING_LEVEL": "WARNING", "PREFECT_API_URL": api}
 
 
 def _prefect(env: dict[str, str], *args: str) -> subprocess.CompletedProcess[bytes]:

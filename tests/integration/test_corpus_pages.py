@@ -21,7 +21,7 @@ def _pages(corpus: Path, limit: int) -> list[tuple[str, bytes]]:
     found = []
     for path in sorted((corpus / "articles").rglob("*"))[::7]:
         if path.suffix == ".gz":
-            found.append((path.name, gzip.open(path, "rb").read()))
+            found.append((path.name, gzip.decompress(path.read_bytes())))
         elif path.suffix == ".html":
             found.append((path.name, path.read_bytes()))
     return found[:limit]

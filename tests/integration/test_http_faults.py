@@ -28,7 +28,7 @@ from tasks import store
 from tasks.errors import FetchError
 from tasks.http import FetchPolicy, fetch, make_client
 from tasks.models import FeedConfig
-from tasks.poll import error_poll, finish_feed, plan_feed
+from tasks.poll import error_poll, finish_feeds, plan_feed
 
 CAP = 1024 * 1024
 DEADLINE = 1.5
@@ -120,7 +120,7 @@ def _poll_once(db: str, url: str, allow_private: bool = False) -> None:
     except Exception as exc:  # noqa: BLE001 -- the flow's per-feed boundary
         store.write_batch(db, [], poll=error_poll(state, started, None, exc))
         return
-    finish_feed(db, plan_feed(db, state, result, started, None), 0)
+    finish_feeds(db, [(plan_feed(db, state, result, started, None), 0)])
 
 
 def _feed_row(db: str, url: str) -> tuple[object, ...]:

@@ -13,7 +13,7 @@ from faultserver import BILLION_LAUGHS, FaultServer, fault_server, rss, static, 
 from tasks import store
 from tasks.feeds import fetch_feed
 from tasks.models import FeedConfig
-from tasks.poll import error_poll, finish_feed, plan_feed
+from tasks.poll import error_poll, finish_feeds, plan_feed
 
 # "Header:      Content-type: text/xml" in the file's header comment (feedparser's test harness)
 _HEADER = re.compile(rb"^Header:\s*([A-Za-z-]+):\s*(.*?)\s*$", re.MULTILINE)
@@ -36,7 +36,7 @@ def _poll_all(db: str, urls: list[str]) -> None:
         except Exception as exc:  # noqa: BLE001 -- the flow's per-feed boundary
             store.write_batch(db, [], poll=error_poll(state, started, None, exc))
             continue
-        finish_feed(db, plan_feed(db, state, result, started, None), 0)
+        finish_feeds(db, [(plan_feed(db, state, result, started, None), 0)])
 
 
 def _all_text(db: str) -> str:

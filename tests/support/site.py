@@ -2,13 +2,14 @@
 
 from __future__ import annotations
 
-import threading
 import time
 from collections.abc import Iterator
 from contextlib import contextmanager
 from datetime import datetime, timedelta
 from email.utils import format_datetime
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from http.server import BaseHTTPRequestHandler
+
+from tasks.demo import serve_on_loopback
 
 _BODY = (
     "<p>The regional council met on {day} to discuss item {n} on its agenda, a plan for new bicycle lanes "
@@ -118,14 +119,9 @@ def serve_site(site: Site) -> Iterator[str]:
         def log_message(self, format: str, *args: object) -> None:
             return
 
-    server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
-    server.daemon_threads = True
-    base = f"http://127.0.0.1:{server.server_address[1]}"
-    site.build(base)
-    thread = threading.Thread(target=server.serve_forever, daemon=True)
-    thread.start()
-    try:
+    def handler_for(base: str) -> type[BaseHTTPRequestHandler]:
+        site.build(base)
+        return Handler
+
+    with serve_on_loopback(handler_for) as base:
         yield base
-    finally:
-        server.shutdown()
-        server.server_close()
