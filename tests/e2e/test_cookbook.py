@@ -18,7 +18,6 @@ from tasks.store import bulk_insert, query, utcnow, write_connection
 
 REPO = Path(__file__).resolve().parents[2]
 README = REPO / "README.md"
-DEMO_DB = REPO / "data" / "demo.duckdb"
 
 Y = date.today().year
 P = Y - 1
@@ -206,11 +205,11 @@ def test_cookbook_query_answers(sample_db: Path, question: str, sql: str) -> Non
 
 
 @pytest.mark.parametrize(("question", "sql"), QUERIES, ids=[q for q, _ in QUERIES])
-def test_cookbook_query_runs_on_demo(question: str, sql: str) -> None:
-    """Each cookbook query also runs on the demo database of `make demo` when it exists."""
-    if not DEMO_DB.exists():
-        pytest.skip(f"{DEMO_DB} not built (run `make demo`)")
-    columns, _rows = query(DEMO_DB, sql)
+def test_cookbook_query_runs_on_demo(
+    demo_db: tuple[Path, dict[str, int], dict[str, int]], question: str, sql: str
+) -> None:
+    """Each cookbook query also runs on a database built by `capex demo`."""
+    columns, _rows = query(demo_db[0], sql)
     assert columns
 
 

@@ -11,21 +11,9 @@ import pytest
 
 from tasks import store
 from tests.conftest import REPO
-from tests.e2e.test_cli import BIN, capex
+from tests.e2e.test_cli import BIN
 
 pytestmark = pytest.mark.slow
-
-
-@pytest.fixture(scope="module")
-def demo_db(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, dict[str, int], dict[str, int]]:
-    """Run the demo twice into one database; return it with the row counts after each run."""
-    db = tmp_path_factory.mktemp("demo") / "demo.duckdb"
-    first = capex("demo", "--db", str(db), timeout=600)
-    assert first.returncode == 0, first.stderr.decode()[-3000:]
-    counts_1 = store.table_counts(db)
-    second = capex("demo", "--db", str(db), timeout=600)
-    assert second.returncode == 0, second.stderr.decode()[-3000:]
-    return db, counts_1, store.table_counts(db)
 
 
 def test_demo_twice_leaves_counts_unchanged(demo_db: tuple[Path, dict[str, int], dict[str, int]]) -> None:
