@@ -194,7 +194,7 @@ def _reprocess(db: str, window: Any, extractor: str) -> dict[str, Any]:
     totals: dict[str, Any] = {"source": "reprocess", "extractor_version": version, "articles_reprocessed": 0,
                               "capex_stories": 0, "facts": 0, "articles_failed": 0, "failures": []}
     done, after = 0, ""
-    in_flight: deque[tuple[int, Any]] = deque()
+    in_flight: deque[tuple[list[str], Any]] = deque()
 
     def next_ids() -> list[str]:
         # keyset paging over article ids: each read is cheap and never returns a failed article again
@@ -205,14 +205,15 @@ def _reprocess(db: str, window: Any, extractor: str) -> dict[str, Any]:
         # BATCHES_IN_FLIGHT batches overlap: the worker pool extracts one while another is read or written
         while ids and len(in_flight) < BATCHES_IN_FLIGHT:
             after = ids[-1]
-            in_flight.append((len(ids), reprocess_batch_task.submit(db, ids, extractor)))
+            in_flight.append((ids, reprocess_batch_task.submit(db, ids, extractor)))
             ids = next_ids()
-        n_ids, future = in_flight.popleft()
-        done += n_ids
+        batch_ids, future = in_flight.popleft()
+        done += len(batch_ids)
         try:
             result: ReprocessResult = future.result()
         except Exception as exc:  # noqa: BLE001 -- a failed batch is recorded; its articles stay due for a rerun
-            result = ReprocessResult(failed_ids=[""] * n_ids, failures=[f"batch of {n_ids} articles failed: {exc}"])
+            result = ReprocessResult(failed_ids=batch_ids,
+                                     failures=[f"batch of {len(batch_ids)} articles failed: {exc}"])
         totals["articles_reprocessed"] += result.n_done
         totals["capex_stories"] += result.n_capex
         totals["facts"] += result.n_facts
