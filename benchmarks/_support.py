@@ -119,7 +119,7 @@ def _kind(proc: psutil.Process, root_pid: int) -> str:
     if proc.pid == root_pid:
         return "command"
     cmdline = " ".join(proc.cmdline())
-    if "uvicorn" in cmdline or "prefect" in cmdline and "server" in cmdline:
+    if "uvicorn" in cmdline or ("prefect" in cmdline and "server" in cmdline):
         return "prefect server"
     if "multiprocessing" in cmdline:
         return "extraction workers"
@@ -136,6 +136,7 @@ def run_measured(args: list[str], cwd: Path = REPO, sample_s: float = 0.25, api:
     proc = subprocess.Popen(args, cwd=cwd, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
     peak_pss = peak_no_server = peak_rss = 0
     cpu: dict[int, tuple[str, float]] = {}
+    kinds: dict[int, str] = {}
     parent = psutil.Process(proc.pid)
     stderr_chunks: list[bytes] = []
     reader = threading.Thread(target=lambda: stderr_chunks.append(proc.stderr.read() if proc.stderr else b""))
@@ -148,7 +149,11 @@ def run_measured(args: list[str], cwd: Path = REPO, sample_s: float = 0.25, api:
         pss = no_server = rss = 0
         for p in tree:
             try:
-                mem, times, kind = p.memory_full_info(), p.cpu_times(), _kind(p, proc.pid)
+                # a process keeps the first kind it is recognised as (a later cmdline read can fail)
+                kind = kinds.get(p.pid) or _kind(p, proc.pid)
+                if kind != "other":
+                    kinds[p.pid] = kind
+                mem, times = p.memory_full_info(), p.cpu_times()
             except psutil.Error:
                 continue
             pss, rss = pss + mem.pss, rss + mem.rss

@@ -256,14 +256,18 @@ def process_pages(
     ]
     results: list[Article | PageFailure] = []
     for (job, _html, _at), future in zip(pages, futures):
-        try:
+        # exception(), not result(): a raised exception's traceback would hold this frame, whose
+        # `futures` holds the future that holds the exception, a cycle that kept every page of the
+        # batch alive until the next full garbage collection (memory grew over long reprocess runs)
+        error = future.exception()
+        if error is None:
             results.append(future.result())
-        except FutureTimeout:
+        elif isinstance(error, FutureTimeout):
             results.append(PageFailure(url=job.url, feed_id=job.feed_id,
                                        error=f"extraction exceeded {EXTRACT_TIMEOUT_S:.0f} s"))
-        except MemoryError:
+        elif isinstance(error, MemoryError):
             results.append(PageFailure(url=job.url, feed_id=job.feed_id, error="extraction exceeded memory cap"))
-        except Exception as exc:  # noqa: BLE001 -- per-page boundary: record and go on
+        else:
             results.append(PageFailure(url=job.url, feed_id=job.feed_id,
-                                       error=f"extraction failed: {type(exc).__name__}: {exc}"[:500]))
+                                       error=f"extraction failed: {type(error).__name__}: {error}"[:500]))
     return results

@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
+import gc
 import os
 import resource
 import time
+import types
 from collections.abc import Iterator
 from datetime import datetime
 
@@ -67,3 +69,24 @@ def test_workers_are_recycled(fresh_pool: None, monkeypatch: pytest.MonkeyPatch)
     pool = articles._pool()
     pids = {pool.schedule(os.getpid).result(timeout=60) for _ in range(3 * articles.worker_count() * 2)}
     assert len(pids) > articles.worker_count()
+
+
+def test_failed_pages_do_not_keep_the_batch_alive(fresh_pool: None) -> None:
+    """A batch with a failed page leaves no reference cycle: its pages are freed when it returns.
+
+    Regression: a raised page error's traceback held process_pages' frame, whose futures held the
+    error, so each batch's pages stayed in memory until a full garbage collection (a 3,000-article
+    reprocess grew from 200 to 430 MB).
+    """
+    now = datetime(2025, 1, 1)
+    pages = [(_job("empty"), b"<html><body></body></html>", now), (_job("good"), article("Good"), now)]
+    gc.collect()
+    gc.disable()
+    try:
+        failed, good = process_pages(pages)
+        assert isinstance(failed, PageFailure) and isinstance(good, Article)
+        kept = [o for o in gc.get_objects()
+                if isinstance(o, types.FrameType) and o.f_code is process_pages.__code__]
+        assert kept == []
+    finally:
+        gc.enable()
