@@ -5,9 +5,10 @@ a. full pipeline (`capex poll` into an empty database over ~1,000 real pages in 
 b. second poll of 500 feeds answering 304 (whole process, and the flow after start-up);
 c. classify + extract per article (median, p95);
 d. reprocess of 1,000 and 10,000 stored articles: throughput and peak memory;
-e. start-up of `capex poll` with no work and of `capex extract` on one file.
+e. start-up of `capex poll` with no work and of `capex extract` on one file;
+f. commit cost of a 50-article batch as the database grows, raw HTML in packs vs in a blob column.
 
-Writes docs/PERFORMANCE.md. Usage: python -m benchmarks.run [--pages N] [--feeds N] [--reprocess N ...]
+Writes docs/PERFORMANCE.md. Usage: python -m benchmarks.run [--pages N] [--feeds N] [--reprocess N ...] [--growth N]
 """
 
 from __future__ import annotations
@@ -19,6 +20,7 @@ import tempfile
 import time
 from datetime import UTC, datetime
 from pathlib import Path
+from typing import Any
 
 from benchmarks._support import (
     BIN,
@@ -31,6 +33,7 @@ from benchmarks._support import (
     run_measured,
     serve,
 )
+from benchmarks.db_growth import grow
 
 
 def _flow_seconds(db: Path) -> float:
@@ -216,6 +219,7 @@ def main() -> None:
     parser.add_argument("--pages", type=int, default=1000)
     parser.add_argument("--feeds", type=int, default=500)
     parser.add_argument("--reprocess", type=int, nargs="*", default=[1000, 10000])
+    parser.add_argument("--growth", type=int, default=5000)
     parser.add_argument("--out", default=str(REPO / "docs" / "PERFORMANCE.md"))
     args = parser.parse_args()
     pages = corpus_pages()
@@ -234,23 +238,28 @@ def main() -> None:
         print("a", a, flush=True)
         d = bench_reprocess(pages, args.reprocess, tmp)
         print("d", d, flush=True)
-    Path(args.out).write_text(_report(a, b, b_server, c, d, e, args), encoding="utf-8")
+        f = [{"layout": layout, **grow(args.growth, layout, tmp)} for layout in ("blob column", "packs")]
+        print("f", f, flush=True)
+    Path(args.out).write_text(_report(a, b, b_server, c, d, e, f, args), encoding="utf-8")
     print(f"wrote {args.out}")
 
 
 def _report(a: dict[str, float], b: dict[str, float], bs: dict[str, float], c: dict[str, float],
-            d: list[dict[str, float]],
-            e: dict[str, float], args: argparse.Namespace) -> str:
+            d: list[dict[str, float]], e: dict[str, float], f: list[dict[str, Any]],
+            args: argparse.Namespace) -> str:
     when = datetime.now(UTC).strftime("%Y-%m-%d %H:%M UTC")
     rows_d = "\n".join(
         f"| {int(r['articles'])} | {r['process_s']:.1f} | {r['flow_s']:.1f} | {r['articles_per_s']:.1f} | "
         f"{r['articles'] / r['flow_s']:.1f} | {r['peak_mb']:.0f} | {r['peak_no_server_mb']:.0f} | "
         f"{r['peak_rss_mb']:.0f} | {_cpu(r)} | {'yes' if r['ok'] else 'FAILED'} |" for r in d)
+    rows_f = "\n".join(
+        f"| {r['layout']} | {r['first_1000_ms']:.0f} | {r['last_1000_ms']:.0f} | {r['total_s']:.1f} | "
+        f"{r['bytes_on_disk'] / 2**20:.0f} |" for r in f)
     return f"""# Performance
 
 Measured {when} on {_machine()}.
 Reproduce: `make bench` (or `.venv/bin/python -m benchmarks.run --pages {args.pages} --feeds {args.feeds}
---reprocess {' '.join(map(str, args.reprocess))}`). Pages are the real news pages of
+--reprocess {' '.join(map(str, args.reprocess))} --growth {args.growth}`). Pages are the real news pages of
 `../shared/corpus/articles`, repeated to the page count, served from memory on 127.0.0.1.
 "flow" times are the poll or backfill flow's own duration (`pipeline_runs`), i.e. after the
 process has started Prefect's temporary server; "process" times are the whole command.
@@ -302,6 +311,17 @@ Peak memory is PSS of the whole process tree, then the same without Prefect's te
 | `capex poll` with no feeds, temporary Prefect server | {e['poll_no_work_s']:.2f} |
 | `capex poll` with no feeds, running Prefect server | {e['poll_no_work_server_s']:.2f} |
 | `capex extract` on one HTML file | {e['extract_one_file_s']:.2f} (target <= 1 s) |
+
+## f. Commit cost as the database grows ({int(f[0]['articles'])} articles in batches of 50)
+
+The same processed articles written with `store.write_batch`, one connection per batch as the flows
+do; "blob column" also writes the compressed HTML into `article_raw.raw_html_zstd` in the same
+transaction (the layout before migration 0004). DuckDB rewrites a table's last row group at each
+checkpoint, so a blob column makes every commit cost grow with the table.
+
+| layout | ms per batch, first 1,000 articles | ms per batch, last 1,000 articles | seconds in total | MB on disk |
+|---|---|---|---|---|
+{rows_f}
 """
 
 

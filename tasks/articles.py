@@ -179,7 +179,7 @@ def process_page(
 
 
 def decompress_html(blob: bytes) -> bytes:
-    """The raw HTML stored in article_raw."""
+    """The raw HTML of a compressed page (as `rawstore.load` returns it)."""
     return zstandard.ZstdDecompressor().decompress(blob, max_output_size=64 * 1024 * 1024)
 
 

@@ -328,17 +328,17 @@ class ReprocessResult:
 
 def reprocess_batch(db: str, article_ids: Sequence[str], extractor: str = "rules") -> ReprocessResult:
     """Re-run extraction and analysis over the stored raw HTML of these articles; replace their facts atomically."""
-    from tasks import store
+    from tasks import rawstore, store
     from tasks.articles import PageJob, decompress_html, process_pages
     from tasks.models import Article, PageFailure
 
     pages, ids = [], {}
     result = ReprocessResult()
-    for article_id, url, guid, feed_id, published_at, title, fetched_at, blob in store.stored_pages(db, article_ids):
+    for article_id, url, guid, feed_id, published_at, title, fetched_at, raw in store.stored_pages(db, article_ids):
         job = PageJob(url=url, guid=guid, feed_id=feed_id, published_at=published_at, title=title)
         ids[url] = article_id
         try:
-            pages.append((job, decompress_html(blob), fetched_at))
+            pages.append((job, decompress_html(rawstore.load(db, raw)), fetched_at))
         except Exception as exc:  # noqa: BLE001 -- a corrupt stored page is reported, the rest go on
             result.failed_ids.append(article_id)
             result.failures.append(f"{url}: stored HTML unreadable: {exc}")

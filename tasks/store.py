@@ -26,6 +26,7 @@ from typing import Any
 
 import duckdb
 
+from tasks import rawstore
 from tasks.errors import StoreError
 from tasks.models import Article, FeedConfig, FeedItem, FeedState, PageFailure
 
@@ -435,7 +436,7 @@ def write_batch(
     with write_connection(db_path) as con:
         con.execute("begin transaction")
         try:
-            inserted = _insert_articles(con, articles, replace_facts)
+            inserted = _insert_articles(con, db_path, articles, replace_facts)
             _record_failures(con, failures)
             _insert_items(con, items)
             _record_polls(con, ([poll] if poll is not None else []) + list(polls))
@@ -457,7 +458,9 @@ _FACT_COLUMNS = (
 )
 
 
-def _insert_articles(con: duckdb.DuckDBPyConnection, articles: Sequence[Article], replace: bool) -> set[str]:
+def _insert_articles(
+    con: duckdb.DuckDBPyConnection, db_path: str | os.PathLike[str], articles: Sequence[Article], replace: bool
+) -> set[str]:
     if not articles:
         return set()
     ids = [a.article_id for a in articles]
@@ -475,10 +478,13 @@ def _insert_articles(con: duckdb.DuckDBPyConnection, articles: Sequence[Article]
         fresh = list({a.article_id: a for a in articles if a.article_id not in existing}.values())
     rows = [_article_row(a) for a in fresh]
     bulk_insert(con, "articles", _ARTICLE_COLUMNS, rows)
-    raw = [(a.article_id, a.raw_html_zstd, len(a.raw_html_zstd)) for a in fresh if a.raw_html_zstd]
-    bulk_insert(con, "article_raw", ("article_id", "raw_html_zstd", "raw_bytes"), raw,
-                on_conflict="do update set raw_html_zstd = excluded.raw_html_zstd, raw_bytes = excluded.raw_bytes")
     now = utcnow()
+    with_raw = [a for a in fresh if a.raw_html_zstd]
+    refs = rawstore.append(db_path, [a.raw_html_zstd for a in with_raw], now)
+    bulk_insert(con, "article_raw", ("article_id", "raw_html_zstd", "raw_bytes", "pack", "pack_offset"),
+                [(a.article_id, None, ref.length, ref.pack, ref.offset) for a, ref in zip(with_raw, refs)],
+                on_conflict="do update set raw_html_zstd = null, raw_bytes = excluded.raw_bytes, "
+                            "pack = excluded.pack, pack_offset = excluded.pack_offset")
     fact_rows = [
         _fact_row(a, i, fact, now) for a in fresh for i, fact in enumerate(a.analysis.facts)
     ]
@@ -725,18 +731,21 @@ def ids_to_reprocess(
 
 
 def stored_pages(db_path: str | os.PathLike[str], article_ids: Sequence[str]) -> list[tuple[Any, ...]]:
-    """Stored articles with their raw HTML, for reprocessing.
+    """Stored articles with where their raw HTML is, for reprocessing.
 
-    Rows: (article_id, url, guid, feed_id, published_at, title, fetched_at, raw_html_zstd).
+    Rows: (article_id, url, guid, feed_id, published_at, title, fetched_at, raw), where raw is the
+    compressed HTML itself (rows from before packs) or a RawRef for `rawstore.load`.
     """
     _, rows = query(
         db_path,
-        "select a.article_id, a.url, a.guid, a.feed_id, a.published_at, a.title, a.fetched_at, r.raw_html_zstd "
+        "select a.article_id, a.url, a.guid, a.feed_id, a.published_at, a.title, a.fetched_at, "
+        "r.raw_html_zstd, r.pack, r.pack_offset, r.raw_bytes "
         "from articles a join article_raw r using (article_id) "
         "where a.article_id in (select unnest(?::json::varchar[])) order by a.article_id",
         [_json_list(article_ids)],
     )
-    return rows
+    return [(*row[:7], row[7] if row[7] is not None else rawstore.RawRef(row[8], row[9], row[10]))
+            for row in rows]
 
 
 def count_to_reprocess(db_path: str | os.PathLike[str], version: str, since: datetime | None,

@@ -112,24 +112,31 @@ def test_resume_continues_from_the_checkpoint(gazette: tuple[Site, str], db: str
     assert [site.hits.get(f"/news/{i}.html", 0) for i in range(6)] == [0, 0, 0, 1, 1, 1]
 
 
-def test_reprocess_replaces_older_facts_without_network(db: str) -> None:
-    """Reprocessing stored raw HTML moves every article to the current extractor version, offline."""
+def _store_old_articles(db: str, n: int) -> list[str]:
+    """Store n AI-capex articles analysed by an older extractor version; return their URLs."""
     import zstandard
 
-    from tasks.extractor import get_extractor
     from tasks.models import Analysis, Article, Classification, Fact
     from tests.support.site import article_html
 
     old_fact = Fact(("Contoso",), 1e9, None, None, "USD", 1e9, None, None, None, "capex", "actual", None,
                     "old", 0, 3)
     articles = []
-    for i in range(5):
+    for i in range(n):
         url = f"https://offline.invalid/{i}"
         html = article_html(i, datetime(2025, 3, 1), capex=True)
         articles.append(Article(store.article_id_for(url), url, None, None, None, None, None, datetime(2025, 3, 1),
                                 datetime(2025, 3, 2), "en", "", zstandard.compress(html),
                                 Analysis(Classification(True, 1.0), (old_fact,), "rules-0.0-old")))
     store.write_batch(db, articles)
+    return [a.url for a in articles]
+
+
+def test_reprocess_replaces_older_facts_without_network(db: str) -> None:
+    """Reprocessing stored raw HTML moves every article to the current extractor version, offline."""
+    from tasks.extractor import get_extractor
+
+    _store_old_articles(db, 5)
     summary = _backfill(reprocess=True, db=db)
     version = get_extractor().version
     _, versions = store.query(db, "select distinct extractor_version from facts")
@@ -140,6 +147,24 @@ def test_reprocess_replaces_older_facts_without_network(db: str) -> None:
     assert stories == [(5,)]
     again = _backfill(reprocess=True, db=db)
     assert again["articles_reprocessed"] == 0
+
+
+def test_reprocess_reports_a_page_cut_off_its_pack_and_goes_on(db: str) -> None:
+    """A pack truncated inside the last page fails that article only, with the reason; the others are done."""
+    from tasks import rawstore
+
+    urls = _store_old_articles(db, 4)
+    _, rows = store.query(db, "select pack, max(pack_offset) from article_raw group by pack")
+    pack, last_offset = rows[0]
+    with open(rawstore.pack_dir(db) / pack, "r+b") as handle:
+        handle.truncate(last_offset + 10)
+    summary = _backfill(reprocess=True, db=db)
+    _, damaged = store.query(db, "select a.url from articles a join article_raw r using (article_id) "
+                                 "where r.pack_offset = ?", [last_offset])
+    assert summary["articles_reprocessed"] == 3 and summary["articles_failed"] == 1
+    assert damaged[0][0] in urls
+    assert any(damaged[0][0] in f and "stored HTML unreadable" in f and "ends before" in f
+               for f in summary["failures"])  # type: ignore[attr-defined]
 
 
 @pytest.mark.parametrize(("since", "until", "message"), [
