@@ -43,4 +43,4 @@ typecheck: $(STAMP)
 	$(BIN)/mypy --strict flows tasks
 
 clean:
-	rm -rf $(VENV) data/demo.duckdb
+	rm -rf $(VENV) data/demo.duckdb data/demo.duckdb.raw
