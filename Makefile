@@ -9,7 +9,7 @@ export PREFECT_SERVER_ANALYTICS_ENABLED := false
 export DO_NOT_TRACK := 1
 export PYTHONDONTWRITEBYTECODE := 1
 
-.PHONY: install demo test test-fast bench eval lint typecheck clean
+.PHONY: install demo test test-fast bench profile eval lint typecheck clean
 
 install: $(STAMP)
 
@@ -32,6 +32,9 @@ test-fast: $(STAMP)
 
 bench: $(STAMP)
 	$(BIN)/python -m benchmarks.run
+
+profile: $(STAMP)
+	$(BIN)/python -m benchmarks.profile_poll --out out/poll-profile.txt
 
 eval: $(STAMP)
 	$(BIN)/python -m tasks.facts.evaluate

@@ -86,6 +86,20 @@ def serve(routes: Routes) -> Iterator[str]:
         yield base
 
 
+def pipeline_feeds(routes: Routes, base: str, pages: list[bytes], n_feeds: int, path: Path) -> Path:
+    """Serve `pages` at /p/<i>.html listed by n_feeds RSS feeds; write the feeds file to `path`."""
+    per_feed = -(-len(pages) // n_feeds)
+    for i, body in enumerate(pages):
+        routes.add(f"/p/{i}.html", body, "text/html")
+    feeds_toml = []
+    for f in range(n_feeds):
+        links = [f"/p/{i}.html" for i in range(f * per_feed, min(len(pages), (f + 1) * per_feed))]
+        routes.add(f"/feed{f}.xml", rss(base, f"feed {f}", links), "application/rss+xml")
+        feeds_toml.append(f'[[feeds]]\nname = "bench {f}"\nurl = "{base}/feed{f}.xml"\n')
+    path.write_text("\n".join(feeds_toml))
+    return path
+
+
 def rss(base: str, title: str, links: list[str]) -> bytes:
     """A small RSS 2.0 feed listing `links`."""
     items = "".join(

@@ -28,6 +28,7 @@ from benchmarks._support import (
     Routes,
     RunResult,
     corpus_pages,
+    pipeline_feeds,
     prefect_server,
     rss,
     run_measured,
@@ -50,17 +51,8 @@ def bench_pipeline(pages: list[bytes], n_pages: int, n_feeds: int, tmp: Path) ->
 
     routes = Routes()
     chosen = [pages[i % len(pages)] for i in range(n_pages)]
-    per_feed = -(-n_pages // n_feeds)
     with serve(routes) as base:
-        for i, body in enumerate(chosen):
-            routes.add(f"/p/{i}.html", body, "text/html")
-        feeds_toml = []
-        for f in range(n_feeds):
-            links = [f"/p/{i}.html" for i in range(f * per_feed, min(n_pages, (f + 1) * per_feed))]
-            routes.add(f"/feed{f}.xml", rss(base, f"feed {f}", links), "application/rss+xml")
-            feeds_toml.append(f'[[feeds]]\nname = "bench {f}"\nurl = "{base}/feed{f}.xml"\n')
-        feeds = tmp / "pipeline.toml"
-        feeds.write_text("\n".join(feeds_toml))
+        feeds = pipeline_feeds(routes, base, chosen, n_feeds, tmp / "pipeline.toml")
         db = tmp / "pipeline.duckdb"
         run = run_measured([str(BIN / "capex"), "poll", "--feeds", str(feeds), "--db", str(db)])
         _check(run, "capex poll")
@@ -213,6 +205,9 @@ def _machine() -> str:
     return f"{platform.node()}: {model}, {len(os.sched_getaffinity(0))} cores, Python {platform.python_version()}"
 
 
+NOTES_HEADING = "## Notes"
+
+
 def main() -> None:
     """Run every benchmark and write docs/PERFORMANCE.md."""
     parser = argparse.ArgumentParser()
@@ -240,7 +235,11 @@ def main() -> None:
         print("d", d, flush=True)
         f = [{"layout": layout, **grow(args.growth, layout, tmp)} for layout in ("blob column", "packs")]
         print("f", f, flush=True)
-    Path(args.out).write_text(_report(a, b, b_server, c, d, e, f, args), encoding="utf-8")
+    out = Path(args.out)
+    # the measured sections are rewritten; the notes written by hand under NOTES_HEADING are kept
+    old = out.read_text(encoding="utf-8") if out.exists() else ""
+    notes = old[old.find(NOTES_HEADING):] if NOTES_HEADING in old else ""
+    out.write_text(_report(a, b, b_server, c, d, e, f, args) + ("\n" + notes if notes else ""), encoding="utf-8")
     print(f"wrote {args.out}")
 
 
