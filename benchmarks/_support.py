@@ -5,6 +5,7 @@ from __future__ import annotations
 import gzip
 import hashlib
 import os
+import statistics
 import subprocess
 import sys
 import threading
@@ -126,6 +127,10 @@ class RunResult:
     cpu_s: dict[str, float]
     returncode: int
     stderr_tail: str
+    peak_pss_by_kind_mb: dict[str, float]
+    # median PSS of the tree without Prefect's server over the second half of the run: a tree whose
+    # memory grows with the work shows it here, where the peak also catches one-batch spikes
+    median_late_no_server_mb: float
 
 
 def _kind(proc: psutil.Process, root_pid: int) -> str:
@@ -149,6 +154,8 @@ def run_measured(args: list[str], cwd: Path = REPO, sample_s: float = 0.25, api:
     started = time.perf_counter()
     proc = subprocess.Popen(args, cwd=cwd, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
     peak_pss = peak_no_server = peak_rss = 0
+    peak_by_kind: dict[str, int] = {}
+    no_server_series: list[int] = []
     cpu: dict[int, tuple[str, float]] = {}
     kinds: dict[int, str] = {}
     parent = psutil.Process(proc.pid)
@@ -161,6 +168,7 @@ def run_measured(args: list[str], cwd: Path = REPO, sample_s: float = 0.25, api:
         except psutil.Error:
             tree = []
         pss = no_server = rss = 0
+        sample_by_kind: dict[str, int] = {}
         for p in tree:
             try:
                 # a process keeps the first kind it is recognised as (a later cmdline read can fail)
@@ -172,8 +180,12 @@ def run_measured(args: list[str], cwd: Path = REPO, sample_s: float = 0.25, api:
                 continue
             pss, rss = pss + mem.pss, rss + mem.rss
             no_server += 0 if kind == "prefect server" else mem.pss
+            sample_by_kind[kind] = sample_by_kind.get(kind, 0) + mem.pss
             cpu[p.pid] = (kind, times.user + times.system)
         peak_pss, peak_no_server, peak_rss = max(peak_pss, pss), max(peak_no_server, no_server), max(peak_rss, rss)
+        no_server_series.append(no_server)
+        for kind, kind_pss in sample_by_kind.items():
+            peak_by_kind[kind] = max(peak_by_kind.get(kind, 0), kind_pss)
         time.sleep(sample_s)
     reader.join()
     seconds = time.perf_counter() - started
@@ -181,7 +193,9 @@ def run_measured(args: list[str], cwd: Path = REPO, sample_s: float = 0.25, api:
     for kind, seconds_cpu in cpu.values():
         by_kind[kind] = by_kind.get(kind, 0.0) + seconds_cpu
     return RunResult(seconds, peak_pss / 2**20, peak_no_server / 2**20, peak_rss / 2**20, by_kind, proc.returncode,
-                     b"".join(stderr_chunks).decode(errors="replace")[-1500:])
+                     b"".join(stderr_chunks).decode(errors="replace")[-1500:],
+                     {kind: v / 2**20 for kind, v in peak_by_kind.items()},
+                     statistics.median(no_server_series[len(no_server_series) // 2:] or [0]) / 2**20)
 
 
 def timed(fn: Callable[[], object]) -> float:
