@@ -2,8 +2,9 @@
 
 DuckDB rewrites the last row group of a table at every checkpoint, and the writers close (and so
 checkpoint) the database after every batch. With ~60 KB of compressed HTML a row in a blob column,
-each batch's commit cost grew with the database: 0.35 s per 50-article batch at 1,000 stored
-articles, 2.5 s at 10,000 (benchmarks/db_growth.py). So `article_raw` keeps only where each page
+each batch's commit cost grew with the database (`make bench` section f, benchmarks/db_growth.py:
+457 -> 1,940 ms per 50-article batch from the first to the fifth 1,000 articles; 211 -> 363 ms with
+packs, where what still grows is the articles table). So `article_raw` keeps only where each page
 is: a pack file (one per month, `<database>.raw/YYYY-MM.zst`), an offset and a length. Each page is
 one zstd frame, appended under the writers' lock and never rewritten; old months can be archived.
 
