@@ -9,8 +9,10 @@ import pytest
 
 pytestmark = [pytest.mark.corpus, pytest.mark.slow]
 
-# Floors measured on the dev set; lowering one needs review (STYLE.md, Tests).
-STORY_F1_FLOOR = 0.90
+# Floors measured by `make eval` on the dev set; lowering one needs review (STYLE.md, Tests).
+# Re-pinned when labels.jsonl grew from 86 to 160 items (74 real articles, mostly hard negatives):
+# rules-1.1 measures story F1 0.830 and fact F1 0.882 on the grown set.
+STORY_F1_FLOOR = 0.83
 FACT_F1_FLOOR = 0.88
 
 
