@@ -8,8 +8,12 @@ packs, where what still grows is the articles table). So `article_raw` keeps onl
 is: a pack file (one per month, `<database>.raw/YYYY-MM.zst`), an offset and a length. Each page is
 one zstd frame, appended under the writers' lock and never rewritten; old months can be archived.
 
-Bytes appended by a batch whose commit then failed stay in the pack unreferenced: harmless, as the
-next append starts at the end of the file.
+Bytes appended by a batch whose commit then failed (or a partial frame of a process killed during
+an append) stay in the pack unreferenced: harmless, as the next append starts at the end of the
+file; `capex doctor` reports them and `--repair` compacts them away (tasks/doctor.py). A pack made
+by a repair is named `YYYY-MM.N.zst` (generation N), so appends of the month start a new
+`YYYY-MM.zst`. Creating a pack or the pack directory fsyncs the directory that lists it: the file's
+own fsync does not make its name durable, and the rows that point at it are committed right after.
 """
 
 from __future__ import annotations
@@ -46,8 +50,11 @@ def append(db_path: str | os.PathLike[str], blobs: Sequence[bytes], now: datetim
     if not blobs:
         return []
     directory = pack_dir(db_path)
-    directory.mkdir(parents=True, exist_ok=True)
+    if not directory.is_dir():
+        directory.mkdir(parents=True, exist_ok=True)
+        fsync_dir(directory.parent)
     name = f"{now:%Y-%m}.zst"
+    is_new = not (directory / name).exists()
     refs = []
     with open(directory / name, "ab") as handle:
         offset = handle.seek(0, os.SEEK_END)
@@ -57,7 +64,18 @@ def append(db_path: str | os.PathLike[str], blobs: Sequence[bytes], now: datetim
             offset += len(blob)
         handle.flush()
         os.fsync(handle.fileno())  # the rows that point here are committed only after this
+    if is_new:
+        fsync_dir(directory)
     return refs
+
+
+def fsync_dir(directory: Path) -> None:
+    """Make the directory's entries (files created, renamed or removed in it) durable."""
+    fd = os.open(directory, os.O_RDONLY | os.O_DIRECTORY)
+    try:
+        os.fsync(fd)
+    finally:
+        os.close(fd)
 
 
 def load(db_path: str | os.PathLike[str], raw: bytes | RawRef) -> bytes:
@@ -77,4 +95,4 @@ def load(db_path: str | os.PathLike[str], raw: bytes | RawRef) -> bytes:
     return data
 
 
-__all__ = ["RawRef", "append", "load", "pack_dir"]
+__all__ = ["RawRef", "append", "fsync_dir", "load", "pack_dir"]

@@ -60,3 +60,26 @@ def test_damaged_or_foreign_references_are_store_errors(tmp_path: Path, ref: raw
     rawstore.append(db, [b"abcdef"], datetime(2025, 3, 1))
     with pytest.raises(StoreError, match=message):
         rawstore.load(db, ref)
+
+
+def test_new_pack_and_new_directory_entries_are_fsynced(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """Creating the pack directory fsyncs its parent, creating a pack fsyncs the directory; appending to one does not."""
+    import os
+
+    real_fsync, synced = os.fsync, []
+
+    def recording_fsync(fd: int) -> None:
+        synced.append(os.readlink(f"/proc/self/fd/{fd}"))  # the real fsync still runs
+        real_fsync(fd)
+
+    monkeypatch.setattr(os, "fsync", recording_fsync)
+    db = tmp_path / "capex.duckdb"
+    directory = rawstore.pack_dir(db)
+    rawstore.append(db, [b"one"], datetime(2025, 3, 1))
+    assert synced == [str(tmp_path), str(directory / "2025-03.zst"), str(directory)]
+    synced.clear()
+    rawstore.append(db, [b"two"], datetime(2025, 3, 2))
+    assert synced == [str(directory / "2025-03.zst")]
+    synced.clear()
+    rawstore.append(db, [b"three"], datetime(2025, 4, 1))
+    assert synced == [str(directory / "2025-04.zst"), str(directory)]
