@@ -11,12 +11,13 @@ import json
 import re
 import sys
 import time
-import warnings
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, fields
 from datetime import date
 from pathlib import Path
 from typing import Any
 
+from tasks.facts._audit import AUDIT_SEED, NEWS_FILE, audit
+from tasks.facts._devset import HELD_OUT, N_FOLDS, TUNING, Item, fold_of, half_of, load_items, write_split
 from tasks.models import Analysis, Fact
 
 REPO = Path(__file__).resolve().parents[2]
@@ -27,24 +28,11 @@ AMOUNT_TOLERANCE = 0.02
 USD_TOLERANCE = 0.03
 # aliases the labels may use for a canonical registry name
 _ALIASES = {"google": "alphabet", "facebook": "meta", "aws": "amazon", "meta platforms": "meta"}
-_FRONT_MATTER = re.compile(r"\A---\n(.*?)\n---\n?", re.DOTALL)
-
-
-@dataclass(slots=True)
-class Item:
-    """One labelled article: its text, date, title and gold labels."""
-
-    id: str
-    title: str | None
-    text: str
-    published: date | None
-    is_capex: bool
-    facts: list[dict[str, Any]]
 
 
 @dataclass(slots=True)
 class Scores:
-    """Counts accumulated over the development set."""
+    """Counts of one item or summed over a part of the development set."""
 
     tp: int = 0
     fp: int = 0
@@ -55,9 +43,38 @@ class Scores:
     fact_fn: int = 0
     period_ok: int = 0
     period_n: int = 0
+    wrong_company: int = 0
     grounded: int = 0
     facts_total: int = 0
     misses: list[str] = field(default_factory=list)
+
+    def add(self, other: Scores) -> None:
+        """Add another item's or part's counts to these."""
+        for name in _COUNTS:
+            setattr(self, name, getattr(self, name) + getattr(other, name))
+        self.misses.extend(other.misses)
+
+    def metrics(self, prefix: str = "") -> dict[str, float | int]:
+        """Story and fact precision/recall/F1, error counts per kind, period accuracy and grounding."""
+        story = _f1(self.tp, self.fp, self.fn)
+        precision = self.fact_tp / (self.fact_tp + self.fact_fp) if self.fact_tp + self.fact_fp else 1.0
+        gold_total = self.gold_tp + self.fact_fn
+        recall = self.gold_tp / gold_total if gold_total else 1.0
+        f1 = 2 * precision * recall / (precision + recall) if precision + recall else 0.0
+        values: dict[str, float | int] = {
+            "story_precision": story[0], "story_recall": story[1], "story_f1": story[2],
+            "fact_precision": precision, "fact_recall": recall, "fact_f1": f1,
+            "fact_tp": self.fact_tp, "fact_fp": self.fact_fp, "fact_fn": self.fact_fn,
+            "missed_story": self.fn, "false_story": self.fp, "missed_fact": self.fact_fn,
+            "spurious_fact": self.fact_fp, "wrong_period": self.period_n - self.period_ok,
+            "wrong_company": self.wrong_company,
+            "period_accuracy": self.period_ok / self.period_n if self.period_n else 1.0,
+            "grounding": self.grounded / self.facts_total if self.facts_total else 1.0,
+        }
+        return {f"{prefix}{key}": value for key, value in values.items()}
+
+
+_COUNTS = tuple(f.name for f in fields(Scores) if f.name != "misses")
 
 
 def _norm(name: str) -> str:
@@ -79,134 +96,67 @@ def fact_matches(pred: Fact, gold: dict[str, Any]) -> bool:
     shared = {_norm(c) for c in pred.companies} & {_norm(c) for c in gold["companies"]}
     if not shared and not (is_sector(pred.companies) and is_sector(gold["companies"])):
         return False
+    return amount_matches(pred, gold)
+
+
+def amount_matches(pred: Fact, gold: dict[str, Any]) -> bool:
+    """The amount agrees within the policy's tolerance, whoever the companies are."""
     if gold.get("amount") is None and gold.get("amount_low") is not None:
         low, high = gold["amount_low"], gold["amount_high"]
         if pred.amount is None and pred.amount_low is not None:
             return _close(pred.amount_low, low, AMOUNT_TOLERANCE) and _close(pred.amount_high, high, AMOUNT_TOLERANCE)
         value = pred.amount
         return value is not None and low * (1 - AMOUNT_TOLERANCE) <= value <= high * (1 + AMOUNT_TOLERANCE)
-    pred_value = pred.amount if pred.amount is not None else None
-    if pred_value is None and pred.amount_low is not None and pred.amount_high is not None:
+    if pred.amount is None and pred.amount_low is not None and pred.amount_high is not None:
         return bool(pred.amount_low <= gold["amount"] <= pred.amount_high and pred.currency == gold["currency"])
-    if pred.currency == gold.get("currency") and _close(pred_value, gold["amount"], AMOUNT_TOLERANCE):
+    if pred.currency == gold.get("currency") and _close(pred.amount, gold["amount"], AMOUNT_TOLERANCE):
         return True
     return _close(pred.amount_usd, gold.get("amount_usd"), USD_TOLERANCE)
 
 
-def markdown_item(path: Path) -> tuple[str | None, str, date | None]:
-    """Title, body and date of a dataset Markdown file (body after the YAML front matter)."""
-    raw = path.read_text(encoding="utf-8")
-    match = _FRONT_MATTER.match(raw)
-    meta: dict[str, str] = {}
-    if match:
-        key = ""
-        for line in match.group(1).splitlines():
-            name, sep, value = line.partition(":")
-            if sep and not line.startswith(" "):
-                key = name.strip()
-                meta[key] = value.strip().strip("'\"")
-            elif key and meta.get(key, "") in (">-", ">", "|", "|-") or (key and line.startswith("  ")):
-                folded = meta[key] if meta[key] not in (">-", ">", "|", "|-") else ""
-                meta[key] = f"{folded} {line.strip()}".strip()  # YAML folded block ("title: >-")
-        raw = raw[match.end():]
-    published = _date(meta.get("published") or meta.get("date"))
-    return meta.get("title"), raw, published
-
-
-def _date(value: str | None) -> date | None:
-    try:
-        return date.fromisoformat(value[:10]) if value else None
-    except ValueError:
-        return None
-
-
-def html_to_text(html: str) -> str:
-    """Article text of a feed item's HTML, as the pipeline's trafilatura sees it (lxml as fallback)."""
-    with warnings.catch_warnings():
-        # trafilatura imports urllib3's SOCKS module, which warns when the optional PySocks is absent
-        warnings.simplefilter("ignore")
-        import trafilatura
-    from lxml import html as lxml_html
-
-    text = trafilatura.extract(f"<html><body>{html}</body></html>", include_comments=False,
-                               include_tables=False, favor_recall=True)
-    if text:
-        return text
-    return "\n".join(p.text_content().strip() for p in lxml_html.fromstring(html).iter("p"))
-
-
-def feed_items(path: Path) -> list[tuple[str, str, date | None]]:
-    """(title, text, date) of every item of a feed file, from content:encoded (else the summary)."""
-    import feedparser
-
-    parsed = feedparser.parse(path.read_bytes())
-    items = []
-    for entry in parsed.entries:
-        html = entry.get("content", [{}])[0].get("value") or entry.get("summary", "")
-        stamp = entry.get("published_parsed") or entry.get("updated_parsed")
-        published = date(stamp.tm_year, stamp.tm_mon, stamp.tm_mday) if stamp else None
-        items.append((entry.get("title", ""), html_to_text(html) if html else "", published))
-    return items
-
-
-def load_items(corpus: Path = CORPUS) -> list[Item]:
-    """The labelled items, plus the unlabelled Ars Technica feed items as negatives."""
-    labels = [json.loads(line) for line in (corpus / "labels.jsonl").read_text(encoding="utf-8").splitlines()
-              if line.strip()]
-    items: list[Item] = []
-    feeds: dict[str, list[dict[str, Any]]] = {}
-    for label in labels:
-        if "item_title" in label:
-            feeds.setdefault(label["file"], []).append(label)
-            continue
-        title, text, published = markdown_item(corpus / label["file"])
-        items.append(Item(label["id"], title, text, _date(label.get("published")) or published,
-                          bool(label["is_capex"]), label["facts"]))
-    for feed_file in sorted({*feeds, *(f"feeds/{p.name}" for p in (corpus / "feeds").glob("arstechnica_*.xml"))}):
-        by_title = {label["item_title"]: label for label in feeds.get(feed_file, [])}
-        for n, (title, text, published) in enumerate(feed_items(corpus / feed_file)):
-            label = by_title.get(title)
-            item_id = label["id"] if label else f"{Path(feed_file).stem}#{n}"
-            items.append(Item(item_id, title, text, _date(label.get("published")) if label else published,
-                              bool(label["is_capex"]) if label else False, label["facts"] if label else []))
-    return items
-
-
-def _score_item(item: Item, analysis: Analysis, scores: Scores) -> None:
-    """Add one article's story and fact outcome to the counts."""
+def score_item(item: Item, analysis: Analysis) -> Scores:
+    """One article's story and fact outcome as counts (facts are scored in gold-positive items only)."""
+    scores = Scores()
     predicted = analysis.classification.is_capex
-    if predicted and item.is_capex:
-        scores.tp += 1
-    elif predicted:
-        scores.fp += 1
-        scores.misses.append(f"{item.id}: false positive story ({analysis.classification.score})")
-    elif item.is_capex:
-        scores.fn += 1
-        scores.misses.append(f"{item.id}: missed story ({analysis.classification.score})")
-    for fact in analysis.facts:
-        scores.facts_total += 1
-        scores.grounded += int(_grounded(item.text, fact))
-    if not item.is_capex:
-        return
+    scores.tp, scores.fp, scores.fn = predicted and item.is_capex, predicted and not item.is_capex, \
+        item.is_capex and not predicted
+    if scores.fp or scores.fn:
+        what = "false positive story" if scores.fp else "missed story"
+        scores.misses.append(f"{item.id}: {what} ({analysis.classification.score}) {item.title!r}")
+    scores.facts_total = len(analysis.facts)
+    scores.grounded = sum(_grounded(item.text, fact) for fact in analysis.facts)
+    if item.is_capex:
+        _score_facts(item, analysis.facts, scores)
+    return scores
+
+
+def _score_facts(item: Item, facts: tuple[Fact, ...], scores: Scores) -> None:
+    """Match predicted facts against the gold facts of a positive item."""
     matched_gold: set[int] = set()
-    for fact in analysis.facts:
+    for fact in facts:
         hits = [i for i, gold in enumerate(item.facts) if fact_matches(fact, gold)]
         if hits:
             matched_gold.update(hits)
-            gold = item.facts[hits[0]]
             scores.period_n += 1
-            scores.period_ok += int(fact.period == gold.get("period"))
+            scores.period_ok += int(fact.period == item.facts[hits[0]].get("period"))
             scores.fact_tp += 1
+            if fact.period != item.facts[hits[0]].get("period"):
+                scores.misses.append(f"{item.id}: wrong period {_show(fact)} (gold {item.facts[hits[0]].get('period')})")
         elif not is_sector(fact.companies):
             scores.fact_fp += 1
+            if any(amount_matches(fact, gold) for gold in item.facts):
+                scores.wrong_company += 1
             scores.misses.append(f"{item.id}: extra fact {_show(fact)} :: {fact.evidence[:160]!r}")
     for i, gold in enumerate(item.facts):
-        if i in matched_gold and not is_sector(gold["companies"]):
+        if is_sector(gold["companies"]):
+            continue
+        if i in matched_gold:
             scores.gold_tp += 1
-        if i not in matched_gold and not is_sector(gold["companies"]):
+        else:
             scores.fact_fn += 1
-            scores.misses.append(f"{item.id}: missed fact {gold['companies']} {gold.get('amount') or (gold.get('amount_low'), gold.get('amount_high'))} "
-                                 f"{gold['currency']} {gold.get('period')} :: {gold['evidence_contains']!r}")
+            amount = gold.get("amount") or (gold.get("amount_low"), gold.get("amount_high"))
+            scores.misses.append(f"{item.id}: missed fact {gold['companies']} {amount} {gold['currency']} "
+                                 f"{gold.get('period')} :: {gold['evidence_contains']!r}")
 
 
 def _show(fact: Fact) -> str:
@@ -233,11 +183,11 @@ def seed_result() -> dict[str, Any]:
     expected = json.loads((SEEDS / "ai-capex-china-2024-08-27.expected.json").read_text(encoding="utf-8"))
     text = (SEEDS / expected["source_file"]).read_text(encoding="utf-8")
     analysis = get_extractor().analyse(None, text, date.fromisoformat(expected["published"]))
-    fields = ("amount", "amount_low", "amount_high", "currency", "period", "kind", "status", "qualifier")
+    names = ("amount", "amount_low", "amount_high", "currency", "period", "kind", "status", "qualifier")
     unmatched = list(expected["facts"])
     for fact in analysis.facts:
         for gold in unmatched:
-            if (set(fact.companies) == set(gold["companies"]) and all(getattr(fact, f) == gold[f] for f in fields)
+            if (set(fact.companies) == set(gold["companies"]) and all(getattr(fact, f) == gold[f] for f in names)
                     and _close(fact.amount_usd, gold["amount_usd"], 0.001)
                     and gold["evidence_contains"] in fact.evidence):
                 unmatched.remove(gold)
@@ -252,55 +202,98 @@ def evaluate(corpus: Path = CORPUS) -> dict[str, Any]:
     Args:
         corpus: the shared corpus folder holding labels.jsonl.
     Returns:
-        A dict of story/fact precision, recall and F1, period accuracy, grounding, seed result, timing and misses.
+        Whole-set story/fact precision, recall and F1, error counts per kind, period accuracy and
+        grounding (unprefixed keys), the same for the halves (`tuning_*`, `heldout_*`), per-fold
+        story and fact F1 (`folds`), the seed result, the median time and the misses per half.
     """
     from tasks.extractor import get_extractor
 
     extractor = get_extractor()
-    scores = Scores()
+    parts = {name: Scores() for name in ("", TUNING, HELD_OUT)}
+    folds = [Scores() for _ in range(N_FOLDS)]
     timings: list[float] = []
-    for item in load_items(corpus):
+    items = load_items(corpus)
+    for item in items:
         started = time.perf_counter()
         analysis = extractor.analyse(item.title, item.text, item.published)
         timings.append(time.perf_counter() - started)
-        _score_item(item, analysis, scores)
-    story = _f1(scores.tp, scores.fp, scores.fn)
-    precision = scores.fact_tp / (scores.fact_tp + scores.fact_fp) if scores.fact_tp + scores.fact_fp else 1.0
-    gold_total = scores.gold_tp + scores.fact_fn
-    recall = scores.gold_tp / gold_total if gold_total else 1.0
-    facts = (precision, recall, 2 * precision * recall / (precision + recall) if precision + recall else 0.0)
+        scores = score_item(item, analysis)
+        for part in ("", half_of(item.id)):
+            parts[part].add(scores)
+        folds[fold_of(item.id)].add(scores)
     timings.sort()
     return {
-        "n_items": len(timings), "story_precision": story[0], "story_recall": story[1], "story_f1": story[2],
-        "fact_precision": facts[0], "fact_recall": facts[1], "fact_f1": facts[2],
-        "fact_tp": scores.fact_tp, "fact_fp": scores.fact_fp, "fact_fn": scores.fact_fn,
-        "period_accuracy": scores.period_ok / scores.period_n if scores.period_n else 1.0,
-        "grounding": scores.grounded / scores.facts_total if scores.facts_total else 1.0,
+        "n_items": len(items), **parts[""].metrics(),
+        "n_tuning": sum(half_of(i.id) == TUNING for i in items), **parts[TUNING].metrics("tuning_"),
+        "n_heldout": sum(half_of(i.id) == HELD_OUT for i in items), **parts[HELD_OUT].metrics("heldout_"),
+        "folds": [fold.metrics() for fold in folds],
         "seed": seed_result(), "median_ms": 1000 * timings[len(timings) // 2] if timings else 0.0,
-        "misses": scores.misses, "extractor_version": extractor.version,
+        "misses": {TUNING: parts[TUNING].misses, HELD_OUT: parts[HELD_OUT].misses},
+        "extractor_version": extractor.version,
     }
 
 
+_ROWS = (("stories  P / R / F1", ("story_precision", "story_recall", "story_f1")),
+         ("facts    P / R / F1", ("fact_precision", "fact_recall", "fact_f1")),
+         ("period accuracy", ("period_accuracy",)), ("grounding", ("grounding",)))
+_KINDS = ("missed_story", "false_story", "missed_fact", "spurious_fact", "wrong_period", "wrong_company")
+
+
+def report(m: dict[str, Any]) -> list[str]:
+    """The printed summary: whole set, tuning and held-out halves side by side, folds, errors per kind."""
+    lines = [(f"extractor {m['extractor_version']} on {m['n_items']} items "
+              f"(tuning {m['n_tuning']}, held-out {m['n_heldout']}; median {m['median_ms']:.2f} ms/article)"),
+             f"{'':22}{'whole':>24}{'tuning':>24}{'held-out':>24}"]
+    for label, keys in _ROWS:
+        cells = [" / ".join(f"{m[prefix + key]:.3f}" for key in keys) for prefix in ("", "tuning_", "heldout_")]
+        lines.append(f"{label:22}" + "".join(f"{cell:>24}" for cell in cells))
+    for kind in _KINDS:
+        cells = [str(m[prefix + kind]) for prefix in ("", "tuning_", "heldout_")]
+        lines.append(f"{kind.replace('_', ' '):22}" + "".join(f"{cell:>24}" for cell in cells))
+    story = [f["story_f1"] for f in m["folds"]]
+    fact = [f["fact_f1"] for f in m["folds"]]
+    lines.append(f"{N_FOLDS}-fold story F1 " + " ".join(f"{v:.3f}" for v in story) + f" (mean {sum(story) / len(story):.3f})")
+    lines.append(f"{N_FOLDS}-fold fact F1  " + " ".join(f"{v:.3f}" for v in fact) + f" (mean {sum(fact) / len(fact):.3f})")
+    seed = m["seed"]
+    lines.append(f"seed: {'exact' if seed['exact'] else 'MISMATCH'} ({seed['n_facts']} facts, {seed['n_expected']} expected)")
+    return lines
+
+
+def audit_report(corpus: Path) -> list[str]:
+    """The precision audit's lines: flag rate over the unlabelled news and a sample of flagged titles."""
+    result = audit(corpus)
+    if result is None:
+        return [f"audit skipped: no {NEWS_FILE} in {corpus}"]
+    lines = [(f"audit: {result.n_flagged} of {result.n_articles} unlabelled articles flagged "
+              f"(flag rate {result.flag_rate:.3%}); {result.n_with_facts} with facts; "
+              f"sample of {len(result.sample)} flagged titles (seed {AUDIT_SEED}):")]
+    return lines + [f"  {title}" for title in result.sample]
+
+
 def main(argv: list[str] | None = None) -> int:
-    """Print the evaluation summary (and the misses with --verbose)."""
+    """Print the evaluation summary, the precision audit (unless --no-audit) and, with --verbose, the misses."""
     parser = argparse.ArgumentParser(description=__doc__)
-    parser.add_argument("--verbose", "-v", action="store_true", help="list every missed or extra story and fact")
+    parser.add_argument("--verbose", "-v", action="store_true",
+                        help="list every missed or extra story and fact of --misses-from")
+    parser.add_argument("--misses-from", choices=(TUNING, HELD_OUT, "all"), default=TUNING,
+                        help="which half's misses --verbose lists (rules are written from the tuning half only)")
+    parser.add_argument("--no-audit", action="store_true", help="skip the precision audit on the unlabelled news")
+    parser.add_argument("--write-split", action="store_true", help="rewrite devset_split.tsv from the corpus ids")
     parser.add_argument("--corpus", type=Path, default=CORPUS, help="folder holding labels.jsonl")
     args = parser.parse_args(argv)
     if not (args.corpus / "labels.jsonl").exists():
         print(f"skipped: no labelled corpus at {args.corpus} (labels.jsonl not found)", file=sys.stderr)
         return 0
+    if args.write_split:
+        write_split([item.id for item in load_items(args.corpus)])
     m = evaluate(args.corpus)
     if args.verbose:
-        for line in m["misses"]:
-            print(line)
-    print(f"extractor {m['extractor_version']} on {m['n_items']} items (median {m['median_ms']:.2f} ms/article)")
-    print(f"stories: precision {m['story_precision']:.3f}  recall {m['story_recall']:.3f}  F1 {m['story_f1']:.3f}")
-    print(f"facts:   precision {m['fact_precision']:.3f}  recall {m['fact_recall']:.3f}  F1 {m['fact_f1']:.3f}"
-          f"  (tp {m['fact_tp']}, fp {m['fact_fp']}, fn {m['fact_fn']})")
-    print(f"period accuracy (matched facts) {m['period_accuracy']:.3f}   grounding {m['grounding']:.3f}")
-    seed = m["seed"]
-    print(f"seed: {'exact' if seed['exact'] else 'MISMATCH'} ({seed['n_facts']} facts, {seed['n_expected']} expected)")
+        halves = (TUNING, HELD_OUT) if args.misses_from == "all" else (args.misses_from,)
+        for half in halves:
+            print("\n".join(f"[{half}] {line}" for line in m["misses"][half]))
+    print("\n".join(report(m)))
+    if not args.no_audit:
+        print("\n".join(audit_report(args.corpus)))
     return 0
 
 

@@ -1,0 +1,123 @@
+"""The dev-set evaluation: the committed split, per-item scoring by error kind, the precision audit."""
+
+from __future__ import annotations
+
+import gzip
+import hashlib
+import json
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from tasks.facts._audit import audit
+from tasks.facts._devset import (
+    HELD_OUT,
+    N_FOLDS,
+    SPLIT_FILE,
+    TUNING,
+    Item,
+    fold_of,
+    half_of,
+    read_labels,
+    read_split,
+)
+from tasks.facts.evaluate import Scores, score_item
+from tasks.models import Analysis, Classification, Fact
+
+
+def _formula_half(item_id: str) -> str:
+    digest = int(hashlib.sha256(("capex-split-2026-12:" + item_id).encode()).hexdigest(), 16)
+    return HELD_OUT if digest % 2 == 1 else TUNING
+
+
+def test_split_file_agrees_with_the_seeded_hash() -> None:
+    """Every id in devset_split.tsv sits in the half the issue's seeded-hash formula gives it."""
+    split = read_split()
+    assert len(split) >= 300
+    assert {item_id: _formula_half(item_id) for item_id in split} == split
+    assert set(split.values()) == {TUNING, HELD_OUT}
+
+
+def test_split_file_holds_ids_only() -> None:
+    """The split file carries ids and halves, no corpus text (two tab-separated fields a line)."""
+    rows = [line.split("\t") for line in SPLIT_FILE.read_text(encoding="utf-8").splitlines()
+            if not line.startswith("#")]
+    assert all(len(row) == 2 and len(row[0]) < 40 for row in rows)
+
+
+def test_folds_cover_every_fold() -> None:
+    """The k-fold assignment spreads the split's ids over all folds, each in range."""
+    folds = {fold_of(item_id) for item_id in read_split()}
+    assert folds == set(range(N_FOLDS))
+
+
+@pytest.mark.corpus
+def test_split_file_lists_every_labelled_id(corpus: Path) -> None:
+    """Every id of labels.jsonl is listed in the committed split with its formula half."""
+    split = read_split()
+    labelled = [label["id"] for label in read_labels(corpus)]
+    assert {i: split.get(i) for i in labelled} == {i: half_of(i) for i in labelled}
+
+
+def _fact(companies: tuple[str, ...], amount: float, period: str | None, text: str, evidence: str) -> Fact:
+    start = text.index(evidence)
+    return Fact(companies=companies, amount=amount, amount_low=None, amount_high=None, currency="USD",
+                amount_usd=amount, period=period, period_start=None, period_end=None, kind="capex",
+                status="guidance", qualifier=None, evidence=evidence, evidence_start=start,
+                evidence_end=start + len(evidence))
+
+
+def _gold(companies: list[str], amount: float, period: str) -> dict[str, Any]:
+    return {"companies": companies, "amount": amount, "amount_low": None, "amount_high": None,
+            "currency": "USD", "amount_usd": amount, "period": period, "evidence_contains": "x"}
+
+
+TEXT = "Meta will spend $70 billion in 2026. Nvidia will spend $5 billion. Oracle sees $35 billion in FY2026."
+
+
+def test_score_item_counts_each_error_kind() -> None:
+    """A missed story, a wrong period, a wrong company, a spurious and a missed fact are each counted once."""
+    item = Item("x1", "t", TEXT, None, True, [_gold(["Meta"], 70e9, "2026"), _gold(["Oracle"], 35e9, "FY2026"),
+                                               _gold(["Amazon"], 9e9, "2026")])
+    facts = (_fact(("Meta",), 70e9, "2025", TEXT, "Meta will spend $70 billion in 2026."),
+             _fact(("Nvidia",), 5e9, None, TEXT, "Nvidia will spend $5 billion."),
+             _fact(("Microsoft",), 35e9, "FY2026", TEXT, "Oracle sees $35 billion in FY2026."))
+    analysis = Analysis(Classification(is_capex=False, score=0.2), facts, "test")
+    m = score_item(item, analysis).metrics()
+    counts = {k: m[k] for k in ("missed_story", "false_story", "missed_fact", "spurious_fact",
+                                "wrong_period", "wrong_company", "fact_tp")}
+    assert counts == {"missed_story": 1, "false_story": 0, "missed_fact": 2, "spurious_fact": 2,
+                      "wrong_period": 1, "wrong_company": 1, "fact_tp": 1}
+    assert m["grounding"] == 1.0
+
+
+def test_negative_item_facts_are_not_errors() -> None:
+    """Facts predicted in a gold-negative story are not scored (labelling policy rule 1), the flag is."""
+    item = Item("x2", "t", TEXT, None, False, [])
+    facts = (_fact(("Nvidia",), 5e9, None, TEXT, "Nvidia will spend $5 billion."),)
+    scores = Scores()
+    scores.add(score_item(item, Analysis(Classification(is_capex=True, score=0.9), facts, "test")))
+    m = scores.metrics("heldout_")
+    assert (m["heldout_false_story"], m["heldout_spurious_fact"], m["heldout_fact_precision"]) == (1, 0, 1.0)
+    assert scores.misses == ["x2: false positive story (0.9) 't'"]
+
+
+def test_audit_counts_flags_and_samples_titles(tmp_path: Path) -> None:
+    """The audit reads the news file, counts the flagged articles and samples only flagged titles."""
+    story = ("Meta raised its capital expenditure forecast. The company now expects capital expenditures of "
+             "$70 billion to $72 billion this year for AI data centers and servers. Meta plans to spend more on "
+             "compute and on multi-gigawatt data center clusters. The buildout of AI infrastructure goes on.")
+    rows = [{"id": "a", "title": "Meta lifts capex forecast as AI data center spending soars", "markdown": story,
+             "published": "2026-01-29T10:00:00Z"},
+            {"id": "b", "title": "A new phone", "markdown": "The phone has a bigger screen.", "published": None},
+            {"id": "c", "title": None, "markdown": None, "published": "bad"}]
+    news = tmp_path / "news-2025-2026"
+    news.mkdir()
+    with gzip.open(news / "articles.jsonl.gz", "wt", encoding="utf-8") as out:
+        out.write("".join(json.dumps(row) + "\n" for row in rows))
+    result = audit(tmp_path, sample_size=30)
+    assert result is not None
+    assert (result.n_articles, result.n_flagged, result.sample) == (
+        3, 1, ("2026-01-29 Meta lifts capex forecast as AI data center spending soars",))
+    assert audit(tmp_path / "missing") is None
