@@ -278,6 +278,33 @@ def _print_rows(columns: list[str], rows: list[tuple[Any, ...]], fmt: str) -> No
         Console().print(table)
 
 
+# ---------------------------------------------------------------- doctor
+
+
+@app.command()
+def doctor(
+    db: DbOpt = None,
+    repair: Annotated[bool, typer.Option("--repair", help="compact packs with unreferenced or torn regions")] = False,
+) -> None:
+    """Check every stored raw-HTML reference against its pack; exit 1 when anything is wrong (after --repair)."""
+    from tasks import doctor as checkup
+
+    db_path = settings.resolve_db(db)
+    if not db_path.is_file():
+        raise _fail(f"no database at {db_path}", 2)
+    try:
+        report = checkup.repair(db_path) if repair else checkup.check(db_path)
+    except CapexError as exc:
+        raise _fail(str(exc), 1) from None
+    for action in report.repaired:
+        print(f"repaired: {action}")
+    for problem in report.problems:
+        print(checkup.describe(problem))
+    print(checkup.summary(report))
+    if report.problems:
+        raise typer.Exit(1)
+
+
 def main() -> None:
     """Entry point of the `capex` console script."""
     try:
