@@ -14,7 +14,7 @@ from prefect.runtime import flow_run
 from prefect.task_runners import ThreadPoolTaskRunner
 
 from tasks import store
-from tasks.articles import PageJob, shutdown_pool, start_workers_early
+from tasks.articles import PageJob, start_workers_early
 from tasks.backfill import (
     Discovery,
     ReprocessResult,
@@ -26,11 +26,11 @@ from tasks.backfill import (
     report_progress,
     reprocess_batch,
 )
-from tasks.errors import ConfigError
+from tasks.errors import CapexError, ConfigError
 from tasks.extractor import get_extractor
 from tasks.feeds import load_feeds_file
 from tasks.http import origin_of
-from tasks.poll import BATCH_SIZE, BatchResult, ingest_batch_task, summary_markdown
+from tasks.poll import BATCH_SIZE, BatchResult, guarded_run, ingest_batch_task, queued_pages, summary_markdown
 
 # Batches in flight: one fetching while another is extracted keeps both the network and the cores busy.
 BATCHES_IN_FLIGHT = 2
@@ -73,13 +73,14 @@ def backfill(
     window = parse_window(since, until)
     run_id = str(flow_run.get_id() or uuid.uuid4())
     store.start_run(db, run_id, "backfill")
-    if reprocess:
-        summary = _reprocess(db, window, extractor)
-    else:
-        summary = _fetching_backfill(db, window, feeds, urls, sitemap, extractor, since, until)
-    shutdown_pool()
+    with guarded_run(db, run_id):
+        if reprocess:
+            summary = _reprocess(db, window, extractor)
+        else:
+            summary = _fetching_backfill(db, window, feeds, urls, sitemap, extractor, since, until)
     summary["run_id"] = run_id
-    store.finish_run(db, run_id, "completed", summary)
+    failed = summary.get("batches_failed", 0) or summary.get("articles_failed", 0)
+    store.finish_run(db, run_id, "completed_with_errors" if failed else "completed", summary)
     create_markdown_artifact(summary_markdown(summary, summary.get("failures", [])), key="backfill-summary",
                              description="capex-monitor backfill summary")
     return summary
@@ -104,47 +105,61 @@ def _fetching_backfill(
         source = "feeds"
         params = {"feeds": sorted(f.url for f in config.feeds), "since": since, "until": until}
     bid = backfill_id(source, params)
-    resumed = store.backfill_state(db, bid) == "running"
+    # a backfill interrupted, or ended with failed batches, resumes from its pending URLs
+    resumed = store.backfill_state(db, bid) in ("running", "completed_with_errors")
     errors: list[str] = []
-    if not resumed:
-        store.start_backfill(db, bid, source, params)
-        found: Discovery
-        if source == "urls":
-            found = read_url_file(Path(str(urls)), window)
-        elif source == "sitemap":
-            found = discover_sitemap_task(str(sitemap), window, allow_private)
-        else:
-            found = discover_feeds_task(params["feeds"], window, allow_private)
-        errors = found.errors
-        store.enqueue_backfill(db, bid, list(found.urls.values()), errors)
-    pending = store.pending_backfill(db, bid)
-    logger.info("backfill %s (%s): %s, %d URLs to ingest", bid, source, "resumed" if resumed else "new", len(pending))
-    totals = _ingest_queue(db, bid, pending, allow_private, extractor)
-    store.finish_backfill(db, bid)
+    try:
+        if not resumed:
+            store.start_backfill(db, bid, source, params)
+            errors = _discover(db, bid, source, params, window, urls, sitemap, allow_private)
+        pending = store.pending_backfill(db, bid)
+        logger.info("backfill %s (%s): %s, %d URLs to ingest", bid, source, "resumed" if resumed else "new",
+                    len(pending))
+        totals = _ingest_queue(db, bid, pending, allow_private, extractor)
+    except BaseException as exc:
+        store.fail_backfill(db, bid, exc)  # never left 'discovering' or 'running' by a failed run
+        raise
+    store.finish_backfill(db, bid, "completed_with_errors" if totals["batches_failed"] else "completed")
     return {"backfill_id": bid, "source": source, "resumed": resumed, "urls_pending_at_start": len(pending),
             **totals, "failures": errors + totals.pop("failures")}
 
 
+def _discover(db: str, bid: str, source: str, params: dict[str, Any], window: Any, urls: str | None,
+              sitemap: str | None, allow_private: bool) -> list[str]:
+    """Discover the backfill's URLs into its queue; returns the discovery errors."""
+    found: Discovery
+    if source == "urls":
+        found = read_url_file(Path(str(urls)), window)
+    elif source == "sitemap":
+        found = discover_sitemap_task(str(sitemap), window, allow_private)
+    else:
+        found = discover_feeds_task(params["feeds"], window, allow_private)
+    store.enqueue_backfill(db, bid, list(found.urls.values()), found.errors)
+    return found.errors
+
+
 def _ingest_queue(db: str, bid: str, pending: list[store.QueuedURL], allow_private: bool,
                   extractor: str) -> dict[str, Any]:
-    known, _ = store.known_keys(db, [p.url for p in pending], [])
+    # queued pages are fetched again here (the user asked for them); given-up ones are not
+    known, _ = store.known_keys(db, [p.url for p in pending], [], include_queued=False)
     if known:
         store.mark_backfill_done(db, bid, sorted(known), 0, 0)
     todo = [p for p in pending if p.url not in known]
     total, done = len(pending), len(known)
     totals: dict[str, Any] = {"new_articles": 0, "new_capex_stories": 0, "new_facts": 0, "pages_failed": 0,
-                              "already_stored": len(known), "failures": []}
+                              "batches_failed": 0, "already_stored": len(known), "failures": []}
     # sync_compatible: called from a sync flow it returns the id, not a coroutine
     artifact = cast(uuid.UUID, create_progress_artifact(progress=_pct(done, total), key="backfill-progress",
                                                    description="share of the backfill's URLs ingested"))
-    in_flight: deque[tuple[list[str], Any]] = deque()
+    in_flight: deque[tuple[list[store.QueuedURL], Any]] = deque()
     if todo:
         start_workers_early()  # the extraction workers warm up while the first pages download
     for batch in _batches(todo):
         first = batch[0]
         jobs = [PageJob(url=q.url, guid=None, feed_id=None, published_at=q.published_at, title=None) for q in batch]
-        in_flight.append(([q.url for q in batch], ingest_batch_task.submit(
-            db, jobs, first.listing_url, allow_private, trust_all=first.is_trusted, extractor=extractor)))
+        in_flight.append((batch, ingest_batch_task.submit(
+            db, jobs, first.listing_url, allow_private, trust_all=first.is_trusted, extractor=extractor,
+            backfill_id=bid)))
         if len(in_flight) >= BATCHES_IN_FLIGHT:
             done += _collect(db, bid, in_flight.popleft(), totals)
             update_progress_artifact(artifact, _pct(done, total))
@@ -166,12 +181,16 @@ def _batches(todo: list[store.QueuedURL]) -> list[list[store.QueuedURL]]:
     return [g[i:i + BATCH_SIZE] for g in groups.values() for i in range(0, len(g), BATCH_SIZE)]
 
 
-def _collect(db: str, bid: str, entry: tuple[list[str], Any], totals: dict[str, Any]) -> int:
-    urls, future = entry
+def _collect(db: str, bid: str, entry: tuple[list[store.QueuedURL], Any], totals: dict[str, Any]) -> int:
+    batch, future = entry
+    urls = [q.url for q in batch]
     try:
         result: BatchResult = future.result()
-    except Exception as exc:  # noqa: BLE001 -- a failed batch stays pending for the next run
-        totals["failures"].append(f"batch of {len(urls)} URLs failed (left pending): {exc}")
+    except Exception as exc:  # noqa: BLE001 -- a failed batch stays pending for a rerun and is queued for retry
+        error = f"batch of {len(urls)} URLs failed: {exc}"
+        totals["failures"].append(f"{error} (left pending, queued for retry)")
+        totals["batches_failed"] += 1
+        _queue_failed_batch(db, bid, batch, error)
         return 0
     store.mark_backfill_done(db, bid, urls, result.n_new, result.n_failed)
     totals["new_articles"] += result.n_new
@@ -180,6 +199,15 @@ def _collect(db: str, bid: str, entry: tuple[list[str], Any], totals: dict[str, 
     totals["pages_failed"] += result.n_failed
     totals["failures"] += [f"page {f}" for f in result.failures]
     return len(urls)
+
+
+def _queue_failed_batch(db: str, bid: str, batch: list[store.QueuedURL], error: str) -> None:
+    """Queue a failed batch's pages so the next poll retries them too (best effort: they stay pending here)."""
+    jobs = [PageJob(url=q.url, guid=None, feed_id=None, published_at=q.published_at, title=None) for q in batch]
+    try:
+        store.write_batch(db, [], failures=queued_pages(jobs, batch[0].listing_url, batch[0].is_trusted, error, bid))
+    except CapexError as exc:
+        get_run_logger().warning("could not queue the failed batch for retry: %s", exc)
 
 
 def _reprocess(db: str, window: Any, extractor: str) -> dict[str, Any]:

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import uuid
 from collections import defaultdict
-from concurrent.futures import Future
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
@@ -15,8 +15,9 @@ from prefect.runtime import flow_run
 from prefect.task_runners import ThreadPoolTaskRunner
 
 from tasks import store
-from tasks.articles import shutdown_pool, start_workers_early
+from tasks.articles import PageJob, start_workers_early
 from tasks.feeds import FEEDS_PER_TASK, load_feeds_file
+from tasks.models import FeedsFile, FeedState, QueuedPage
 from tasks.poll import (
     BATCH_SIZE,
     BatchResult,
@@ -25,8 +26,11 @@ from tasks.poll import (
     error_poll,
     fetch_feeds_task,
     finish_feeds,
+    guarded_run,
     ingest_batch_task,
     plan_feed,
+    queued_pages,
+    retry_batches,
     stopped_feeds,
     summary_markdown,
 )
@@ -41,12 +45,12 @@ FEED_CONCURRENCY = 8
 def poll_feeds(
     feeds: str = "feeds.toml", db: str = "data/capex.duckdb", force: bool = False, extractor: str = "rules"
 ) -> dict[str, Any]:
-    """Poll the feeds that are due, ingest their new articles and record every poll.
+    """Poll the feeds that are due, retry the queued pages that are due, ingest new articles, record every poll.
 
     Args:
         feeds: path of the TOML feeds file.
         db: path of the DuckDB database (created and migrated on first use).
-        force: poll every active feed now, even those whose next poll time has not come.
+        force: poll every active feed now, and retry every queued page, even those not due yet.
         extractor: name of the fact extractor.
 
     Returns:
@@ -56,19 +60,61 @@ def poll_feeds(
     run_id = str(flow_run.get_id() or uuid.uuid4())
     config = load_feeds_file(Path(feeds))
     states = store.sync_feeds(db, config.feeds)
+    store.start_run(db, run_id, "poll-feeds")
+    with guarded_run(db, run_id):
+        summary = _poll(db, config, states, run_id, force, extractor)
+    summary["run_id"] = run_id
+    status = "completed_with_errors" if summary["batches_failed"] else "completed"
+    store.finish_run(db, run_id, status, summary)
+    create_markdown_artifact(summary_markdown(summary, summary["failures"]), key="poll-summary",
+                             description="capex-monitor poll summary")
+    logger.info("poll %s: %s", status, ", ".join(f"{k.replace('_', ' ')} {v}" for k, v in summary.items()
+                                                   if not isinstance(v, list) and k != "run_id"))
+    return summary
+
+
+def _poll(
+    db: str, config: FeedsFile, states: list[FeedState], run_id: str, force: bool, extractor: str
+) -> dict[str, Any]:
+    """The run itself: retries and feeds fetched, pages ingested, then one commit of every feed's state."""
+    logger = get_run_logger()
     now = utcnow()
     due = [s for s in states if store.is_due(s, now) or (force and s.is_active)]
-    store.start_run(db, run_id, "poll-feeds")
-    logger.info("%d feeds configured, %d due", len(states), len(due))
+    retries = store.due_retries(db, now, force=force)
+    logger.info("%d feeds configured, %d due; %d queued pages to retry", len(states), len(due), len(retries))
+    run = _Run(db=db, allow_private=config.allow_private_networks, extractor=extractor)
+    run.claimed |= {q.url for q in retries}
+    for listing_url, trusted, jobs in retry_batches(retries):
+        run.submit(None, jobs, listing_url, trusted)
+    plans = _plan_feeds(run, due, run_id)
+    finished = [(plan, run.collect(plan.state.feed_id, plan.state.name)) for plan in plans]
+    run.collect(None, "retried pages")
+    # one transaction for every feed's poll record and new state, with the pages of failed batches
+    # queued: a feed's ETag is never saved without every page it listed stored, queued or given up
+    finish_feeds(db, finished, run.queued)
+    return {
+        "feeds_configured": len(states),
+        "feeds_polled": len(due),
+        "feeds_not_modified": sum(p.poll.status == "not_modified" for p in plans),
+        "feeds_failed": run.totals["feeds_failed"],
+        "pages_retried": len(retries),
+        "new_articles": run.totals["new_articles"],
+        "new_capex_stories": run.totals["new_capex_stories"],
+        "new_facts": run.totals["new_facts"],
+        "pages_failed": run.totals["pages_failed"],
+        "batches_failed": run.totals["batches_failed"],
+        "pages_queued": len(run.queued),
+        "failures": run.failing,
+        "feeds_stopped": stopped_feeds(states),
+    }
 
+
+def _plan_feeds(run: _Run, due: list[FeedState], run_id: str) -> list[FeedPlan]:
+    """Fetch the due feeds; plan each response and submit its new pages in batches as it arrives."""
     started = {s.feed_id: utcnow() for s in due}
     groups = [due[i:i + FEEDS_PER_TASK] for i in range(0, len(due), FEEDS_PER_TASK)]
-    fetches = {fetch_feeds_task.submit(group, allow_private=config.allow_private_networks): group for group in groups}
+    fetches = {fetch_feeds_task.submit(group, allow_private=run.allow_private): group for group in groups}
     plans = []
-    claimed: set[str] = set()
-    failing: list[str] = []
-    totals: dict[str, Any] = defaultdict(int)
-    batch_futures: dict[int, list[tuple[int, Any]]] = defaultdict(list)
     for future in as_completed(list(fetches)):
         group = fetches[future]
         try:
@@ -77,63 +123,61 @@ def poll_feeds(
             outcomes = [exc] * len(group)
         for state, outcome in zip(group, outcomes):
             if isinstance(outcome, Exception):
-                poll = error_poll(state, started[state.feed_id], run_id, outcome)
-                plans.append(FeedPlan(state=state, poll=poll))
-                failing.append(f"{state.name}: {poll.error}")
-                totals["feeds_failed"] += 1
-                continue
-            plan = plan_feed(db, state, outcome, started[state.feed_id], run_id)
+                plan = FeedPlan(state=state, poll=error_poll(state, started[state.feed_id], run_id, outcome))
+            else:
+                plan = plan_feed(run.db, state, outcome, started[state.feed_id], run_id)
             if plan.poll.status == "error":
-                failing.append(f"{state.name}: {plan.poll.error}")
-                totals["feeds_failed"] += 1
-            claim_jobs(plan, claimed)
+                run.failing.append(f"{state.name}: {plan.poll.error}")
+                run.totals["feeds_failed"] += 1
+            claim_jobs(plan, run.claimed)
             plans.append(plan)
-            if plan.jobs and not batch_futures:
-                start_workers_early()  # the extraction workers warm up while the first pages download
             for i in range(0, len(plan.jobs), BATCH_SIZE):
-                jobs = plan.jobs[i:i + BATCH_SIZE]
-                batch_futures[state.feed_id].append((len(jobs), ingest_batch_task.submit(
-                    db, jobs, plan.listing_url, config.allow_private_networks, extractor=extractor)))
+                run.submit(state.feed_id, plan.jobs[i:i + BATCH_SIZE], plan.listing_url, False)
+    return plans
 
-    finished = []
-    for plan in plans:
+
+@dataclass
+class _Run:
+    """One poll run's batches in flight, keyed by feed (None: retried pages), and what they added up to."""
+
+    db: str
+    allow_private: bool
+    extractor: str
+    claimed: set[str] = field(default_factory=set)
+    failing: list[str] = field(default_factory=list)
+    queued: list[QueuedPage] = field(default_factory=list)
+    totals: dict[str, int] = field(default_factory=lambda: defaultdict(int))
+    batches: dict[int | None, list[tuple[list[PageJob], str | None, bool, Any]]] = field(
+        default_factory=lambda: defaultdict(list))
+
+    def submit(self, feed_id: int | None, jobs: list[PageJob], listing_url: str | None, trusted: bool) -> None:
+        """Start one batch of pages."""
+        if not self.batches:
+            start_workers_early()  # the extraction workers warm up while the first pages download
+        future = ingest_batch_task.submit(self.db, jobs, listing_url, self.allow_private, trust_all=trusted,
+                                          extractor=self.extractor)
+        self.batches[feed_id].append((jobs, listing_url, trusted, future))
+
+    def collect(self, feed_id: int | None, name: str) -> int:
+        """Wait for a feed's batches; count their pages; queue every page of a failed batch. Returns pages failed."""
         pages_failed = 0
-        for n_jobs, bf in batch_futures.get(plan.state.feed_id, []):
+        for jobs, listing_url, trusted, future in self.batches.pop(feed_id, []):
             try:
-                batch: BatchResult = bf.result()
-            except Exception as exc:  # noqa: BLE001 -- a failed batch is recorded, the others go on
-                failing.append(f"{plan.state.name}: batch of {n_jobs} pages failed: {exc}")
-                pages_failed += n_jobs
+                batch: BatchResult = future.result()
+            except Exception as exc:  # noqa: BLE001 -- a failed batch is queued for retry, the others go on
+                error = f"batch of {len(jobs)} pages failed: {exc}"
+                self.failing.append(f"{name}: {error} (queued for retry)")
+                self.queued += queued_pages(jobs, listing_url, trusted, error)
+                self.totals["batches_failed"] += 1
+                pages_failed += len(jobs)
                 continue
-            totals["new_articles"] += batch.n_new
-            totals["new_capex_stories"] += batch.n_capex
-            totals["new_facts"] += batch.n_facts
+            self.totals["new_articles"] += batch.n_new
+            self.totals["new_capex_stories"] += batch.n_capex
+            self.totals["new_facts"] += batch.n_facts
             pages_failed += batch.n_failed
-            failing += [f"page {f}" for f in batch.failures]
-        totals["pages_failed"] += pages_failed
-        finished.append((plan, pages_failed))
-    # one transaction for every feed's poll record and new state (500 unchanged feeds = one commit)
-    finish_feeds(db, finished)
-    shutdown_pool()
-
-    summary = {
-        "run_id": run_id,
-        "feeds_configured": len(states),
-        "feeds_polled": len(due),
-        "feeds_not_modified": sum(p.poll.status == "not_modified" for p in plans),
-        "feeds_failed": totals["feeds_failed"],
-        "new_articles": totals["new_articles"],
-        "new_capex_stories": totals["new_capex_stories"],
-        "new_facts": totals["new_facts"],
-        "pages_failed": totals["pages_failed"],
-        "failures": failing,
-        "feeds_stopped": stopped_feeds(states),
-    }
-    store.finish_run(db, run_id, "completed", summary)
-    create_markdown_artifact(summary_markdown(summary, failing), key="poll-summary",
-                             description="capex-monitor poll summary")
-    logger.info("poll done: %s", {k: v for k, v in summary.items() if k != "failures"})
-    return summary
+            self.failing += [f"page {f}" for f in batch.failures]
+        self.totals["pages_failed"] += pages_failed
+        return pages_failed
 
 
-__all__ = ["Future", "poll_feeds"]
+__all__ = ["poll_feeds"]

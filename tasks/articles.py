@@ -25,7 +25,7 @@ from typing import Any
 import zstandard
 
 from tasks.errors import BlockedURLError, FetchError
-from tasks.http import FetchPolicy, fetch, make_client, origin_of
+from tasks.http import RETRYABLE_STATUS, FetchPolicy, fetch, make_client, origin_of
 from tasks.models import Article, FetchResult, PageFailure
 from tasks.pages import extract_page
 
@@ -112,12 +112,16 @@ def _fetch_page(client: Any, policy: FetchPolicy, job: PageJob) -> FetchResult |
     except BlockedURLError as exc:
         return PageFailure(url=job.url, feed_id=job.feed_id, error=f"blocked: {exc}")
     except FetchError as exc:
-        return PageFailure(url=job.url, feed_id=job.feed_id, error=str(exc), http_status=exc.http_status)
+        transient = exc.retryable or exc.http_status in RETRYABLE_STATUS
+        return PageFailure(url=job.url, feed_id=job.feed_id, error=str(exc), http_status=exc.http_status,
+                           is_retryable=transient, retry_after=exc.retry_after)
     except Exception as exc:  # noqa: BLE001 -- per-page boundary: an unexpected fault fails this page only
-        return PageFailure(url=job.url, feed_id=job.feed_id, error=f"fetch failed: {type(exc).__name__}: {exc}"[:500])
+        return PageFailure(url=job.url, feed_id=job.feed_id, error=f"fetch failed: {type(exc).__name__}: {exc}"[:500],
+                           is_retryable=True)
     problem = page_problem(result)
     if problem:
-        return PageFailure(url=job.url, feed_id=job.feed_id, error=problem, http_status=result.http_status)
+        return PageFailure(url=job.url, feed_id=job.feed_id, error=problem, http_status=result.http_status,
+                           is_retryable=result.http_status in RETRYABLE_STATUS, retry_after=result.retry_after)
     return result
 
 
@@ -263,8 +267,9 @@ def process_pages(
         if error is None:
             results.append(future.result())
         elif isinstance(error, FutureTimeout):
+            # a timeout may come from a machine busy with other work: worth another attempt
             results.append(PageFailure(url=job.url, feed_id=job.feed_id,
-                                       error=f"extraction exceeded {EXTRACT_TIMEOUT_S:.0f} s"))
+                                       error=f"extraction exceeded {EXTRACT_TIMEOUT_S:.0f} s", is_retryable=True))
         elif isinstance(error, MemoryError):
             results.append(PageFailure(url=job.url, feed_id=job.feed_id, error="extraction exceeded memory cap"))
         else:

@@ -140,3 +140,29 @@ class PageFailure:
     feed_id: int | None
     error: str
     http_status: int | None = None
+    # a transient fault (timeout, connection reset, 5xx, 429): the page is queued for another attempt
+    is_retryable: bool = False
+    retry_after: float | None = None  # seconds the server asked to wait (Retry-After)
+
+
+@dataclass(frozen=True, slots=True)
+class QueuedPage:
+    """A page that was not stored, with what a later attempt needs: where it was listed and why it failed.
+
+    `is_batch_fault` marks pages of a batch that failed as a whole (disk full, lock timeout, database
+    error): they are retried by the next run without consuming the page's attempts.
+    """
+
+    url: str
+    feed_id: int | None
+    guid: str | None
+    title: str | None
+    published_at: datetime | None
+    listing_url: str | None
+    is_trusted: bool
+    error: str
+    http_status: int | None = None
+    is_retryable: bool = True
+    retry_after: float | None = None
+    is_batch_fault: bool = False
+    backfill_id: str | None = None

@@ -4,7 +4,8 @@ from __future__ import annotations
 
 import logging
 import threading
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
+from contextlib import contextmanager
 from dataclasses import dataclass, field, replace
 from datetime import datetime
 from typing import Any
@@ -13,11 +14,11 @@ from prefect import task
 from prefect.cache_policies import NO_CACHE
 
 from tasks import store
-from tasks.articles import PageJob, iter_page_groups, process_pages
+from tasks.articles import PageJob, iter_page_groups, process_pages, shutdown_pool
 from tasks.errors import BlockedURLError, FetchError, StoreError
 from tasks.feeds import fetch_feeds, next_poll_after_failure, next_poll_after_success, parse_feed_full
-from tasks.http import RETRYABLE_STATUS, is_retryable
-from tasks.models import Article, FeedItem, FeedState, FetchResult, PageFailure
+from tasks.http import RETRYABLE_STATUS, is_retryable, origin_of
+from tasks.models import Article, FeedItem, FeedState, FetchResult, PageFailure, QueuedPage
 from tasks.store import PollRecord, utcnow
 
 logger = logging.getLogger(__name__)
@@ -148,22 +149,55 @@ def _dedupe_items(items: Sequence[FeedItem]) -> list[FeedItem]:
 
 def ingest_batch(
     db: str, jobs: Sequence[PageJob], listing_url: str | None, allow_private: bool, trust_all: bool = False,
-    extractor: str = "rules",
+    extractor: str = "rules", backfill_id: str | None = None,
 ) -> BatchResult:
     """Fetch, extract and analyse a batch of pages, committing them in byte-bounded groups.
 
     Each group (at most about GROUP_BYTES of pages) is one transaction, so memory stays bounded
-    whatever the pages weigh, and a crash loses at most the group in progress.
+    whatever the pages weigh, and a crash loses at most the group in progress. Pages that fail go
+    to the retry queue with what a later attempt needs (listing URL, trust, GUID, title, date).
     """
     result = BatchResult()
     with _BATCH_SLOTS:
         for fetched in iter_page_groups(jobs, listing_url, allow_private, trust_all=trust_all):
-            _ingest_group(db, fetched, extractor, result)
+            context = _QueueContext(listing_url, trust_all, backfill_id)
+            _ingest_group(db, fetched, extractor, result, context)
     return result
 
 
+@dataclass(frozen=True, slots=True)
+class _QueueContext:
+    """What a batch's failed pages keep for their retry: the listing, its trust, the backfill."""
+
+    listing_url: str | None
+    is_trusted: bool
+    backfill_id: str | None
+
+
+def queued_pages(
+    jobs: Sequence[PageJob], listing_url: str | None, is_trusted: bool, error: str,
+    backfill_id: str | None = None, failures: dict[str, PageFailure] | None = None,
+) -> list[QueuedPage]:
+    """Retry-queue records for pages of a batch: those in `failures` with their own fault, the
+    others (when `failures` is None) as pages of a batch that failed as a whole with `error`."""
+    out = []
+    for job in jobs:
+        failure = failures.get(job.url) if failures is not None else None
+        if failures is not None and failure is None:
+            continue
+        out.append(QueuedPage(
+            url=job.url, feed_id=job.feed_id, guid=job.guid, title=job.title, published_at=job.published_at,
+            listing_url=listing_url, is_trusted=is_trusted, backfill_id=backfill_id,
+            error=failure.error if failure else error, http_status=failure.http_status if failure else None,
+            is_retryable=failure.is_retryable if failure else True,
+            retry_after=failure.retry_after if failure else None, is_batch_fault=failure is None,
+        ))
+    return out
+
+
 def _ingest_group(
-    db: str, fetched: Sequence[tuple[PageJob, FetchResult | PageFailure]], extractor: str, result: BatchResult
+    db: str, fetched: Sequence[tuple[PageJob, FetchResult | PageFailure]], extractor: str, result: BatchResult,
+    context: _QueueContext,
 ) -> None:
     failures: list[PageFailure] = [r for _, r in fetched if isinstance(r, PageFailure)]
     ok = [(job, r.body, utcnow()) for job, r in fetched if isinstance(r, FetchResult)]
@@ -171,8 +205,10 @@ def _ingest_group(
     del ok
     articles = [a for a in processed if isinstance(a, Article)]
     failures += [f for f in processed if isinstance(f, PageFailure)]
+    queued = queued_pages([job for job, _ in fetched], context.listing_url, context.is_trusted, "",
+                          context.backfill_id, failures={f.url: f for f in failures})
     # a redirect may land on a URL that another item already stored: write_batch keeps one copy
-    inserted = store.write_batch(db, articles, failures)
+    inserted = store.write_batch(db, articles, queued)
     stored = [a for a in articles if a.article_id in inserted]
     result.n_new += len(stored)
     result.n_capex += sum(a.analysis.classification.is_capex for a in stored)
@@ -181,16 +217,51 @@ def _ingest_group(
     result.failures += [f"{f.url}: {f.error}" for f in failures]
 
 
-def finish_feeds(db: str, finished: Sequence[tuple[FeedPlan, int]]) -> None:
-    """Commit the poll records, items and new states of several feeds in one transaction.
+def finish_feeds(db: str, finished: Sequence[tuple[FeedPlan, int]], queued: Sequence[QueuedPage] = ()) -> None:
+    """Commit the poll records, items and new states of several feeds in one transaction, with the
+    pages of their failed batches queued for retry.
 
-    A re-poll of hundreds of unchanged feeds is then one commit, not hundreds.
+    One transaction is what makes a saved ETag safe: a feed's validators are committed only
+    together with the queue rows of every page it listed that was not stored. A re-poll of
+    hundreds of unchanged feeds is one commit, not hundreds.
     """
-    if not finished:
+    if not finished and not queued:
         return
     polls = [replace(plan.poll, pages_failed=pages_failed) for plan, pages_failed in finished]
     items = [(plan.state.feed_id, i) for plan, _ in finished for i in plan.items]
-    store.write_batch(db, [], items=items, polls=polls)
+    store.write_batch(db, [], failures=queued, items=items, polls=polls)
+
+
+def retry_batches(pages: Sequence[QueuedPage]) -> list[tuple[str | None, bool, list[PageJob]]]:
+    """Queued pages as batches of one listing origin and trust level: (listing_url, trusted, jobs).
+
+    ingest_batch applies one SSRF policy per batch, and the policy depends only on the listing's
+    host and port, so pages of one origin share batches.
+    """
+    groups: dict[tuple[tuple[str, int] | None, bool], list[QueuedPage]] = {}
+    for q in pages:
+        groups.setdefault((origin_of(q.listing_url) if q.listing_url else None, q.is_trusted), []).append(q)
+    out = []
+    for group in groups.values():
+        for i in range(0, len(group), BATCH_SIZE):
+            chunk = group[i:i + BATCH_SIZE]
+            jobs = [PageJob(url=q.url, guid=q.guid, feed_id=q.feed_id, published_at=q.published_at, title=q.title)
+                    for q in chunk]
+            out.append((chunk[0].listing_url, chunk[0].is_trusted, jobs))
+    return out
+
+
+@contextmanager
+def guarded_run(db: str, run_id: str) -> Iterator[None]:
+    """Record the run as failed when its body raises (the error still propagates, unmasked); stop the
+    extraction workers either way."""
+    try:
+        yield
+    except BaseException as exc:
+        store.fail_run(db, run_id, exc)  # never raises: a failure to record it is only logged
+        raise
+    finally:
+        shutdown_pool()
 
 
 def stopped_feeds(states: Sequence[FeedState]) -> list[str]:
@@ -240,5 +311,6 @@ ingest_batch_task = task(
 )(ingest_batch)
 
 __all__ = [
-    "BATCH_SIZE", "error_poll", "finish_feeds", "ingest_batch", "plan_feed", "stopped_feeds", "summary_markdown",
+    "BATCH_SIZE", "error_poll", "finish_feeds", "guarded_run", "ingest_batch", "plan_feed", "queued_pages", "retry_batches",
+    "stopped_feeds", "summary_markdown",
 ]

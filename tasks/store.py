@@ -15,12 +15,13 @@ import hashlib
 import json
 import logging
 import os
+import socket
 import threading
 import time
 from collections.abc import Iterable, Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass
-from datetime import UTC, date, datetime
+from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
@@ -28,7 +29,7 @@ import duckdb
 
 from tasks import rawstore
 from tasks.errors import StoreError
-from tasks.models import Article, FeedConfig, FeedItem, FeedState, PageFailure
+from tasks.models import Article, FeedConfig, FeedItem, FeedState, PageFailure, QueuedPage
 
 logger = logging.getLogger(__name__)
 
@@ -365,9 +366,13 @@ def is_due(state: FeedState, now: datetime) -> bool:
 
 
 def known_keys(
-    db_path: str | os.PathLike[str], urls: Sequence[str], guids: Sequence[str]
+    db_path: str | os.PathLike[str], urls: Sequence[str], guids: Sequence[str], include_queued: bool = True
 ) -> tuple[set[str], set[str]]:
-    """Which of these URLs are stored articles (or gave up), and which GUIDs were seen, in any feed."""
+    """Which of these URLs are stored articles or in the retry queue, and which GUIDs were seen, in any feed.
+
+    With include_queued=False only given-up pages count as known besides articles (a backfill
+    fetches the queued ones itself).
+    """
     if not urls and not guids:
         return set(), set()
     with read_connection(db_path) as con:
@@ -376,8 +381,8 @@ def known_keys(
             for r in con.execute(
                 "select url from articles where url in (select unnest(?::json::varchar[])) "
                 "union select url from page_failures where url in (select unnest(?::json::varchar[])) "
-                f"and n_attempts >= {MAX_PAGE_ATTEMPTS}",
-                [_json_list(urls), _json_list(urls)],
+                "and (? or status = 'given_up')",
+                [_json_list(urls), _json_list(urls), include_queued],
             ).fetchall()
         }
         known_guids = {
@@ -389,8 +394,21 @@ def known_keys(
     return known_urls, known_guids
 
 
-# A page that failed this many times is not tried again by polls (a backfill of that URL still may).
-MAX_PAGE_ATTEMPTS = 3
+# A page whose fetch or extraction failed this many times with a transient fault is given up (not
+# fetched again by polls; a backfill listing it again still tries once more).
+MAX_PAGE_ATTEMPTS = 5
+# Delay before a page's next attempt after its n-th failure: the next poll after the first, then
+# fourfold (5, 20, 80, 320 min), so a site down for hours is tried a few times, not every poll.
+RETRY_BASE_S = 300.0
+RETRY_MAX_S = 86_400.0
+# Queued pages one run retries at most (ten batches): a long outage drains over several runs.
+MAX_RETRIES_PER_RUN = 500
+
+
+def retry_delay_s(n_attempts: int, retry_after: float | None = None) -> float:
+    """Seconds to wait before the next attempt of a page that failed `n_attempts` times."""
+    delay = 0.0 if n_attempts <= 1 else min(RETRY_BASE_S * 4 ** (n_attempts - 2), RETRY_MAX_S)
+    return max(delay, retry_after or 0.0)
 
 
 # ---------------------------------------------------------------- batch writes
@@ -423,15 +441,20 @@ class PollRecord:
 def write_batch(
     db_path: str | os.PathLike[str],
     articles: Sequence[Article],
-    failures: Sequence[PageFailure] = (),
+    failures: Sequence[PageFailure | QueuedPage] = (),
     items: Sequence[tuple[int, FeedItem]] = (),
     poll: PollRecord | None = None,
     replace_facts: bool = False,
     polls: Sequence[PollRecord] = (),
 ) -> set[str]:
-    """Commit one batch (articles, facts, raw HTML, failures, feed items, poll) in one transaction.
+    """Commit one batch (articles, facts, raw HTML, failed pages, feed items, poll) in one transaction.
 
+    Failed pages go to the retry queue (page_failures) or are given up, as their fault says.
     Returns the ids of the articles actually written (already stored ones are skipped).
+
+    Raises:
+        StoreError: the batch could not be written (disk full, database error, lock timeout),
+            naming the database and the first error; nothing of the batch is committed.
     """
     with write_connection(db_path) as con:
         con.execute("begin transaction")
@@ -441,10 +464,27 @@ def write_batch(
             _insert_items(con, items)
             _record_polls(con, ([poll] if poll is not None else []) + list(polls))
             con.execute("commit")
-        except Exception:
-            con.execute("rollback")
+        except (duckdb.Error, OSError) as exc:
+            _rollback_quietly(con)
+            raise StoreError(f"cannot write to {db_path}: {_first_line(exc)}") from exc
+        except BaseException:
+            _rollback_quietly(con)
             raise
     return inserted
+
+
+def _rollback_quietly(con: duckdb.DuckDBPyConnection) -> None:
+    """Roll back after a failure without masking it: a rollback that fails too (the transaction
+    already aborted, the disk full) is logged, and the first error is the one raised."""
+    try:
+        con.execute("rollback")
+    except duckdb.Error as exc:
+        logger.debug("rollback after a failed write also failed: %s", exc)
+
+
+def _first_line(exc: BaseException) -> str:
+    text = str(exc).strip().splitlines()
+    return (text[0] if text else type(exc).__name__)[:500]
 
 
 _ARTICLE_COLUMNS = (
@@ -489,8 +529,9 @@ def _insert_articles(
         _fact_row(a, i, fact, now) for a in fresh for i, fact in enumerate(a.analysis.facts)
     ]
     bulk_insert(con, "facts", _FACT_COLUMNS, fact_rows)
-    if fresh:
-        con.execute("delete from page_failures where url in (select unnest(?::json::varchar[]))", [_json_list([a.url for a in fresh])])
+    # a stored page leaves the retry queue, also when it was stored before (a redirect target, a retry)
+    con.execute("delete from page_failures where url in (select unnest(?::json::varchar[]))",
+                [_json_list([a.url for a in articles])])
     return {a.article_id for a in fresh}
 
 
@@ -512,15 +553,75 @@ def _fact_row(a: Article, index: int, fact: Any, now: datetime) -> tuple[Any, ..
     )
 
 
-def _record_failures(con: duckdb.DuckDBPyConnection, failures: Sequence[PageFailure]) -> None:
+_QUEUE_COLUMNS = (
+    "url", "feed_id", "first_failed_at", "last_failed_at", "n_attempts", "http_status", "error", "status",
+    "next_attempt_at", "guid", "title", "published_at", "listing_url", "is_trusted", "backfill_id",
+)
+_QUEUE_UPSERT = (
+    "(url) do update set feed_id = coalesce(excluded.feed_id, page_failures.feed_id), "
+    "last_failed_at = excluded.last_failed_at, n_attempts = excluded.n_attempts, "
+    "http_status = excluded.http_status, error = excluded.error, status = excluded.status, "
+    "next_attempt_at = excluded.next_attempt_at, guid = coalesce(excluded.guid, page_failures.guid), "
+    "title = coalesce(excluded.title, page_failures.title), "
+    "published_at = coalesce(excluded.published_at, page_failures.published_at), "
+    "listing_url = coalesce(excluded.listing_url, page_failures.listing_url), "
+    "is_trusted = excluded.is_trusted or page_failures.is_trusted, "
+    "backfill_id = coalesce(excluded.backfill_id, page_failures.backfill_id)"
+)
+
+
+def queued_page(failure: PageFailure | QueuedPage) -> QueuedPage:
+    """A failed page as a retry-queue record (a bare PageFailure carries no listing context)."""
+    if isinstance(failure, QueuedPage):
+        return failure
+    return QueuedPage(url=failure.url, feed_id=failure.feed_id, guid=None, title=None, published_at=None,
+                      listing_url=None, is_trusted=False, error=failure.error, http_status=failure.http_status,
+                      is_retryable=failure.is_retryable, retry_after=failure.retry_after)
+
+
+def _record_failures(con: duckdb.DuckDBPyConnection, failures: Sequence[PageFailure | QueuedPage]) -> None:
+    """Queue failed pages for retry with backoff, or give them up (permanent fault, attempts spent).
+
+    Pages stored meanwhile (the first group of a batch whose second group failed) are not queued.
+    """
+    pages = list({q.url: q for q in map(queued_page, failures)}.values())
+    if not pages:
+        return
+    urls = _json_list([q.url for q in pages])
+    stored = {r[0] for r in con.execute(
+        "select url from articles where url in (select unnest(?::json::varchar[]))", [urls]).fetchall()}
+    attempts = dict(con.execute(
+        "select url, n_attempts from page_failures where url in (select unnest(?::json::varchar[]))", [urls]
+    ).fetchall())
     now = utcnow()
-    for f in failures:
-        con.execute(
-            "insert into page_failures (url, feed_id, first_failed_at, last_failed_at, n_attempts, http_status, error) "
-            "values (?, ?, ?, ?, 1, ?, ?) on conflict (url) do update set last_failed_at = excluded.last_failed_at, "
-            "n_attempts = page_failures.n_attempts + 1, http_status = excluded.http_status, error = excluded.error",
-            [f.url, f.feed_id, now, now, f.http_status, f.error[:2000]],
-        )
+    rows = []
+    for q in pages:
+        if q.url in stored:
+            continue
+        # a batch fault was the store's, not the page's: it costs the page no attempt
+        n = int(attempts.get(q.url, 0)) + (0 if q.is_batch_fault else 1)
+        given_up = not q.is_retryable or n >= MAX_PAGE_ATTEMPTS
+        next_at = None if given_up else now + timedelta(seconds=retry_delay_s(n, q.retry_after))
+        rows.append((q.url, q.feed_id, now, now, n, q.http_status, q.error[:2000],
+                     "given_up" if given_up else "retrying", next_at, q.guid, q.title, q.published_at,
+                     q.listing_url, q.is_trusted, q.backfill_id))
+    bulk_insert(con, "page_failures", _QUEUE_COLUMNS, rows, on_conflict=_QUEUE_UPSERT)
+
+
+def due_retries(
+    db_path: str | os.PathLike[str], now: datetime, force: bool = False, limit: int = MAX_RETRIES_PER_RUN,
+) -> list[QueuedPage]:
+    """Queued pages whose next attempt has come (every queued page with force), oldest first."""
+    _, rows = query(
+        db_path,
+        "select url, feed_id, guid, title, published_at, listing_url, is_trusted, error, http_status, backfill_id "
+        "from page_failures q where status = 'retrying' and (? or coalesce(next_attempt_at, now()) <= ?) "
+        "and not exists (select 1 from articles a where a.url = q.url) "
+        "order by next_attempt_at nulls first, url limit ?",
+        [force, now, limit],
+    )
+    return [QueuedPage(url=r[0], feed_id=r[1], guid=r[2], title=r[3], published_at=r[4], listing_url=r[5],
+                       is_trusted=bool(r[6]), error=r[7], http_status=r[8], backfill_id=r[9]) for r in rows]
 
 
 def _insert_items(con: duckdb.DuckDBPyConnection, items: Sequence[tuple[int, FeedItem]]) -> None:
@@ -580,22 +681,62 @@ def _record_polls(con: duckdb.DuckDBPyConnection, polls: Sequence[PollRecord]) -
 
 
 def start_run(db_path: str | os.PathLike[str], run_id: str, flow: str) -> None:
-    """Record that a flow run started."""
+    """Record that a flow run started (and close the rows of this host's runs whose process died)."""
     with write_connection(db_path) as con:
+        _close_abandoned_runs(con)
         con.execute(
-            "insert into pipeline_runs (run_id, flow, started_at, status) values (?, ?, ?, 'running') "
-            "on conflict do nothing",
-            [run_id, flow, utcnow()],
+            "insert into pipeline_runs (run_id, flow, started_at, status, host, pid) "
+            "values (?, ?, ?, 'running', ?, ?) on conflict do nothing",
+            [run_id, flow, utcnow(), socket.gethostname(), os.getpid()],
         )
 
 
+def _close_abandoned_runs(con: duckdb.DuckDBPyConnection) -> None:
+    """A run left 'running' by a process of this host that is gone (killed, or its failure could not
+    be recorded, say on a full disk) ends as 'failed'."""
+    rows = con.execute(
+        "select run_id, pid from pipeline_runs where status = 'running' and host = ? and pid is not null",
+        [socket.gethostname()],
+    ).fetchall()
+    dead = [run_id for run_id, pid in rows if not _process_alive(int(pid))]
+    if dead:
+        con.execute(
+            "update pipeline_runs set status = 'failed', finished_at = ?, "
+            "summary = coalesce(summary, json_object('error', 'the process running it ended without recording its end')) "
+            "where run_id in (select unnest(?::json::varchar[]))",
+            [utcnow(), _json_list(dead)],
+        )
+
+
+def _process_alive(pid: int) -> bool:
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:
+        return True  # alive, owned by another user
+    return True
+
+
 def finish_run(db_path: str | os.PathLike[str], run_id: str, status: str, summary: dict[str, Any]) -> None:
-    """Record a flow run's end and its summary."""
+    """Record a flow run's end ('completed', 'completed_with_errors', 'failed') and its summary."""
     with write_connection(db_path) as con:
         con.execute(
             "update pipeline_runs set finished_at = ?, status = ?, summary = ? where run_id = ?",
             [utcnow(), status, json.dumps(summary, default=str), run_id],
         )
+
+
+def fail_run(db_path: str | os.PathLike[str], run_id: str, exc: BaseException) -> None:
+    """Record that a run failed with `exc`; never raises (it runs while `exc` propagates).
+
+    When even this write fails (the disk is full), the row stays 'running' until the next run on
+    this host closes it as failed (_close_abandoned_runs).
+    """
+    try:
+        finish_run(db_path, run_id, "failed", {"error": f"{type(exc).__name__}: {_first_line(exc)}"})
+    except Exception as cleanup:  # noqa: BLE001 -- the run's own error is the one to report
+        logger.warning("could not record the failure of run %s: %s", run_id, _first_line(cleanup))
 
 
 # ---------------------------------------------------------------- reads
@@ -635,7 +776,7 @@ class QueuedURL:
 
 
 def backfill_state(db_path: str | os.PathLike[str], backfill_id: str) -> str | None:
-    """The status of a backfill ('discovering', 'running', 'completed') or None if never started."""
+    """The status of a backfill ('discovering', 'running', 'completed', 'completed_with_errors', 'failed') or None."""
     _, rows = query(db_path, "select status from backfills where backfill_id = ?", [backfill_id])
     return rows[0][0] if rows else None
 
@@ -701,11 +842,24 @@ def mark_backfill_done(db_path: str | os.PathLike[str], backfill_id: str, urls: 
         con.execute("commit")
 
 
-def finish_backfill(db_path: str | os.PathLike[str], backfill_id: str) -> None:
-    """Mark a backfill completed."""
+def finish_backfill(db_path: str | os.PathLike[str], backfill_id: str, status: str = "completed") -> None:
+    """Mark a backfill 'completed' or 'completed_with_errors' (a rerun resumes the latter's pending URLs)."""
     with write_connection(db_path) as con:
-        con.execute("update backfills set status = 'completed', finished_at = ?, updated_at = ? where backfill_id = ?",
-                    [utcnow(), utcnow(), backfill_id])
+        con.execute("update backfills set status = ?, finished_at = ?, updated_at = ? where backfill_id = ?",
+                    [status, utcnow(), utcnow(), backfill_id])
+
+
+def fail_backfill(db_path: str | os.PathLike[str], backfill_id: str, exc: BaseException) -> None:
+    """Mark a backfill 'failed' with its error; never raises (it runs while `exc` propagates)."""
+    try:
+        with write_connection(db_path) as con:
+            con.execute(
+                "update backfills set status = 'failed', finished_at = ?, updated_at = ?, "
+                "errors = list_append(coalesce(errors, []), ?) where backfill_id = ?",
+                [utcnow(), utcnow(), f"{type(exc).__name__}: {_first_line(exc)}", backfill_id],
+            )
+    except Exception as cleanup:  # noqa: BLE001 -- the run's own error is the one to report
+        logger.warning("could not record the failure of backfill %s: %s", backfill_id, _first_line(cleanup))
 
 
 def ids_to_reprocess(
