@@ -413,8 +413,9 @@ def summary(report: Report) -> str:
         return f"doctor: clean: {checked}"
     n_articles = sum(len(p.articles) for p in broken)
     loose_bytes = sum(p.end - p.start for p in loose)
-    return (f"doctor: {checked}: {len(broken)} broken reference(s) ({n_articles} articles, reprocess skips them), "
-            f"{len(loose)} unreferenced or torn region(s) ({loose_bytes:,} bytes, capex doctor --repair removes them)")
+    return (f"doctor: {checked}: {len(broken)} broken reference(s) affecting {n_articles} article(s) "
+            "(reprocess records them as failed), "
+            f"{len(loose)} unreferenced or torn region(s) of {loose_bytes:,} bytes (capex doctor --repair removes them)")
 
 
 __all__ = ["Problem", "Ref", "Report", "check", "describe", "frame_error", "repair", "summary"]

@@ -49,7 +49,7 @@ def test_torn_tail_is_reported_then_repaired_with_every_page_byte_identical(db: 
     assert rc == 1
     assert out[0] == (f"warning: {pack.name} [{size}, {size + 40}): torn tail: a partial or undecodable frame "
                       "no article references")
-    assert out[-1].endswith("1 unreferenced or torn region(s) (40 bytes, capex doctor --repair removes them)")
+    assert out[-1].endswith("1 unreferenced or torn region(s) of 40 bytes (capex doctor --repair removes them)")
     rc, out = _doctor(db, "--repair")
     new_name = pack.name.replace(".zst", ".1.zst")
     assert rc == 0, out
@@ -118,7 +118,7 @@ def test_broken_references_are_named_with_their_articles_and_never_repaired_away
         assert len(errors) == 1 and f"error: {pack.name} [" in errors[0] and message in errors[0]
         assert all(f"{a.article_id} {a.url}" in errors[0] for a in broken)
         assert not any(a.article_id in errors[0] for a in stored if a not in broken)
-        assert out[-1].startswith("doctor: ") and f"1 broken reference(s) ({len(broken)} articles" in out[-1]
+        assert out[-1].startswith("doctor: ") and f"1 broken reference(s) affecting {len(broken)} article(s)" in out[-1]
     assert store.table_counts(db)["article_raw"] == 3
     for article in stored:
         (raw,) = [row[-1] for row in store.stored_pages(db, [article.article_id])]
@@ -162,8 +162,9 @@ def test_inline_rows_from_before_packs_are_decoded_too(db: str) -> None:
     rc, out = _doctor(db)
     assert rc == 1
     assert out == [f"error: article_raw: inline blob: frame is incomplete; articles: {bad.article_id} {bad.url}",
-                   ("doctor: 0 references into 0 packs and 2 inline pages checked: 1 broken reference(s) (1 articles, "
-                    "reprocess skips them), 0 unreferenced or torn region(s) (0 bytes, capex doctor --repair removes them)")]
+                   ("doctor: 0 references into 0 packs and 2 inline pages checked: 1 broken reference(s) affecting "
+                    "1 article(s) (reprocess records them as failed), 0 unreferenced or torn region(s) of 0 bytes "
+                    "(capex doctor --repair removes them)")]
 
 
 def test_no_database_is_a_usage_error_and_creates_nothing(tmp_path: Path) -> None:
