@@ -102,7 +102,7 @@ def check(db_path: str | os.PathLike[str]) -> Report:
     with store.write_connection(db_path) as con:
         packs = _open_packs(db_path, con)
     report = Report()
-    with packs_closed(packs):
+    with _packs_closed(packs):
         report.n_packs = sum(p.handle is not None for p in packs.values())
         report.n_refs = sum(len(p.refs) for p in packs.values())
         for name, pack in sorted(packs.items()):
@@ -129,17 +129,17 @@ def _open_packs(db_path: str | os.PathLike[str], con: duckdb.DuckDBPyConnection)
     for row in con.execute(_ROW_SQL).fetchall():
         ref = Ref(*row)
         packs.setdefault(ref.pack or "", _Pack(None, 0)).refs.append(ref)
-    with packs_closed(packs, on_error_only=True):
+    with _packs_closed(packs, on_error_only=True):
         for name in [*on_disk, *packs]:
             pack = packs.setdefault(name, _Pack(None, 0))
             if pack.handle is None and name and Path(name).name == name and (directory / name).is_file():
-                pack.handle = open(directory / name, "rb")  # noqa: SIM115 -- closed by packs_closed
+                pack.handle = open(directory / name, "rb")  # noqa: SIM115 -- closed by _packs_closed
                 pack.size = os.fstat(pack.handle.fileno()).st_size
     return packs
 
 
 @contextmanager
-def packs_closed(packs: dict[str, _Pack], on_error_only: bool = False) -> Iterator[None]:
+def _packs_closed(packs: dict[str, _Pack], on_error_only: bool = False) -> Iterator[None]:
     """Close the packs' handles on the way out (only if an exception leaves, with `on_error_only`)."""
     try:
         yield
@@ -275,7 +275,7 @@ def repair(db_path: str | os.PathLike[str]) -> Report:
     directory = rawstore.pack_dir(db_path)
     with store.write_connection(db_path) as con:
         packs = _open_packs(db_path, con)
-        with packs_closed(packs):
+        with _packs_closed(packs):
             _compact_all(con, directory, packs, done)
     report = check(db_path)
     report.repaired = done
