@@ -31,12 +31,12 @@ class RuleExtractor:
         self.version = EXTRACTOR_VERSION
 
     def analyse(self, title: str | None, text: str, published: date | None) -> Analysis:
-        """Classify the story; extract facts only from AI-capex stories."""
+        """Extract the facts wherever they appear, then judge separately whether the article is a story."""
         from tasks.classify import classify
         from tasks.facts import extract_facts
 
-        classification = classify(title, text)
-        facts = tuple(extract_facts(text, published)) if classification.is_capex else ()
+        facts = tuple(extract_facts(text, published)) if isinstance(text, str) else ()
+        classification = classify(title, text, facts)
         return Analysis(classification=classification, facts=facts, extractor_version=self.version)
 
 
