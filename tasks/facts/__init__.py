@@ -19,8 +19,10 @@ from tasks.facts._kinds import (
     is_comparison,
     is_finance_sentence,
     is_hypothetical,
+    is_rate,
     is_sector_figure,
     is_spending,
+    is_stake,
     kind_of,
     status_of,
 )
@@ -28,7 +30,7 @@ from tasks.facts._periods import Period, PeriodMention, find_periods, resolve, s
 from tasks.facts._sentences import Sentence, mask_urls, split_sentences
 from tasks.models import Fact
 
-EXTRACTOR_VERSION = "rules-1.1"
+EXTRACTOR_VERSION = "rules-1.2"
 
 # an article is far shorter; a 5 MB page is read only this far so that it cannot stall a run
 _MAX_TEXT_CHARS = 300_000
@@ -165,10 +167,13 @@ def _sentence_facts(text: str, sentence: Sentence, index: int, context: _Context
         else:
             accepted = is_spending(body, cues, money.start - base, money.end - base, prev_end, next_start,
                                    context.follows_capex(index))
-        if not accepted:
+        if not accepted or is_rate(body, money.end - base):
             continue
         actors = _spender(body, mentions, base, money, index, context)
-        if not actors:
+        # a stake in another company; money a company puts into its own unit ("Alphabet … in Google Cloud") is spending
+        targets = [(m.start - base, m.end - base) for m in mentions
+                   if m.actor.type not in FALLBACK_TYPES and not m.is_project and m.actor.name not in actors]
+        if not actors or is_stake(body, money.start - base, money.end - base, targets):
             continue
         period = _period_for(money, monies, i, periods, published, actors, body, base)
         # the sector word must sit nearer this figure than its neighbours

@@ -14,7 +14,8 @@ _WORD_NUMBERS = {
     "fifty": 50, "sixty": 60, "seventy": 70, "eighty": 80, "ninety": 90, "hundred": 100, "a": 1,
 }
 _SCALES = {
-    "lakh crore": 1e12, "trillion": 1e12, "tn": 1e12, "tr": 1e12, "billion": 1e9, "bn": 1e9, "b": 1e9,
+    "lakh crore": 1e12, "trillion": 1e12, "trn": 1e12, "tn": 1e12, "tr": 1e12, "billion": 1e9, "bn": 1e9,
+    "bln": 1e9, "b": 1e9,
     "million": 1e6, "mn": 1e6, "mln": 1e6, "m": 1e6, "thousand": 1e3, "k": 1e3, "crore": 1e7, "lakh": 1e5,
 }
 # prefix symbols and codes; "¥" is resolved from context (yen or yuan)

@@ -36,11 +36,12 @@ class Actor:
 
 @dataclass(frozen=True, slots=True)
 class Mention:
-    """An actor named at [start, end) of the text."""
+    """An actor named at [start, end) of the text; `is_project` when the name is one of its projects ("Stargate")."""
 
     start: int
     end: int
     actor: Actor
+    is_project: bool = False
 
 
 @dataclass(frozen=True, slots=True)
@@ -48,6 +49,7 @@ class _Registry:
     pattern: re.Pattern[str]
     by_alias: dict[str, Actor]
     by_name: dict[str, Actor]
+    projects: frozenset[str]
 
 
 @lru_cache(maxsize=1)
@@ -57,7 +59,9 @@ def _registry() -> _Registry:
         data: dict[str, Any] = tomllib.load(handle)
     by_alias: dict[str, Actor] = {}
     by_name: dict[str, Actor] = {}
+    projects: set[str] = set()
     for entry in data["actors"]:
+        projects.update(entry.get("projects", ()))
         actor = Actor(entry["name"], entry["type"], int(entry.get("fy_end", 12)),
                       tuple(entry.get("not_before", ())), tuple(entry.get("not_after", ())))
         by_name[actor.name] = actor
@@ -66,7 +70,7 @@ def _registry() -> _Registry:
     aliases = sorted(by_alias, key=len, reverse=True)
     # whole words only; "Google's" and "Meta-owned" still match
     pattern = re.compile(r"(?<![\w&.])(?:" + "|".join(re.escape(a) for a in aliases) + r")(?![\w&]|\.\w)")
-    return _Registry(pattern, by_alias, by_name)
+    return _Registry(pattern, by_alias, by_name, frozenset(projects))
 
 
 def actor(name: str) -> Actor | None:
@@ -88,7 +92,7 @@ def find_mentions(text: str, start: int = 0, end: int | None = None) -> list[Men
         found = registry.by_alias[match.group()]
         if _is_clash(text, match.start(), match.end(), found):
             continue
-        mentions.append(Mention(match.start(), match.end(), found))
+        mentions.append(Mention(match.start(), match.end(), found, match.group() in registry.projects))
     return mentions
 
 

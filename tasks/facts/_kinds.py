@@ -25,7 +25,11 @@ _CUES = re.compile(
     # ecosystem", "pencils out to $150 billion", "$400 million in public water infrastructure", "chip projects"
     r"insur(?:ed|ing|ers?|ance)|premiums?|assets|mark|threshold|ecosystem|economy|gdp|pencils?\sout|"
     r"annuali[sz]ed|extrapolat\w+|water|roads?|schools?|workforce|scholarships?|"
-    r"chip\s(?:projects?|plants?|factor(?:y|ies)|fabs?)|fabs?|foundr(?:y|ies)|semiconductor\s(?:plants?|factor(?:y|ies)))\b)"
+    r"chip\s(?:projects?|plants?|factor(?:y|ies)|fabs?)|fabs?|foundr(?:y|ies)|semiconductor\s(?:plants?|factor(?:y|ies))|"
+    # "total liabilities of $200bn", "$30 billion of leases", "$375 million in damages", "a net worth of $200 billion",
+    # "a $50M fund for nonprofits", "a $1 billion philanthropic pledge", "a skills programme": not AI-infrastructure spending
+    r"liabilit(?:y|ies)|(?<!finance\s)leases?|lease\sobligations|damages|net\sworth|non-?profits?|philanthrop\w*|charit(?:y|ies|able)|"
+    r"training\s(?:programs?|programmes?|courses?|initiatives?)|upskilling|reskilling|skills|literacy)\b)"
     # "a $15 billion increase", "$5 billion uptick", "$30 billion year-over-year", "$50 billion above"
     r"|(?P<delta>\b(?:increase|increases|uptick|jump|rise|boost|hike|surge|gain|growth|year[\s-]over[\s-]year|"
     r"more\sthan\s(?:last|the\sprevious|a\syear)|more|above|higher\sthan|difference|gap|shortfall|decrease|cut)\b)"
@@ -92,8 +96,29 @@ _AGGREGATE = re.compile(r"(?i:\bcombined\b|\bcollectively\b|\baltogether\b|\bglo
 # words between a not-spending word and its object
 _NEAR_GAP = re.compile(r"(?i:[\s\[]*(?:(?:a|an|the|of|at|to|some|about|roughly|nearly|around|more\sthan|over|up\sto|"
                        r"almost|just|another|only|out)[\s\[]+){0,3})")
+# "liabilities could double to $200bn", "backlog has grown to $300 billion": a few words and a level verb
+_LEVEL_GAP = re.compile(r"(?i:(?:\s(?!cap)[\w'’-]+){0,4}\s(?:to|at|reach(?:ed|es)?|hit|total(?:l?ed|s)?)\s+"
+                        r"(?:(?:about|roughly|nearly|around|some|more\sthan|over|up\sto|almost)\s)?\[?)")
 # explainers about a generic case: "when you put $10 billion in one location", "if you have $20 billion of assets"
 _HYPOTHETICAL = re.compile(r"(?i:\b(?:if|when|whenever|once)\s(?:you|one)\b)")
+
+# a price or a rate, not an amount spent over a period: "$40bn per gigawatt", "$500m a day", "$2 million each"
+_RATE_AFTER = re.compile(
+    r"(?i:[\])]*\s?(?:(?:a|per|each|every)\s(?:day|week|hour|month|gigawatt|megawatt|kilowatt|gw|mw|kw|chip|gpu|"
+    r"unit|server|rack|share|person|user|employee|head)\b|each\b(?!\s(?:year|quarter))|apiece\b|/(?:gw|mw|kwh|mwh|day|month|share)\b))")
+# money put into a company, not spent on infrastructure: "invest up to $20 billion in Anthropic", "committed more than
+# $8 billion to the start-up", "its $2 billion investment in Nebius", "may invest $40bn in the lab in stages"
+_STAKE_VERB = re.compile(r"(?i:\b(?:invest(?:s|ed|ing)?|commit(?:s|ted|ting)?|pour(?:s|ed|ing)?|put(?:s|ting)?|"
+                         r"inject(?:s|ed|ing)?|back(?:s|ed|ing)?|plow(?:s|ed|ing)?)\b)")
+_STAKE_LINK = re.compile(r"(?i:[\])]*\s(?:(?:worth\s)?of\s(?:equity|shares|stock)\s|in\s(?:equity|cash|new\sfunding)\s)?"
+                         r"(?:(?:equity\s)?investment\s|stake\s|equity\s)?(?:in(?:to)?|to)\s(?:the\s)?\[?)")
+# ("in data center company CoreWeave" is a purchase of capacity: the noun names a supplier of infrastructure)
+_STAKE_NOUN = re.compile(r"(?i:(?!(?:[\w-]+\s)?(?:data\s?cent|cloud|infrastructure|compute|gpu|hosting|colocation))"
+                         r"(?:[\w-]+\s){0,2}(?:start-?up|lab|company|firm|developer|chatgpt\smaker|claude\smaker|"
+                         r"model\smaker|ai\smaker|neocloud)s?\b)")
+# a purchase from the company, not a stake in it: "in CoreWeave capacity", "into Oracle's cloud services"
+_PURCHASE_OBJECT = re.compile(r"(?i:(?:['’]s)?\]?(?:\([^)]*\))?\s(?:cloud\s)?(?:capacity|compute|computing|services|"
+                              r"servers|chips|gpus|infrastructure|data\scent(?:er|re)s?)\b)")
 
 # how far around a figure its own words are read
 _RIGHT_CHARS = 36
@@ -150,11 +175,13 @@ def is_spending(sentence: str, cues: list[Cue], start: int, end: int, prev_end: 
 
 def _object_of_negative(sentence: str, cues: list[Cue], start: int, prev_end: int) -> bool:
     """True when the figure is the object of a not-spending word right before it ("received $8 billion",
-    "insure a $20 billion campus", "revenue of $5 billion", "sold $24 billion worth")."""
+    "insure a $20 billion campus", "revenue of $5 billion", "sold $24 billion worth") or the level a not-spending
+    noun reaches ("total liabilities could climb to $150bn")."""
     before = [c for c in cues if prev_end <= c.start and c.end <= start]
     if not before or before[-1].role != "neg":
         return False
-    return _NEAR_GAP.fullmatch(sentence, before[-1].end, start) is not None
+    return (_NEAR_GAP.fullmatch(sentence, before[-1].end, start) is not None
+            or _LEVEL_GAP.fullmatch(sentence, before[-1].end, start) is not None)
 
 
 def is_hypothetical(sentence: str) -> bool:
@@ -206,3 +233,26 @@ def status_of(sentence: str, kind: str, period_ended: bool | None, is_sector: bo
     if period_ended is False or _GUIDANCE.search(sentence):
         return "guidance"
     return "actual" if _ACTUAL.search(sentence) else "guidance"
+
+
+def is_rate(sentence: str, end: int) -> bool:
+    """True when the figure ending at `end` is a price or a rate ("$40bn per gigawatt", "$500m a day")."""
+    return _RATE_AFTER.match(sentence, end) is not None
+
+
+def is_stake(sentence: str, start: int, end: int, companies_at: list[tuple[int, int]]) -> bool:
+    """True when the figure at [start, end) is money put into a company ("invest $2 billion in Nebius").
+
+    `companies_at`: [start, end) of the companies named in the sentence (relative offsets).
+    """
+    link = _STAKE_LINK.match(sentence, end)
+    if link is None:
+        return False
+    verb_before = _STAKE_VERB.search(sentence, max(0, start - 40), start) is not None
+    if not verb_before and "investment" not in link.group().lower() and "stake" not in link.group().lower():
+        return False
+    target = link.end()
+    company = next((c for c in companies_at if c[0] == target), None)
+    if company is not None:
+        return _PURCHASE_OBJECT.match(sentence, company[1]) is None
+    return _STAKE_NOUN.match(sentence, target) is not None

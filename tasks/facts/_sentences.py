@@ -23,6 +23,9 @@ _SKIP_LINE = re.compile(r"\s*(?:[-*]\s+\[|\**WATCH:|watch now|VIDEO\b|Photo by\b
 
 # a line that is one link: "[Google spinout valued at $1.3 billion](https://...)" (related-story lists)
 _LINK_LINE = re.compile(r"\s*[-*]?\s*!?\[[^\]\n]*\]\([^)\n]*\)\s*")
+# a related-stories list glued onto a paragraph: "…trial commenced.Read more CNBC tech newsMeta starts big week…";
+# the rest of the line is headlines of other stories
+_READ_MORE = re.compile(r"Read more [A-Z][\w ]{0,40}?(?:news|coverage)")
 # captions are short; a long line starting with "watch now" is a paragraph with a glued link label
 _CAPTION_MAX_CHARS = 300
 
@@ -56,6 +59,9 @@ def split_sentences(text: str) -> list[Sentence]:
     for line_match in _LINE.finditer(text + "\n"):
         line_start, line_end = pos, line_match.start()
         pos = line_match.end()
+        digest = _READ_MORE.search(text, line_start, line_end)
+        if digest is not None:
+            line_end = digest.start()
         if line_end <= line_start or _is_caption(text, line_start, line_end):
             continue
         paragraph += 1

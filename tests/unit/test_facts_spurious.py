@@ -1,0 +1,75 @@
+"""Families of spurious facts on real news: stakes in companies, prices and rates, liabilities, side initiatives."""
+
+from __future__ import annotations
+
+from datetime import date
+
+import pytest
+
+from tasks.facts import extract_facts
+
+PUBLISHED = date(2026, 3, 2)
+
+
+@pytest.mark.parametrize("text", [
+    "Nvidia said it may put as much as $30bn into Anthropic in tranches while the lab rolls out 4 GW of its racks.",
+    "Amazon has poured $12 billion into the AI start-up since 2023.",
+    "The software group committed more than $6 billion to the model maker last month.",
+    "SoftBank's fresh $25 billion investment in OpenAI lifts its total bet on the lab.",
+    "Microsoft invested $3 billion in G42 to deepen its Gulf partnership.",
+])
+def test_stakes_in_companies_are_not_facts(text: str) -> None:
+    """Money put into another company (a stake, a staged investment) is never a spending fact."""
+    assert extract_facts(text, PUBLISHED) == []
+
+
+def test_compute_bought_from_a_company_is_still_a_fact() -> None:
+    """Buying capacity from a cloud company is a purchase commitment, not a stake."""
+    facts = extract_facts("Meta will invest $9 billion in CoreWeave capacity over four years.", PUBLISHED)
+    assert [(f.companies, f.amount) for f in facts] == [(("Meta",), 9e9)]
+
+
+def test_own_project_is_not_a_stake() -> None:
+    """Money for a company's own infrastructure project named like a company ("Stargate") is spending."""
+    facts = extract_facts("SoftBank and OpenAI will invest $400 billion in Stargate sites in Texas.", PUBLISHED)
+    assert [f.amount for f in facts] == [400e9]
+
+
+@pytest.mark.parametrize("text", [
+    "A gigawatt of AI capacity now costs roughly $45bn per gigawatt to build, Bernstein says.",
+    "Microsoft is burning $300m a day on new data centres, one analyst reckons.",
+    "Each rack of Nvidia servers runs about $3 million apiece for cloud providers.",
+])
+def test_prices_and_rates_are_not_facts(text: str) -> None:
+    """A price per unit or a daily rate is not an amount spent over a period."""
+    assert extract_facts(text, PUBLISHED) == []
+
+
+def test_yearly_spending_is_not_a_rate() -> None:
+    """"$N billion each year" on data centers is still spending."""
+    facts = extract_facts("Alphabet plans to spend $60 billion each year on data centers through 2028.", PUBLISHED)
+    assert [f.amount for f in facts] == [60e9]
+
+
+@pytest.mark.parametrize("text", [
+    "Oracle's total liabilities could climb to $150bn as it builds data centers for its cloud.",
+    "CoreWeave carries $25 billion of leases on data center buildings.",
+    "A jury ordered Meta to pay $200 million in damages over its data center permits.",
+    "OpenAI will put $40 million into a fund for nonprofits using AI.",
+])
+def test_liabilities_damages_and_side_initiatives_are_not_facts(text: str) -> None:
+    """Liabilities, leases, damages and philanthropic funds are not AI-infrastructure spending."""
+    assert extract_facts(text, PUBLISHED) == []
+
+
+def test_finance_leases_inside_capex_still_count() -> None:
+    """Capex "including finance leases" is still the company's capital spending."""
+    text = "Meta expects 2026 capital expenditures, including payments on finance leases, of $120 billion."
+    assert [f.amount for f in extract_facts(text, PUBLISHED)] == [120e9]
+
+
+def test_related_stories_glued_to_a_paragraph_are_not_text() -> None:
+    """A "Read more ... news" list of other headlines glued onto a paragraph gives no facts."""
+    text = ("The trial opened on Monday.Read more CNBC tech newsMeta says it will spend $600 billion on US data "
+            "centers by 2028")
+    assert extract_facts(text, PUBLISHED) == []
