@@ -44,9 +44,9 @@ _MIN_ENGLISH_SHARE = 0.08
 _MIN_WORDS = 20
 _MIN_PROSE_SHARE = 0.2
 _MIN_PROSE_WORDS = 6
-_ENGLISH = frozenset(("the", "of", "and", "to", "a", "in", "is", "that", "for", "on", "with", "as", "by", "at",
-                      "from", "it", "its", "are", "was", "be", "has", "have", "will", "this", "an", "or", "which",
-                      "said", "their"))
+# (words that are also German, Dutch or French, "in", "an", "was", "will", "die", are left out)
+_ENGLISH = frozenset(("the", "of", "and", "to", "a", "is", "that", "for", "on", "with", "as", "by", "at", "from",
+                      "it", "its", "are", "be", "has", "have", "this", "or", "which", "said", "their"))
 
 # "capex", "capital expenditures", "AI spending", "spend $200 billion", "invest", "commit", "build out"
 _SPENDING = re.compile(
@@ -170,29 +170,28 @@ def classify(title: str | None, text: str, facts: Sequence[Fact] | None = None) 
     """
     title = title if isinstance(title, str) else ""
     text = text if isinstance(text, str) else ""
+    cut = (f"story judged on the first {_MAX_CHARS:,} of {len(text):,} characters",) if len(text) > _MAX_CHARS else ()
     problem = unreadable(title, text)
     if problem:
-        return Classification(is_capex=False, score=0.0, reasons=(problem,))
+        return Classification(is_capex=False, score=0.0, reasons=(problem, *cut))
     if facts is None:
         from tasks.facts import extract_facts
 
         facts = extract_facts(text, None) if _MONEY.search(text) else []
     if not (_AI_CONTEXT.search(title) or _AI_CONTEXT.search(text, 0, _MAX_CHARS)):
-        return Classification(is_capex=False, score=0.0, reasons=("no AI or data-centre context",))
+        return Classification(is_capex=False, score=0.0, reasons=("no AI or data-centre context", *cut))
     values, strong = _signals(title, text, facts)
     score = round(max(0.0, min(1.0, sum(w * values[name] for name, w in _WEIGHTS.items()))), 3)
-    return Classification(is_capex=score >= _THRESHOLD, score=score, reasons=_reasons(title, text, values, strong))
+    return Classification(is_capex=score >= _THRESHOLD, score=score, reasons=(*_reasons(title, values, strong), *cut))
 
 
-def _reasons(title: str, text: str, values: dict[str, float], strong: list[str]) -> tuple[str, ...]:
+def _reasons(title: str, values: dict[str, float], strong: list[str]) -> tuple[str, ...]:
     """The signals that scored, the share of spending sentences and the first evidence sentences."""
     reasons = [_REASON[name] for name in _REASON if values[name] > 0]
     if values["strong"]:
         reasons.append(f"{values['density']:.0%} of sentences on AI-infrastructure spending")
-    if len(text) > _MAX_CHARS:
-        reasons.append(f"story judged on the first {_MAX_CHARS:,} of {len(text):,} characters")
     evidence = [f"title: {title}"] if values["title_capex"] or values["title_money"] or values["title_deal"] else []
-    return tuple(reasons + evidence + [sentence[:300] for sentence in strong[:3]])
+    return tuple(reasons + evidence + [sentence[:300] for sentence in dict.fromkeys(strong)][:3])
 
 
 def unreadable(title: str, text: str) -> str | None:
@@ -203,12 +202,12 @@ def unreadable(title: str, text: str) -> str | None:
     words = _WORD.findall(sample)
     if len(words) < _MIN_WORDS:
         return f"no prose ({len(words)} words)"
-    english = sum(1 for w in words if w.lower() in _ENGLISH) / len(words)
-    if english < _MIN_ENGLISH_SHARE:
-        return f"not English text ({english:.0%} common English words)"
     prose = sum(len(line) for line in sample.splitlines() if _is_prose(line))
     if prose < _MIN_PROSE_SHARE * len(sample.strip()):
         return "no prose (tables or figures only)"
+    english = sum(1 for w in words if w.lower() in _ENGLISH) / len(words)
+    if english < _MIN_ENGLISH_SHARE:
+        return f"not English text ({english:.0%} common English words)"
     return None
 
 

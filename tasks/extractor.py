@@ -6,6 +6,7 @@ implements the same protocol and can be compared with the rule-based one on the 
 
 from __future__ import annotations
 
+from dataclasses import replace
 from datetime import date
 from typing import Protocol
 
@@ -33,10 +34,14 @@ class RuleExtractor:
     def analyse(self, title: str | None, text: str, published: date | None) -> Analysis:
         """Extract the facts wherever they appear, then judge separately whether the article is a story."""
         from tasks.classify import classify
+        from tasks.facts import _MAX_TEXT_CHARS as FACTS_MAX_CHARS  # limit: to say when text was cut
         from tasks.facts import extract_facts
 
         facts = tuple(extract_facts(text, published)) if isinstance(text, str) else ()
         classification = classify(title, text, facts)
+        if isinstance(text, str) and len(text) > FACTS_MAX_CHARS:
+            cut = f"facts read from the first {FACTS_MAX_CHARS:,} of {len(text):,} characters"
+            classification = replace(classification, reasons=(*classification.reasons, cut))
         return Analysis(classification=classification, facts=facts, extractor_version=self.version)
 
 

@@ -90,3 +90,57 @@ def test_failed_pages_do_not_keep_the_batch_alive(fresh_pool: None) -> None:
         assert kept == []
     finally:
         gc.enable()
+
+
+# Bad input through the whole extractor (classification and facts): negative with a reason, never an error.
+_PROSE = ("We spent the quarter on product work and the team shipped two updates to the app. "
+          "Customers liked the new layout, and support tickets fell for the third month running. ")
+# a 300k-character call transcript: speakers' small talk, one capex remark near the end
+_TRANSCRIPT = ("SPEAKER 1: " + _PROSE + "\nSPEAKER 2: Thanks, that is helpful. Next question, please.\n") * 1_500 + (
+    "SPEAKER 1: We also spent $2 billion on data centers for AI this quarter.\n")
+_TABLE_ONLY = "\n".join(["| Quarter | Revenue | Capex |", "|---|---|---|"]
+                        + [f"| Q{q} 20{y} | ${q * y}.1 billion | ${q + y}.4 billion |" for y in range(10, 26) for q in (1, 2, 3, 4)])
+_GERMAN = ("Die Bundesregierung will in den kommenden Jahren 20 Milliarden Euro in Rechenzentren für künstliche "
+           "Intelligenz investieren, teilte das Wirtschaftsministerium am Dienstag mit. Die Mittel sollen über ein "
+           "Förderprogramm an Unternehmen und Forschungseinrichtungen vergeben werden. ") * 6
+
+
+def _analyse(title: str | None, text: str) -> tuple[bool, tuple[str, ...]]:
+    """Analyse one article within a generous bound; return its story flag and reasons."""
+    from concurrent.futures import ThreadPoolExecutor
+    from datetime import date
+
+    from tasks.extractor import get_extractor
+
+    with ThreadPoolExecutor(max_workers=1) as pool:
+        analysis = pool.submit(get_extractor().analyse, title, text, date(2026, 2, 1)).result(timeout=60)
+    return analysis.classification.is_capex, analysis.classification.reasons
+
+
+@pytest.mark.parametrize(("title", "text", "reason"), [
+    (None, "", "no text"),
+    ("Meta to spend $70 billion on AI data centers", "   \n ", "no article text (headline only)"),
+    ("Quarterly figures", _TABLE_ONLY, "no prose (tables or figures only)"),
+    ("Deutschland investiert 20 Milliarden Euro in KI-Rechenzentren", _GERMAN, "not English text"),
+])
+def test_unreadable_input_is_negative_with_a_reason(title: str | None, text: str, reason: str) -> None:
+    """Empty, headline-only, table-only and non-English articles are negative and say why."""
+    is_capex, reasons = _analyse(title, text)
+    assert not is_capex
+    assert any(r.startswith(reason) for r in reasons), reasons
+
+
+def test_long_transcript_is_bounded_and_says_it_was_cut() -> None:
+    """A 300k-character transcript with one capex remark is negative, and the output says what was read."""
+    assert len(_TRANSCRIPT) > 300_000
+    is_capex, reasons = _analyse("Earnings call transcript", _TRANSCRIPT)
+    assert not is_capex
+    assert any(r.startswith("story judged on the first 60,000 of") for r in reasons), reasons
+    assert any(r.startswith("facts read from the first 300,000 of") for r in reasons), reasons
+
+
+def test_binary_and_non_string_input_never_raise() -> None:
+    """Binary noise and a non-string text are negative with a reason, not an exception."""
+    assert _analyse(None, "\x00\x01\x02\ufffd" * 5_000)[0] is False
+    is_capex, reasons = _analyse("A title", None)  # type: ignore[arg-type]
+    assert not is_capex and reasons
