@@ -26,7 +26,7 @@ _THRESHOLD = 0.5
 # deals sized in gigawatts and analysis pieces about an announced plan are found.
 _WEIGHTS = {
     "title_capex": 0.2, "title_money": 0.2, "title_deal": 0.2, "lede": 0.1, "strong": 0.75, "density": 1.0,
-    "facts": 0.15, "deals": 0.15, "capacity": 0.05,
+    "facts": 0.15, "deals": 0.15, "capacity": 0.05, "lede_project": 0.2, "title_against": -0.3,
 }
 # the opening sentences state a story's subject like its title does
 _LEDE_SENTENCES = 3
@@ -51,7 +51,7 @@ _ENGLISH = frozenset(("the", "of", "and", "to", "a", "is", "that", "for", "on", 
 # "capex", "capital expenditures", "AI spending", "spend $200 billion", "invest", "commit", "build out"
 _SPENDING = re.compile(
     r"(?i:\bcap(?:ital)?[\s-]?ex(?:penditures?)?\b|\bcapital\s(?:spending|expenditures?|investments?)\b|"
-    r"\b(?:spend(?:s|ing)?|spent|invest(?:s|ed|ing|ment|ments)?|commit(?:s|ted|ment|ments)?|pledg(?:e|es|ed)|"
+    r"\b(?:spend(?:s|ing)?|spent|invest(?:s|ed|ing|ment|ments)?|commit(?:s|ted|ment|ments)?|"
     r"build(?:s|ing)?\sout|buildout|build-out|outlays?|budget)\b)")
 # "data centers", "AI infrastructure", "compute", "GPUs", "gigawatts", "AI chips", "servers"
 _INFRA = re.compile(
@@ -64,13 +64,15 @@ _CAPEX = re.compile(r"(?i:\bcap(?:ital)?[\s-]?ex(?:penditures?)?\b|\bcapital\s(?
 # "agreed to buy power for its data centers", "signed a contract for compute capacity"
 _DEAL = re.compile(r"(?i:\b(?:deals?|agreements?|contracts?|partnership|pact|pledges?|signs?|signed|agreed|"
                    r"purchases?|buy(?:s|ing)?|lease[sd]?|orders?)\b)")
+# power built or bought for AI data centres is AI infrastructure (policy rule 5): "natural gas plants to
+# power data centers", "a nuclear deal to supply its AI campus", "pay for new generation"
+_POWER = re.compile(r"(?i:\bpower\s(?:plants?|stations?|generation|purchase)\b|\bgas\s(?:plants?|turbines?)\b|"
+                    r"\bnuclear\b|\breactors?\b|\bnew\sgeneration\b|\bgenerating\scapacity\b|\bPPAs?\b)")
+_DATA_CENTER = re.compile(r"(?i:\bdata[\s-]?cent(?:er|re)s?\b|\bdatacent(?:er|re)s?\b|\bAI\s(?:campus|campuses)\b)")
+_BUILD = re.compile(r"(?i:\b(?:build\w*|built|construct\w*|pay(?:s|ing)?\sfor|buy\w*|bought|suppl\w*|sign\w*|"
+                    r"deals?|agreements?|contracts?|invest\w*|spend\w*|develop\w*)\b)")
 _CAPACITY = re.compile(r"(?i:\b\d[\d.,]*\s?(?:gigawatts?|megawatts?|GW|MW)\b|\b(?:one|two|three|four|five|six|"
                        r"seven|eight|nine|ten|several|multiple)\sgigawatts?\b|\bmulti-gigawatt\b)")
-# "AI data centers", "data center" in a title; "AI infrastructure", "compute", "chips", "capex" ...
-_TITLE_INFRA = re.compile(
-    r"(?i:\bdata[\s-]?cent(?:er|re)s?\b|\bAI\s(?:infrastructure|chips?|spending|spend|investments?|capex|"
-    r"build-?out)\b|\bcompute\b|\bGPUs?\b|\bgigawatts?\b|\b\d+\s?GW\b|\bcap(?:ital)?[\s-]?ex\b|"
-    r"\bcapital\s(?:spending|expenditures?)\b|\bsupercomputer|\bStargate\b|\binfrastructure\b)")
 _TITLE_CAPEX = re.compile(
     r"(?i:\bcap(?:ital)?[\s-]?ex(?:penditures?)?\b|\bcapital\sspending\b|\bAI\s(?:spending|spend|infrastructure|"
     r"investments?)\b|\bspending\s(?:plan|spree)\b|\bdata[\s-]?cent(?:er|re)s?\b.*\b(?:billion|trillion|invest|"
@@ -91,12 +93,17 @@ _TITLE_DEAL = re.compile(
     r"pledges?|joins?)\b.*\b(?:GPUs?|compute|computing|chips?|data[\s-]?cent(?:er|re)s?|Stargate|capacity|"
     r"power\sgeneration|AI\sinfrastructure)\b|\b(?:GPUs?|compute|computing|chips?|data[\s-]?cent(?:er|re)s?|"
     r"Stargate|capacity|AI\sinfrastructure)\b.*\b(?:deals?|partnership|agreements?|contracts?|pact)\b)")
-# near misses the policy names: funding rounds, valuations, revenue stories, chip fabs, stock moves, power politics
-_NEAR_MISS = re.compile(
-    r"(?i:\bfunding\b|\braises?\b|\braised\b|\bseries\s[A-F]\b|\bvaluation\b|\bvalued\b|\bIPO\b|\brevenue\b|"
-    r"\bsales\b|\bfab\b|\bsemiconductor\sfactory\b|\bstake\b|\bacquir|\bacquisition\b|\bstablecoin|\bexport\b|"
-    r"\bindicted\b|\bwater\b|\belectricity\s(?:prices?|bills?|costs?)\b|\bpower\sbills?\b|\bopposition\b|"
-    r"\bprotests?\b|\bmoratorium\b|\bban\b|\blawsuit\b|\bin\sspace\b|\borbital\b|\bspace\sdata\b)")
+# headlines the policy names as near misses however much they say "data center": orbital data centres,
+# power politics (bills, bans, protests), lawsuits; a pledge or deal in the same headline still counts
+_TITLE_AGAINST = re.compile(
+    r"(?i:\bin\sspace\b|\borbital\b|\bspace\sdata\b|\bsatellites?\b|\bmegaconstellation\b|\bmoon\b|"
+    r"\belectricity\s(?:prices?|bills?|costs?|use|usage)\b|\bpower\sbills?\b|\bopposition\b|\bprotests?\b|"
+    r"\bmoratorium\b|\bban\b|\blawsuit\b|\bpollution\b|\bwater\b|\bbacklash\b|"
+    # equity, not spending: "gets $5B investment from Amazon", "raises $170 million Series A", "takes a stake"
+    r"\binvestment\sfrom\b|\bseries\s[A-F]\b|\bfunding\sround\b|\bvaluation\b|\bstake\b)")
+# a data-centre project in the lede, sized in power: "an AI data center that would start at 1.8 gigawatts"
+_PROJECT = re.compile(r"(?i:\b(?:plans?|planned|build(?:s|ing)?|construct\w*|develop\w*|announc\w*|campus|"
+                      r"project|facility|cluster)\b)")
 _MONEY = re.compile(r"(?:[$€£¥₹₩]\s?\d|\b\d[\d.,]*\s?(?:billion|trillion|bn|tn|crore)\b|\byuan\b)", re.IGNORECASE)
 _WORD = re.compile(r"[A-Za-z]+")
 # an AI-capex story names AI or its infrastructure somewhere; a steelmaker's or an oil producer's
@@ -105,8 +112,8 @@ _AI_CONTEXT = re.compile(r"(?:\bAI\b|\bA\.I\.|(?i:\bartificial\sintelligence\b|\
                          r"\bdatacent(?:er|re)s?\b|\bGPUs?\b|\bcompute\b|\bcomputing\s(?:power|capacity)\b|"
                          r"\bhyperscalers?\b|\bsupercomputers?\b|\bStargate\b|\bcloud\b))")
 
-FEATURES = ("title_capex", "title_money", "title_deal", "title_infra", "title_near_miss", "lede", "strong",
-            "density", "infra_share", "facts", "fact_lede", "deals", "capacity", "near_miss_share")
+FEATURES = ("title_capex", "title_money", "title_deal", "title_against", "lede", "lede_project", "strong",
+            "density", "facts", "deals", "capacity")
 # how each signal reads in `reasons`
 _REASON = {"title_capex": "headline about AI-infrastructure spending", "title_money": "headline figure for AI infrastructure",
            "title_deal": "headline compute or power deal", "lede": "a spending sentence in the lede",
@@ -128,13 +135,14 @@ def _signals(title: str | None, text: str, facts: Sequence[Fact]) -> tuple[dict[
     Returns:
         One value per name in FEATURES, and the sentences pairing spending with AI infrastructure.
     """
-    from tasks.facts._sentences import split_sentences
+    from tasks.facts._sentences import mask_urls, split_sentences
 
     title = title or ""
-    sentences = split_sentences(text[:_MAX_CHARS])
+    # link targets are not prose: "[pushing back](https://.../ai-data-center-rejection)" says no "data center"
+    sentences = split_sentences(mask_urls(text[:_MAX_CHARS]))
     per = max(len(sentences), _MIN_SENTENCES)
-    strong = [s for s in sentences if _CAPEX.search(s.text) or (_SPENDING.search(s.text) and _INFRA.search(s.text))]
-    infra = sum(1 for s in sentences if _INFRA.search(s.text))
+    strong = [s for s in sentences if _CAPEX.search(s.text) or (_SPENDING.search(s.text) and _INFRA.search(s.text))
+              or (_POWER.search(s.text) and _DATA_CENTER.search(s.text) and _BUILD.search(s.text))]
     deals = sum(1 for s in sentences if _DEAL.search(s.text) and (_INFRA.search(s.text) or _CAPACITY.search(s.text)))
     lede_end = sentences[min(len(sentences), _LEDE_SENTENCES) - 1].end if sentences else 0
     amounts = {(f.amount, f.amount_low) for f in facts}
@@ -142,18 +150,15 @@ def _signals(title: str | None, text: str, facts: Sequence[Fact]) -> tuple[dict[
         "title_capex": float(bool(_TITLE_CAPEX.search(title))),
         "title_money": float(bool(_TITLE_MONEY.search(title) and _TITLE_MONEY_OBJECT.search(title))),
         "title_deal": float(bool(_TITLE_DEAL.search(title))),
-        "title_infra": float(bool(_TITLE_INFRA.search(title))),
-        "title_near_miss": float(bool(_NEAR_MISS.search(title))),
+        "title_against": float(bool(_TITLE_AGAINST.search(title)) and not _TITLE_DEAL.search(title)),
         "lede": float(any(s.end <= lede_end for s in strong)),
+        "lede_project": float(any(_CAPACITY.search(s.text) and _INFRA.search(s.text) and _PROJECT.search(s.text)
+                                  for s in sentences[:_LEDE_SENTENCES])),
         "strong": min(len(strong), _MAX_STRONG) / _MAX_STRONG,
         "density": len(strong) / per,
-        "infra_share": infra / per,
         "facts": min(len(amounts), _MAX_FACTS) / _MAX_FACTS,
-        "fact_lede": float(any(f.evidence_start < lede_end for f in facts)
-                           or bool(_MONEY.search(title) and _TITLE_INFRA.search(title))),
         "deals": min(deals, _MAX_DEALS) / _MAX_DEALS,
         "capacity": float(bool(_CAPACITY.search(title) or _CAPACITY.search(text[:_MAX_CHARS]))),
-        "near_miss_share": sum(1 for s in sentences if _NEAR_MISS.search(s.text)) / per,
     }, [s.text for s in strong]
 
 
