@@ -141,9 +141,12 @@ def _signals(title: str | None, text: str, facts: Sequence[Fact]) -> tuple[dict[
     # link targets are not prose: "[pushing back](https://.../ai-data-center-rejection)" says no "data center"
     sentences = split_sentences(mask_urls(text[:_MAX_CHARS]))
     per = max(len(sentences), _MIN_SENTENCES)
+    # spending sentences: capex, spending on AI infrastructure, power built for data centres, and deals
+    # sized in capacity ("will deploy 6 gigawatts of AMD GPUs"), commitments the policy counts without a figure
     strong = [s for s in sentences if _CAPEX.search(s.text) or (_SPENDING.search(s.text) and _INFRA.search(s.text))
-              or (_POWER.search(s.text) and _DATA_CENTER.search(s.text) and _BUILD.search(s.text))]
-    deals = sum(1 for s in sentences if _DEAL.search(s.text) and (_INFRA.search(s.text) or _CAPACITY.search(s.text)))
+              or (_POWER.search(s.text) and _DATA_CENTER.search(s.text) and _BUILD.search(s.text))
+              or (_DEAL.search(s.text) and _CAPACITY.search(s.text) and _INFRA.search(s.text))]
+    deals = [s for s in sentences if _DEAL.search(s.text) and (_INFRA.search(s.text) or _CAPACITY.search(s.text))]
     lede_end = sentences[min(len(sentences), _LEDE_SENTENCES) - 1].end if sentences else 0
     amounts = {(f.amount, f.amount_low) for f in facts}
     return {
@@ -151,13 +154,13 @@ def _signals(title: str | None, text: str, facts: Sequence[Fact]) -> tuple[dict[
         "title_money": float(bool(_TITLE_MONEY.search(title) and _TITLE_MONEY_OBJECT.search(title))),
         "title_deal": float(bool(_TITLE_DEAL.search(title))),
         "title_against": float(bool(_TITLE_AGAINST.search(title)) and not _TITLE_DEAL.search(title)),
-        "lede": float(any(s.end <= lede_end for s in strong)),
+        "lede": float(any(s.end <= lede_end for s in (*strong, *deals))),
         "lede_project": float(any(_CAPACITY.search(s.text) and _INFRA.search(s.text) and _PROJECT.search(s.text)
                                   for s in sentences[:_LEDE_SENTENCES])),
         "strong": min(len(strong), _MAX_STRONG) / _MAX_STRONG,
         "density": len(strong) / per,
         "facts": min(len(amounts), _MAX_FACTS) / _MAX_FACTS,
-        "deals": min(deals, _MAX_DEALS) / _MAX_DEALS,
+        "deals": min(len(deals), _MAX_DEALS) / _MAX_DEALS,
         "capacity": float(bool(_CAPACITY.search(title) or _CAPACITY.search(text[:_MAX_CHARS]))),
     }, [s.text for s in strong]
 

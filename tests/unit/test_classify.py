@@ -51,3 +51,78 @@ def test_bad_input(text: str) -> None:
     result = classify(None, text)
     assert not result.is_capex
     assert 0.0 <= result.score <= 1.0
+
+
+def _lines(*sentences: str) -> str:
+    return "\n".join(sentences)
+
+
+COMPUTE_DEAL = _lines(
+    "OpenAI and AMD signed a multi-year agreement under which OpenAI will deploy 6 gigawatts of AMD GPUs.",
+    "The first gigawatt of the chips is due in the second half of next year, the companies said.",
+    "The deal makes AMD a core supplier of compute for OpenAI alongside Nvidia.",
+    "AMD shares rose sharply in early trading after the announcement.",
+)
+POWER_DEAL = _lines(
+    "Seven tech companies signed a pledge on Wednesday to pay for new generation for the data centers they build.",
+    "Under the pledge, the companies will build power plants themselves or pay for new generating capacity.",
+    "They will also pay for the transmission lines that connect their AI data centers to the grid.",
+    "The White House said the agreement would keep household power bills from rising.",
+)
+ANALYSIS = _lines(
+    "Three months after Meta said it would spend as much as $72 billion this year, investors are still debating it.",
+    "The company's capital expenditures will mostly go to AI data centers and servers.",
+    "Analysts say the spending on AI infrastructure could pay off if its models draw more advertisers.",
+    "Others worry the build-out of data centers is running ahead of demand.",
+)
+LAYOFFS_FRAMED = _lines(
+    "Oracle is cutting thousands of jobs as it continues to ramp up spending on AI data centers.",
+    "The company expects capital expenditures of about $35 billion this fiscal year, up from $21 billion.",
+    "Oracle is investing heavily in data centers for OpenAI under a compute contract.",
+    "The cuts are meant to offset the cost of the AI infrastructure build-out, people familiar said.",
+    "Oracle declined to comment on the number of jobs affected.",
+)
+
+
+@pytest.mark.parametrize(("title", "text"), [
+    ("AMD and OpenAI announce partnership to deploy 6 gigawatts of AMD GPUs", COMPUTE_DEAL),
+    ("Tech giants pledge to pay for power generation for their data centers", POWER_DEAL),
+    ("Why Meta's $72 billion AI bet still matters", ANALYSIS),
+    ("Oracle cuts thousands of jobs as it ramps up AI spending", LAYOFFS_FRAMED),
+])
+def test_policy_positives(title: str, text: str) -> None:
+    """A compute deal with no figure, a power pledge, an analysis of an announced plan and a layoff story framed around AI capex are stories."""
+    result = classify(title, text)
+    assert result.is_capex, result
+    assert result.reasons
+
+
+def test_headline_passing_mention_is_negative() -> None:
+    """A layoffs story with one background sentence on capex guidance is no story, and its fact is still extracted."""
+    from datetime import date
+
+    from tasks.extractor import get_extractor
+
+    text = _lines(
+        "Meta is laying off about 5 percent of its staff, the company told employees on Tuesday.",
+        "The cuts fall mostly on its Reality Labs division, which makes headsets and smart glasses.",
+        "Managers were told to rank staff by performance, and those affected will get severance.",
+        "Meta said in January that it expects capital expenditures of $115 billion to $135 billion in 2026.",
+        "The company had about 76,000 employees at the end of last year.",
+        "Employees in Europe will be told later because of local consultation rules.",
+        "The layoffs follow similar cuts at Microsoft and Amazon earlier in the year.",
+        "Meta shares were little changed.",
+    )
+    analysis = get_extractor().analyse("Meta lays off 5% of staff in Reality Labs", text, date(2026, 2, 10))
+    assert not analysis.classification.is_capex
+    assert [(f.companies, f.amount_low, f.amount_high) for f in analysis.facts] == [(("Meta",), 115e9, 135e9)]
+
+
+def test_non_ai_capital_spending_is_negative_with_a_reason() -> None:
+    """A steelmaker's capital spending with no AI or data-centre context is negative and says why."""
+    result = classify("Steelmaker approves $3 billion expansion", _lines(
+        "The steelmaker will spend $3 billion on a new blast furnace, raising capital expenditures this year.",
+        "The capital spending plan also covers a rolling mill and a port terminal for iron ore.",
+        "Shares fell slightly as investors weighed the impact of the capital spending on debt levels."))
+    assert not result.is_capex
+    assert result.reasons == ("no AI or data-centre context",)
