@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import re
 from collections import Counter
+from dataclasses import replace
 from datetime import date
 
 from tasks.facts._amounts import Money, find_money
@@ -26,11 +27,19 @@ from tasks.facts._kinds import (
     kind_of,
     status_of,
 )
-from tasks.facts._periods import Period, PeriodMention, find_periods, resolve, span_start, statement_date
+from tasks.facts._periods import (
+    Period,
+    PeriodMention,
+    find_periods,
+    resolve,
+    shift,
+    span_start,
+    statement_date,
+)
 from tasks.facts._sentences import Sentence, mask_urls, split_sentences
 from tasks.models import Fact
 
-EXTRACTOR_VERSION = "rules-1.2"
+EXTRACTOR_VERSION = "rules-1.3"
 
 # an article is far shorter; a 5 MB page is read only this far so that it cannot stall a run
 _MAX_TEXT_CHARS = 300_000
@@ -42,6 +51,11 @@ _FISCAL_WORDS = ("fiscal", "financial year")
 _SECTOR_CHARS = 60
 _SECTOR_ACTOR = "hyperscalers"
 # "1 gigawatt", "8GW", "500 megawatts": a capacity target, which a following period dates instead of the money
+# an earlier forecast for the same period: "$66 billion to $72 billion previously", "its prior outlook of $85 billion"
+_EARLIER_FORECAST = re.compile(r"(?i:\]?(?:\s\S+){0,2}\s(?:previously|earlier|before|initially|originally)\b)")
+_EARLIER_FORECAST_BEFORE = re.compile(
+    r"(?i:\b(?:previous|prior|earlier|initial|original|old)\s(?:forecast|guidance|outlook|estimate|range|projection|"
+    r"target|plan)s?\b|\bhad\s(?:expected|forecast|projected|guided)\b)")
 _CAPACITY = re.compile(r"(?i:\b\d[\d.,]*\s?(?:gigawatts?|megawatts?|gw|mw)\b|\b(?:one|two|three|five|ten)\sgigawatts?\b)")
 
 
@@ -63,14 +77,17 @@ def extract_facts(text: str, published: date | None) -> list[Fact]:
     prose = mask_urls(text[:text_end])
     context = _Context(prose, sentences)
     facts: list[Fact] = []
-    seen: set[tuple[object, ...]] = set()
+    seen: dict[tuple[object, ...], int] = {}
     for index, sentence in enumerate(sentences):
         for fact in _sentence_facts(prose, sentence, index, context, published):
             key = (frozenset(fact.companies), fact.amount, fact.amount_low, fact.amount_high, fact.currency,
                    fact.period)
             if key not in seen:
-                seen.add(key)
+                seen[key] = len(facts)
                 facts.append(fact)
+            elif facts[seen[key]].qualifier is None and fact.qualifier is not None:
+                # "Meta to spend $135bn" then "as much as $135 billion": the hedge holds for the first statement too
+                facts[seen[key]] = replace(facts[seen[key]], qualifier=fact.qualifier)
     return _drop_undated_repeats(facts)
 
 
@@ -81,11 +98,14 @@ def _is_company(name: str) -> bool:
 
 
 def _drop_undated_repeats(facts: list[Fact]) -> list[Fact]:
-    """A figure restated without its period (a headline, "the $80bn budget") is the dated fact said again."""
-    dated = {(frozenset(f.companies), f.amount, f.amount_low, f.amount_high, f.currency) for f in facts
-             if f.period is not None}
-    return [f for f in facts if f.period is not None
-            or (frozenset(f.companies), f.amount, f.amount_low, f.amount_high, f.currency) not in dated]
+    """A figure restated without its period (a headline, "the $80bn budget") is the dated fact said again; a hedge
+    the restatement carries ("about $80bn") goes to the dated fact."""
+    def key(f: Fact) -> tuple[object, ...]:
+        return frozenset(f.companies), f.amount, f.amount_low, f.amount_high, f.currency
+
+    hedges = {key(f): f.qualifier for f in facts if f.period is None and f.qualifier is not None}
+    return [f if f.qualifier is not None or key(f) not in hedges else replace(f, qualifier=hedges[key(f)])
+            for f in facts if f.period is not None or key(f) not in {key(d) for d in facts if d.period is not None}]
 
 
 class _Context:
@@ -159,10 +179,12 @@ def _sentence_facts(text: str, sentence: Sentence, index: int, context: _Context
     periods = find_periods(text, sentence.start, sentence.end)
     facts: list[Fact] = []
     accepted = False
+    compared: Period | None = None  # the period of the last figure, which a prior level is compared with
     for i, money in enumerate(monies):
         prev_end = monies[i - 1].end - base if i else 0
         next_start = monies[i + 1].start - base if i + 1 < len(monies) else len(body)
-        if is_comparison(body, money.start - base, prev_end):
+        prior = is_comparison(body, money.start - base, prev_end)
+        if prior:
             pass  # a prior level shares the verdict of the figure it is compared with
         else:
             accepted = is_spending(body, cues, money.start - base, money.end - base, prev_end, next_start,
@@ -175,7 +197,10 @@ def _sentence_facts(text: str, sentence: Sentence, index: int, context: _Context
                    if m.actor.type not in FALLBACK_TYPES and not m.is_project and m.actor.name not in actors]
         if not actors or is_stake(body, money.start - base, money.end - base, targets):
             continue
-        period = _period_for(money, monies, i, periods, published, actors, body, base)
+        period = _period_for(money, monies, i, periods, published, actors, body, base, before=not prior)
+        if prior and period is None:
+            period = _prior_period(body, money.end - base, compared, actors)
+        compared = period if not prior else compared
         # the sector word must sit nearer this figure than its neighbours
         left = max((prev_end + money.start - base) // 2, money.start - base - _SECTOR_CHARS)
         right = min((next_start + money.end - base) // 2 if i + 1 < len(monies) else len(body),
@@ -197,9 +222,23 @@ def _spender(body: str, mentions: list[Mention], base: int, money: Money, index:
     return tuple(dict.fromkeys((*context.subject_before(index), *found.names)))
 
 
+def _prior_period(body: str, end: int, compared: Period | None, companies: tuple[str, ...]) -> Period | None:
+    """The period of a prior level without its own: an earlier forecast ("from $66 billion to $72 billion previously")
+    is for the same period; a comparison ("up from $21.2 billion") is for the period before."""
+    if compared is None:
+        return None
+    if _EARLIER_FORECAST.match(body, end) or _EARLIER_FORECAST_BEFORE.search(body, max(0, end - 80), end):
+        return compared
+    if compared.label[4:5] == "-" and compared.label[5:6].isdigit():
+        return None  # a multi-year span has no single period before it
+    found = actor(companies[0]) if companies else None
+    return shift(compared, -1, found.fy_end if found else 12, found.fy_start_named if found else False)
+
+
 def _period_for(money: Money, monies: list[Money], i: int, periods: list[PeriodMention], published: date | None,
-                companies: tuple[str, ...], body: str, base: int) -> Period | None:
-    """The period of a figure: the nearest one after it in its stretch, else before it, else the sentence's."""
+                companies: tuple[str, ...], body: str, base: int, before: bool = True) -> Period | None:
+    """The period of a figure: the nearest one after it in its stretch, else before it (unless `before` is false,
+    for a prior level), else the sentence's."""
     lo = monies[i - 1].end if i else -1
     hi = monies[i + 1].start if i + 1 < len(monies) else 1 << 60
     clause = next((c for c in clause_spans(body) if c[0] <= money.start - base < c[1]), (0, len(body)))
@@ -208,26 +247,28 @@ def _period_for(money: Money, monies: list[Money], i: int, periods: list[PeriodM
     after = [p for p in periods if money.end <= p.start < hi and p.start - base < clause[1]
              and not _CAPACITY.search(body, money.end - base, p.start - base)]
     # a period before the figure counts only in its clause ("(up from $131 billion in 2025), while Google…")
-    before = [p for p in periods if lo <= p.start and p.end <= money.start and p.start - base >= clause[0]]
-    chosen = after[0] if after else before[-1] if before else None
+    earlier = [p for p in periods if lo <= p.start and p.end <= money.start and p.start - base >= clause[0]
+               and before]
+    chosen = after[0] if after else earlier[-1] if earlier else None
     if chosen is None:
         return None
     said = statement_date(body, published)  # relative periods run from when the text says it was stated
-    durations = [p for p in (*after, *before) if p.form == "next_n"]
+    durations = [p for p in (*after, *earlier) if p.form == "next_n"]
     first_year = span_start(body)
     if durations and first_year is not None:
         # "a five-year, $300 billion deal set to begin in 2027": the span starts in the stated year
         chosen, said = durations[0], date(first_year, 1, 1)
     found = actor(companies[0]) if companies else None
     fy_end = found.fy_end if found else 12
+    start_named = found.fy_start_named if found else False
     fiscal = any(word in body.lower() for word in _FISCAL_WORDS)
     anchor = None
     if chosen.is_anchored:
         explicit = [p for p in periods if p.is_explicit and p.start < chosen.start]
         anchor_mention = explicit[-1] if explicit else None
         if anchor_mention is not None:
-            anchor = resolve(anchor_mention, said, None, fy_end, fiscal)
-    return resolve(chosen, said, anchor, fy_end, fiscal)
+            anchor = resolve(anchor_mention, said, None, fy_end, fiscal, start_named)
+    return resolve(chosen, said, anchor, fy_end, fiscal, start_named)
 
 
 def _fact(sentence: Sentence, money: Money, companies: tuple[str, ...], period: Period | None, body: str,

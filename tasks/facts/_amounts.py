@@ -56,17 +56,21 @@ _RANGE_GAP = re.compile(r"\s?(?:-|–|—|to)\s?|\s(?:and)\s", re.IGNORECASE)
 # "between $91bn and $93bn", "in the range of $115 billion and $135 billion"
 _BETWEEN = re.compile(r"\b(?:between|range\sof)\s+(?:about\s+|roughly\s+)?$", re.IGNORECASE)
 _FROM = re.compile(r"\bfrom\s+(?:about\s+|roughly\s+|around\s+)?$", re.IGNORECASE)
+# "…, from $66 billion to $72 billion previously": the earlier guidance range, one figure
+_EARLIER_AFTER = re.compile(r"\]?\s(?:previously|earlier|before)\b", re.IGNORECASE)
 # stated USD beside another currency: "50 billion yuan ($7 billion)", "£22 billion (around $30 billion)",
 # "₹10 trillion, or about $110 billion"
 _USD_GAP = re.compile(
     r"\s?(?:\(|\[|,\s?or\s|,\s?equivalent to\s|\s?or\s)\s?(?:about|around|roughly|approximately|approx\.|nearly|"
     r"some|almost|just over|over|more than|~)?\s?$", re.IGNORECASE)
 _PAREN_GAP = re.compile(r"\s?[(\[]\s?(?:about|around|roughly|approximately|nearly|some)?\s?$", re.IGNORECASE)
-# hedges before a figure: "about $7 billion", "as much as $185 billion", "more than $200 billion"
+# hedges before a figure: "about $7 billion", "as much as $185 billion", "more than $200 billion", and before a
+# linked or emphasised one: "roughly [$35 billion](https://…)", "up to **$135 billion**"
 _QUALIFIER = re.compile(
     r"(?P<q>about|around|roughly|approximately|approx\.|nearly|almost|close to|some|an estimated|"
     r"estimated|~|at least|a minimum of|no less than|minimum of|more than|over|in excess of|above|"
-    r"upwards of|north of|exceeding|up to|as much as|as high as|a maximum of|as many as)\s?(?:an?\s)?$", re.IGNORECASE)
+    r"upwards of|north of|exceeding|up to|as much as|as high as|a maximum of|as many as)\s?(?:an?\s)?[\[*_]{0,3}$",
+    re.IGNORECASE)
 _QUALIFIER_KIND = {
     "about": "approx", "around": "approx", "roughly": "approx", "approximately": "approx", "approx.": "approx",
     "nearly": "approx", "almost": "approx", "close to": "approx", "some": "approx", "an estimated": "approx",
@@ -195,7 +199,7 @@ def _is_range(text: str, first: _Token, second: _Token) -> bool:
     before = text[max(0, first.start - 20):first.start]
     if "and" in gap.group().lower() and not _BETWEEN.search(before):
         return False
-    if _FROM.search(before):
+    if _FROM.search(before) and not _EARLIER_AFTER.match(text, second.end):
         return False  # "from $1.5 billion to $10 billion" is a change between two levels
     scale = first.scale or second.scale
     return first.number * scale < second.number * second.scale

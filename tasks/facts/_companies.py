@@ -32,6 +32,8 @@ class Actor:
     fy_end: int
     not_before: tuple[str, ...]
     not_after: tuple[str, ...]
+    # names its fiscal years by the year they start in (SoftBank's FY2025 ends in March 2026)
+    fy_start_named: bool = False
 
 
 @dataclass(frozen=True, slots=True)
@@ -63,7 +65,8 @@ def _registry() -> _Registry:
     for entry in data["actors"]:
         projects.update(entry.get("projects", ()))
         actor = Actor(entry["name"], entry["type"], int(entry.get("fy_end", 12)),
-                      tuple(entry.get("not_before", ())), tuple(entry.get("not_after", ())))
+                      tuple(entry.get("not_before", ())), tuple(entry.get("not_after", ())),
+                      entry.get("fy_label") == "start")
         by_name[actor.name] = actor
         for alias in [*entry.get("aliases", []), *entry.get("tickers", [])]:
             by_alias[alias] = actor

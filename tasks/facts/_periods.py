@@ -11,13 +11,33 @@ _ORDINAL = {"first": 1, "second": 2, "third": 3, "fourth": 4, "1st": 1, "2nd": 2
 _COUNT = {"two": 2, "three": 3, "four": 4, "five": 5, "six": 6, "seven": 7, "eight": 8, "nine": 9, "ten": 10,
           "fifteen": 15, "twenty": 20}
 _YEAR = r"(?:19|20)\d\d"
+# "June", "Sept", "Dec": month names as written in dates
+_MONTH = (r"January|February|March|April|May|June|July|August|September|October|November|December|"
+          r"Jan|Feb|Mar|Apr|Jun|Jul|Aug|Sept|Sep|Oct|Nov|Dec")
 _N = r"\d{1,2}|two|three|four|five|six|seven|eight|nine|ten|fifteen|twenty"
 
 # Each alternative is one surface form; the group name says how to read it.
 _PERIOD = re.compile(
     r"(?i:"
+    # fiscal quarters: "the fiscal first quarter", "fiscal 2026 second quarter", "its first fiscal quarter of 2026",
+    # "the third quarter of fiscal 2025", "fiscal Q2", "Q4 FY25"
+    r"(?P<fq>\bfiscal[\s-](?:(?P<fq_year_a>" + _YEAR + r")\s)?(?P<fq_word_a>first|second|third|fourth)[\s-]quarter\b"
+    r"|\b(?P<fq_word_b>first|second|third|fourth)[\s-]fiscal[\s-]quarter(?:\s(?:of\s)?(?:fiscal\s)?(?P<fq_year_b>"
+    + _YEAR + r"))?\b"
+    r"|\b(?P<fq_word_c>first|second|third|fourth)[\s-]quarter\sof\s(?:its\s)?(?:fiscal(?:\syear)?|FY)\s?'?(?P<fq_year_c>"
+    + _YEAR + r"|\d\d)\b"
+    r"|\bfiscal\s(?:(?P<fq_year_d>" + _YEAR + r")\s)?Q(?P<fq_n_d>[1-4])\b"
+    r"|\bQ(?P<fq_n_e>[1-4])\s(?:of\s)?(?:fiscal(?:\syear)?|FY)\s?'?(?P<fq_year_e>" + _YEAR + r"|\d\d)\b)"
+    # a quarter named by its last month: "the quarter ended June 30", "three months ending Sept. 30, 2025",
+    # "the September quarter"
+    r"|(?P<qe>\b(?:quarter|three\smonths|three-month\speriod)\s(?:that\s)?(?:ended|ending|ends|to|through)\s(?:on\s)?"
+    r"(?P<qe_month>" + _MONTH + r")\.?(?:\s\d{1,2}(?:st|nd|rd|th)?)?(?:,?\s(?P<qe_year>" + _YEAR + r"))?\b"
+    r"|\bthe\s(?P<qe_month2>March|June|September|December)(?:-|\s)quarter\b)"
+    # a fiscal year named by its end: "the fiscal year ending March 2026", "financial year to March 31, 2026"
+    r"|(?P<fye>\b(?:fiscal|financial|business)\syear\s(?:that\s)?(?:ending|ended|ends|to|through)\s(?:in\s)?(?:on\s)?"
+    r"(?P<fye_month>" + _MONTH + r")\.?(?:\s\d{1,2}(?:st|nd|rd|th)?)?,?\s(?P<fye_year>" + _YEAR + r")\b)"
     # "2025-2028", "2025 to 2028", "between 2025 and 2028", "from 2026 through 2030"
-    r"(?P<span>(?:from\s)?(?P<span_a>" + _YEAR + r")\s?(?:-|–|to|through)\s?(?P<span_b>" + _YEAR + r"|\d\d)\b"
+    r"|(?P<span>(?:from\s)?(?P<span_a>" + _YEAR + r")\s?(?:-|–|to|through)\s?(?P<span_b>" + _YEAR + r"|\d\d)\b"
     r"|\bbetween\s(?P<span_c>" + _YEAR + r")\sand\s(?P<span_d>" + _YEAR + r")\b)"
     # "fiscal 2025", "fiscal year 2026", "FY2025", "FY25", "FY 2026"
     r"|(?P<fy>\b(?:fiscal(?:\syear)?|FY)\s?'?(?P<fy_year>" + _YEAR + r"|\d\d)\b"
@@ -120,8 +140,10 @@ class PeriodMention:
     def is_explicit(self) -> bool:
         """True when the text states the period itself (not relative to the publication date)."""
         keys = dict(self.groups)
-        if self.form in ("span", "fy", "year"):
+        if self.form in ("span", "fy", "year", "fye"):
             return True
+        if self.form in ("fq", "qe"):
+            return any(k.endswith(("_year", "_year_a", "_year_b", "_year_c", "_year_d", "_year_e")) for k in keys)
         if self.form == "qtr":
             return any(k in keys for k in ("q_year", "q_year2", "q_year3"))
         return self.form == "half" and any(k in keys for k in ("h_year", "h_year2", "h_year3"))
@@ -133,7 +155,7 @@ def find_periods(text: str, start: int = 0, end: int | None = None) -> list[Peri
     found: list[PeriodMention] = []
     for match in _PERIOD.finditer(text, start, end):
         groups = tuple((k, v) for k, v in match.groupdict().items() if v is not None)
-        form = next(k for k in ("span", "fy", "fy_rel", "qtr", "q_rel", "half", "to", "next_n", "decade_end",
+        form = next(k for k in ("fq", "qe", "fye", "span", "fy", "fy_rel", "qtr", "q_rel", "half", "to", "next_n", "decade_end",
                                 "prev", "this", "next", "last", "year") if match.group(k) is not None)
         found.append(PeriodMention(match.start(), match.end(), form, groups))
     return found
@@ -163,11 +185,26 @@ def quarter_period(year: int, quarter: int) -> Period:
     return Period(f"{year}-Q{quarter}", date(year, first, 1), date(year, last, calendar.monthrange(year, last)[1]))
 
 
-def fiscal_period(year: int, fy_end: int) -> Period:
-    """"FY2025" ending in month fy_end of 2025 (December: the calendar year)."""
+def fiscal_period(year: int, fy_end: int, start_named: bool = False) -> Period:
+    """The fiscal year ending in month fy_end of `year` (December: the calendar year): "FY2025", or "FY2024" when the
+    company names its years by the year they start in (SoftBank's FY2024 runs April 2024 to March 2025)."""
+    label = f"FY{year - 1 if start_named and fy_end != 12 else year}"
     if fy_end == 12:
-        return Period(f"FY{year}", date(year, 1, 1), date(year, 12, 31))
-    return Period(f"FY{year}", date(year - 1, fy_end + 1, 1), date(year, fy_end, calendar.monthrange(year, fy_end)[1]))
+        return Period(label, date(year, 1, 1), date(year, 12, 31))
+    return Period(label, date(year - 1, fy_end + 1, 1), date(year, fy_end, calendar.monthrange(year, fy_end)[1]))
+
+
+def _month_span(first: int, last: int, label: str) -> Period:
+    """A period from the first day of month index `first` to the last day of `last` (index = year * 12 + month - 1)."""
+    end_year, end_month = divmod(last, 12)
+    return Period(label, date(first // 12, first % 12 + 1, 1),
+                  date(end_year, end_month + 1, calendar.monthrange(end_year, end_month + 1)[1]))
+
+
+def three_months_to(last: int) -> Period:
+    """The three months ending in month index `last`, labelled by the calendar quarter of their middle month."""
+    middle = last - 1
+    return _month_span(last - 2, last, f"{middle // 12}-Q{middle % 12 // 3 + 1}")
 
 
 def span_period(first: int, last: int) -> Period | None:
@@ -182,11 +219,11 @@ def current_fiscal_year(on: date, fy_end: int) -> int:
     return on.year + 1 if fy_end != 12 and on.month > fy_end else on.year
 
 
-def shift(period: Period, years: int, fy_end: int) -> Period:
+def shift(period: Period, years: int, fy_end: int, start_named: bool = False) -> Period:
     """The same kind of period `years` later (negative: earlier)."""
     label = period.label
     if label.startswith("FY"):
-        return fiscal_period(int(label[2:]) + years, fy_end)
+        return fiscal_period(period.end.year + years, period.end.month, start_named)
     year = int(label[:4]) + years
     if "-H" in label:
         return half_period(year, int(label[-1]))
@@ -198,7 +235,7 @@ def shift(period: Period, years: int, fy_end: int) -> Period:
 
 
 def resolve(mention: PeriodMention, published: date | None, anchor: Period | None, fy_end: int,
-            fiscal: bool) -> Period | None:
+            fiscal: bool, start_named: bool = False) -> Period | None:
     """Resolve a period mention against the publication date and the sentence's explicit period.
 
     Args:
@@ -207,25 +244,63 @@ def resolve(mention: PeriodMention, published: date | None, anchor: Period | Non
         anchor: the explicit period of the sentence, for "the previous year".
         fy_end: the company's fiscal year-end month.
         fiscal: the sentence speaks of fiscal years ("this year" is then the current fiscal year).
+        start_named: the company names a fiscal year by the year it starts in (Japanese companies).
     Returns:
         The period, or None when it cannot be resolved.
     """
     g = dict(mention.groups)
     form = mention.form
+    if form in ("fq", "qe", "fye"):
+        return _earnings(form, g, published, fy_end, start_named)
     if form in ("span", "fy", "qtr", "half", "year"):
-        return _absolute(form, g, published, fy_end)
+        return _absolute(form, g, published, fy_end, start_named)
     if published is None:
         return None
-    return _relative(form, g, published, anchor, fy_end, fiscal)
+    return _relative(form, g, published, anchor, fy_end, fiscal, start_named)
 
 
-def _absolute(form: str, g: dict[str, str], published: date | None, fy_end: int) -> Period | None:
+def _month_number(name: str) -> int:
+    """"Sept" -> 9, "June" -> 6."""
+    return next(i for i, month in enumerate(_MONTHS, 1) if month.startswith(name.lower()[:3]))
+
+
+def _earnings(form: str, g: dict[str, str], published: date | None, fy_end: int, start_named: bool) -> Period | None:
+    """Periods of earnings reports: fiscal quarters, quarters named by their last month, fiscal years by their end."""
+    if form == "fye":
+        return fiscal_period(int(g["fye_year"]), _month_number(g["fye_month"]), start_named)
+    if form == "qe":
+        month = _month_number(g.get("qe_month") or g["qe_month2"])
+        if g.get("qe_year"):
+            return three_months_to(int(g["qe_year"]) * 12 + month - 1)
+        if published is None:
+            return None
+        # the latest quarter ending in that month that has begun by publication
+        last = published.year * 12 + month - 1
+        return three_months_to(last if last - 2 <= published.year * 12 + published.month - 1 else last - 12)
+    quarter = int(g.get("fq_n_d") or g.get("fq_n_e") or _ORDINAL[(g.get("fq_word_a") or g.get("fq_word_b")
+                                                                  or g["fq_word_c"]).lower()])
+    year_text = next((g[k] for k in ("fq_year_a", "fq_year_b", "fq_year_c", "fq_year_d", "fq_year_e") if g.get(k)), None)
+    if year_text is not None:
+        fiscal_year = _full_year(year_text) + (1 if start_named and fy_end != 12 else 0)
+    elif published is None:
+        return None
+    else:
+        fiscal_year = current_fiscal_year(published, fy_end)
+    first = (fiscal_year - 1) * 12 + fy_end % 12 + 3 * (quarter - 1)
+    if year_text is None and published is not None and first > published.year * 12 + published.month - 1:
+        first -= 12  # that quarter of the current fiscal year has not begun: the latest one that has
+    return three_months_to(first + 2)
+
+
+def _absolute(form: str, g: dict[str, str], published: date | None, fy_end: int,
+              start_named: bool = False) -> Period | None:
     """Periods the text states: "2025", "FY2025", "Q3 2025", "first half of 2024", "2025-2028"."""
     if form == "span":
         first, last = int(g.get("span_a") or g["span_c"]), g.get("span_b") or g["span_d"]
         return span_period(first, int(last) if len(last) == 4 else first // 100 * 100 + int(last))
     if form == "fy":
-        return fiscal_period(_full_year(g.get("fy_year") or g["fy_year2"]), fy_end)
+        written = _full_year(g.get("fy_year") or g["fy_year2"])
+        return fiscal_period(written + (1 if start_named and fy_end != 12 else 0), fy_end, start_named)
     if form == "year":
         return year_period(int(g["year"]))
     if form == "qtr":
@@ -252,14 +327,14 @@ def _latest_quarter(quarter: int, published: date | None) -> Period | None:
 
 
 def _relative(form: str, g: dict[str, str], published: date, anchor: Period | None, fy_end: int,
-              fiscal: bool) -> Period | None:
+              fiscal: bool, start_named: bool = False) -> Period | None:
     """Periods read against the publication date (or, for "the previous year", the sentence's period)."""
-    this_fy = fiscal_period(current_fiscal_year(published, fy_end), fy_end)
+    this_fy = fiscal_period(current_fiscal_year(published, fy_end), fy_end, start_named)
     this_year = this_fy if fiscal else year_period(published.year)
     if form == "fy_rel":
         which = g["fy_which"].lower()
         delta = 1 if "next" in which else -1 if any(w in which for w in ("last", "previous", "prior")) else 0
-        return shift(this_fy, delta, fy_end)
+        return shift(this_fy, delta, fy_end, start_named)
     if form == "q_rel":
         which = g["q_which"].lower()
         delta = 1 if "next" in which else -1 if any(w in which for w in ("last", "previous", "prior")) else 0
@@ -268,13 +343,13 @@ def _relative(form: str, g: dict[str, str], published: date, anchor: Period | No
     if form == "this":
         return this_year
     if form == "next":
-        return shift(this_year, 1, fy_end)
+        return shift(this_year, 1, fy_end, start_named)
     if form == "last":
-        return shift(this_year, -1, fy_end)
+        return shift(this_year, -1, fy_end, start_named)
     if form == "prev":
         if anchor is not None and "-" not in anchor.label[1:4] and not anchor.label[5:].isdigit():
-            return shift(anchor, -1, fy_end)  # "2024-H1 ... the previous year" is 2023-H1
-        return shift(this_year, -1, fy_end)
+            return shift(anchor, -1, fy_end, start_named)  # "2024-H1 ... the previous year" is 2023-H1
+        return shift(this_year, -1, fy_end, start_named)
     if form == "to":
         last = int(g["to_year"])
         return span_period(published.year, last) if last > published.year else None

@@ -1,0 +1,87 @@
+"""Periods and status from the language of earnings news: fiscal quarters, year ends, earlier forecasts, hedges."""
+
+from __future__ import annotations
+
+from datetime import date
+
+import pytest
+
+from tasks.facts import extract_facts
+from tasks.facts._periods import find_periods, resolve
+
+AFTER_RESULTS = date(2025, 10, 30)
+
+
+def _period(text: str, fy_end: int, start_named: bool = False) -> tuple[str, date, date] | None:
+    period = resolve(find_periods(text)[-1], AFTER_RESULTS, None, fy_end, False, start_named)
+    return None if period is None else (period.label, period.start, period.end)
+
+
+@pytest.mark.parametrize(("text", "fy_end", "expected"), [
+    # Microsoft's year ends in June: its fiscal first quarter is July to September
+    ("in its fiscal first quarter", 6, ("2025-Q3", date(2025, 7, 1), date(2025, 9, 30))),
+    ("the first quarter of fiscal 2026", 6, ("2025-Q3", date(2025, 7, 1), date(2025, 9, 30))),
+    ("for fiscal Q2", 6, ("2025-Q4", date(2025, 10, 1), date(2025, 12, 31))),
+    ("in Q4 FY25", 6, ("2025-Q2", date(2025, 4, 1), date(2025, 6, 30))),
+    # a year ending in January: the quarter August to October is labelled by its middle month
+    ("during the fiscal third quarter", 1, ("2025-Q3", date(2025, 8, 1), date(2025, 10, 31))),
+    ("the second fiscal quarter of 2026", 6, ("2025-Q4", date(2025, 10, 1), date(2025, 12, 31))),
+])
+def test_fiscal_quarters_follow_the_company_calendar(text: str, fy_end: int, expected: tuple[str, date, date]) -> None:
+    """A fiscal quarter maps to the months of the company's fiscal calendar."""
+    assert _period(text, fy_end) == expected
+
+
+@pytest.mark.parametrize(("text", "expected"), [
+    ("in the quarter ended June 30", ("2025-Q2", date(2025, 4, 1), date(2025, 6, 30))),
+    ("for the three months ending Sept. 30, 2024", ("2024-Q3", date(2024, 7, 1), date(2024, 9, 30))),
+    # on 30 October the December quarter has begun: it is the current one
+    ("in the December quarter", ("2025-Q4", date(2025, 10, 1), date(2025, 12, 31))),
+])
+def test_quarters_named_by_their_last_month(text: str, expected: tuple[str, date, date]) -> None:
+    """"The quarter ended June 30" is the three months to that date, the latest such begun by publication."""
+    assert _period(text, 12) == expected
+
+
+def test_fiscal_year_named_by_its_end_follows_the_company_naming() -> None:
+    """A year ending March 2026 is FY2025 for a company naming years by their start, FY2026 otherwise."""
+    text = "for the fiscal year ending March 2026"
+    assert _period(text, 3, start_named=True) == ("FY2025", date(2025, 4, 1), date(2026, 3, 31))
+    assert _period(text, 3) == ("FY2026", date(2025, 4, 1), date(2026, 3, 31))
+
+
+def test_japanese_fiscal_year_in_a_sentence() -> None:
+    """A Japanese group's budget for the year to March is labelled the way the group names its years."""
+    text = "SoftBank expects capital spending of 1.2 trillion yen in the fiscal year ending March 2027."
+    (fact,) = extract_facts(text, date(2026, 5, 13))
+    assert (fact.period, fact.period_start, fact.period_end) == ("FY2026", date(2026, 4, 1), date(2027, 3, 31))
+
+
+def test_prior_level_gets_the_period_before_and_status_actual() -> None:
+    """"Up from $N" without a period of its own is the previous fiscal year, reported."""
+    text = ("Oracle said on Monday it now projects capital spending of roughly $40 billion in fiscal 2027, up from "
+            "$30 billion, to build more cloud regions.")
+    facts = extract_facts(text, date(2026, 9, 9))
+    assert [(f.amount, f.period, f.status, f.qualifier) for f in facts] == [
+        (40e9, "FY2027", "guidance", "approx"),
+        (30e9, "FY2026", "actual", None),
+    ]
+
+
+def test_earlier_guidance_range_is_one_fact() -> None:
+    """An earlier forecast range ("from $A to $B previously") is one fact for the same period."""
+    text = ("Alphabet lifted its 2026 capital expenditure outlook to $95 billion to $100 billion, from $80 billion "
+            "to $90 billion previously.")
+    facts = extract_facts(text, date(2026, 7, 28))
+    assert [(f.amount_low, f.amount_high, f.period, f.status) for f in facts] == [
+        (95e9, 100e9, "2026", "guidance"),
+        (80e9, 90e9, "2026", "guidance"),
+    ]
+
+
+def test_hedge_of_a_headline_reaches_the_dated_fact() -> None:
+    """A hedge written in the headline or before a linked figure sets the qualifier of the fact."""
+    text = ("Amazon to spend about $150bn on data centres\n"
+            "Amazon said it expects capital expenditures of [$150 billion](https://example.com/a) in 2026.")
+    facts = extract_facts(text, date(2026, 2, 6))
+    assert [(f.amount, f.period, f.qualifier) for f in facts] == [(150e9, "2026", "approx")]
