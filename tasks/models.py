@@ -90,6 +90,8 @@ class Fact:
     evidence: str
     evidence_start: int
     evidence_end: int
+    # spenders named in the text that the registry (tasks/facts/companies.toml) does not know
+    unregistered: tuple[str, ...] = ()
 
 
 @dataclass(frozen=True, slots=True)

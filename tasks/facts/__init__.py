@@ -12,7 +12,15 @@ from dataclasses import replace
 from datetime import date
 
 from tasks.facts._amounts import Money, find_money
-from tasks.facts._companies import FALLBACK_TYPES, Mention, actor, attribute, clause_spans, find_mentions
+from tasks.facts._companies import (
+    FALLBACK_TYPES,
+    Mention,
+    actor,
+    attribute,
+    clause_spans,
+    find_mentions,
+    unregistered_subject,
+)
 from tasks.facts._fx import to_usd
 from tasks.facts._kinds import (
     find_cues,
@@ -39,7 +47,7 @@ from tasks.facts._periods import (
 from tasks.facts._sentences import Sentence, mask_urls, split_sentences
 from tasks.models import Fact
 
-EXTRACTOR_VERSION = "rules-1.3"
+EXTRACTOR_VERSION = "rules-1.4"
 
 # an article is far shorter; a 5 MB page is read only this far so that it cannot stall a run
 _MAX_TEXT_CHARS = 300_000
@@ -47,6 +55,8 @@ _MAX_TEXT_CHARS = 300_000
 _LOOKBACK_SENTENCES = 3
 # "fiscal" in the sentence: relative years are the company's fiscal years
 _FISCAL_WORDS = ("fiscal", "financial year")
+# an unregistered name is the subject "the company" refers back to only when the article names it this often
+_UNREGISTERED_REPEATS = 2
 # a sector word this close to a figure makes it a whole-sector figure
 _SECTOR_CHARS = 60
 _SECTOR_ACTOR = "hyperscalers"
@@ -126,6 +136,16 @@ class _Context:
             self._mentions[index] = find_mentions(self.text, sentence.start, sentence.end)
         return self._mentions[index]
 
+    def speaks_of_infrastructure(self, index: int) -> bool:
+        """True when sentence `index` or the one before it in its paragraph names AI infrastructure."""
+        for back in (index, index - 1):
+            if back < 0 or self.sentences[back].paragraph != self.sentences[index].paragraph:
+                break
+            sentence = self.sentences[back]
+            if any(c.role in ("infra", "capex") for c in find_cues(self.text[sentence.start:sentence.end])):
+                return True
+        return False
+
     def follows_capex(self, index: int) -> bool:
         """True when the previous sentence of the same paragraph speaks of capital spending."""
         if index == 0 or self.sentences[index - 1].paragraph != self.sentences[index].paragraph:
@@ -145,6 +165,9 @@ class _Context:
                 named = attribute(self.text[sentence.start:sentence.end], mentions, sentence.start,
                                   sentence.end - sentence.start, sentence.end - sentence.start).names
                 return named or (mentions[0].actor.name,)
+            unknown = unregistered_subject(sentence.text, 0, len(sentence.text))
+            if unknown is not None and self.text.count(unknown) >= _UNREGISTERED_REPEATS:
+                return (unknown,)
             if self.is_heading(back):
                 return ()
         return self.main_subject()
@@ -197,6 +220,8 @@ def _sentence_facts(text: str, sentence: Sentence, index: int, context: _Context
                    if m.actor.type not in FALLBACK_TYPES and not m.is_project and m.actor.name not in actors]
         if not actors or is_stake(body, money.start - base, money.end - base, targets):
             continue
+        if all(actor(c) is None for c in actors) and not context.speaks_of_infrastructure(index):
+            continue  # an unknown spender counts only where the text speaks of AI infrastructure
         period = _period_for(money, monies, i, periods, published, actors, body, base, before=not prior)
         if prior and period is None:
             period = _prior_period(body, money.end - base, compared, actors)
@@ -219,6 +244,12 @@ def _spender(body: str, mentions: list[Mention], base: int, money: Money, index:
     found = attribute(body, mentions, base, money.start - base, money.end - base)
     if not found.needs_reference:
         return found.names
+    if not found.names:
+        # a spender the registry does not know, named as the subject of the figure's clause ("Iliad will invest")
+        clause = next((c for c in clause_spans(body) if c[0] <= money.start - base < c[1]), (0, len(body)))
+        unknown = unregistered_subject(body, clause[0], money.start - base)
+        if unknown is not None:
+            return (unknown,)
     return tuple(dict.fromkeys((*context.subject_before(index), *found.names)))
 
 
@@ -287,4 +318,5 @@ def _fact(sentence: Sentence, money: Money, companies: tuple[str, ...], period: 
                 currency=money.currency, amount_usd=usd, period=period.label if period else None,
                 period_start=period.start if period else None, period_end=period.end if period else None,
                 kind=kind, status=status, qualifier=money.qualifier, evidence=sentence.text,
-                evidence_start=sentence.start, evidence_end=sentence.end)
+                evidence_start=sentence.start, evidence_end=sentence.end,
+                unregistered=tuple(c for c in companies if actor(c) is None))

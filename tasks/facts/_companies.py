@@ -247,3 +247,51 @@ def _as_sector(names: tuple[str, ...]) -> tuple[str, ...]:
     if sum(1 for a in found if a is not None and a.type in _SECTOR_GROUP_TYPES) >= _SECTOR_GROUP_SIZE:
         return ("hyperscalers",)
     return names
+
+
+# A spender the registry does not know, named as the subject of its clause: "Iliad will invest", "French telecom group
+# Iliad said it would spend", "the state of Texas will spend", "Kenya's Safaricom plans", "Norway's sovereign wealth
+# fund has committed". Descriptor words may come before the name; an appositive may stand between it and the verb.
+_UNREGISTERED = re.compile(
+    r"(?:(?:[A-Z][a-z]+|[a-z][\w-]*)\s){0,4}?"
+    r"(?P<name>(?:[A-Z][\w&.-]*(?:['’]s)?)(?:\s(?:[A-Z][\w&.-]*(?:['’]s)?|AI|of|de|&))*"
+    r"(?:\s(?:sovereign\swealth\sfund|wealth\sfund|pension\sfund|government|state))?)"
+    r"(?:,\s[^,]{2,80},)?\s"
+    r"(?=(?:will|would|plans?|planned|is\splanning|intends?|aims?|expects?|commit(?:s|ted)|pledg(?:es|ed)|"
+    r"announc(?:es|ed)|unveil(?:s|ed)|is\s(?:investing|spending|building)|invest(?:s|ed)|spen(?:ds|t)|"
+    r"to\s(?:invest|spend|build)|agreed|signed|allocat(?:es|ed)|earmark(?:s|ed)|budgeted|approved|"
+    r"has\s(?:committed|pledged|earmarked|allocated|invested|spent|signed|agreed|announced|unveiled)|"
+    r"said\s(?:on\s\w+\s)?(?:that\s)?it\s(?:will|would|plans|expects|intends|is))\b)")
+# "Jane Doe": two plain capitalised words, as a person's name is written (a company name usually carries a word
+# such as "Group", "Bank" or "Energy")
+_PERSON = re.compile(r"[A-Z][a-z]+\s(?!(?:Group|Bank|Capital|Energy|Partners|Holdings|Fund|Cloud|Technologies|Systems|"
+                     r"Networks|Labs|Data|Power|Corp|Inc|Telecom|Digital|Computing|Compute|Infrastructure)\b)[A-Z][a-z]+")
+# capitalised words that open a clause without naming a spender
+_NOT_A_NAME = frozenset({
+    "The", "This", "That", "These", "Those", "It", "Its", "In", "On", "At", "By", "For", "From", "With", "But", "And",
+    "Or", "So", "Yet", "However", "Meanwhile", "Also", "Still", "A", "An", "He", "She", "They", "We", "I", "You",
+    "Analysts", "Investors", "Shares", "Officials", "Executives", "Sources", "Reports", "Today", "Monday", "Tuesday",
+    "Wednesday", "Thursday", "Friday", "Saturday", "Sunday", "January", "February", "March", "April", "May", "June",
+    "July", "August", "September", "October", "November", "December", "CEO", "CFO", "Chief", "President",
+    "Minister", "Prime", "Mr", "Ms", "Mrs", "Dr", "Separately", "Last", "Next", "Earlier", "Later", "Now", "AI",
+    "Our", "Their", "His", "Her", "Each", "Both", "All", "Some", "Many", "Most", "Other", "Another", "One", "Two",
+    "Although", "Though", "While", "When", "If", "As", "After", "Before", "Since", "Because", "Until", "Under",
+    "Despite", "Plans", "Why", "How", "What", "Here", "There", "Then", "Instead", "Together", "Overall",
+})
+
+
+def unregistered_subject(sentence: str, start: int, end: int) -> str | None:
+    """The spender named at the start of sentence[start:end] when the registry does not know it, else None."""
+    match = _UNREGISTERED.match(sentence, start, end)
+    if match is None:
+        return None
+    name = match.group("name")
+    first = re.split(r"[\s'’]", name, maxsplit=1)[0]
+    if first in _NOT_A_NAME or _registry().pattern.search(name):
+        return None
+    if _PERSON.fullmatch(name) and sentence.startswith("said", match.end()):
+        return None  # "Jane Doe said it will": a spokesperson, the company is "it"
+    _owner, sep, rest = name.rpartition("'s ") if "'s " in name else name.rpartition("’s ")
+    if sep and rest[:1].isupper():
+        return rest  # "Kenya's Safaricom": the company, not its country
+    return name
