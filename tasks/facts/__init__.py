@@ -19,6 +19,7 @@ from tasks.facts._companies import (
     attribute,
     clause_spans,
     find_mentions,
+    supply_buyers,
     unregistered_subject,
 )
 from tasks.facts._fx import to_usd
@@ -47,7 +48,7 @@ from tasks.facts._periods import (
 from tasks.facts._sentences import Sentence, mask_urls, split_sentences
 from tasks.models import Fact
 
-EXTRACTOR_VERSION = "rules-1.4"
+EXTRACTOR_VERSION = "rules-1.5"
 
 # an article is far shorter; a 5 MB page is read only this far so that it cannot stall a run
 _MAX_TEXT_CHARS = 300_000
@@ -62,7 +63,7 @@ _SECTOR_CHARS = 60
 _SECTOR_ACTOR = "hyperscalers"
 # "1 gigawatt", "8GW", "500 megawatts": a capacity target, which a following period dates instead of the money
 # an earlier forecast for the same period: "$66 billion to $72 billion previously", "its prior outlook of $85 billion"
-_EARLIER_FORECAST = re.compile(r"(?i:\]?(?:\s\S+){0,2}\s(?:previously|earlier|before|initially|originally)\b)")
+_EARLIER_FORECAST = re.compile(r"(?i:\]?\s*(?:\S+\s+){0,2}(?:previously|earlier|before|initially|originally)\b)")
 _EARLIER_FORECAST_BEFORE = re.compile(
     r"(?i:\b(?:previous|prior|earlier|initial|original|old)\s(?:forecast|guidance|outlook|estimate|range|projection|"
     r"target|plan)s?\b|\bhad\s(?:expected|forecast|projected|guided)\b)")
@@ -172,6 +173,14 @@ class _Context:
                 return ()
         return self.main_subject()
 
+    def earlier_spender(self, index: int, exclude: tuple[str, ...]) -> tuple[str, ...]:
+        """The spender of the nearest earlier fact that does not involve `exclude` (a supplier)."""
+        for back in range(index - 1, -1, -1):
+            others = tuple(a for a in self.fact_actors.get(back, ()) if a not in exclude and a != _SECTOR_ACTOR)
+            if others:
+                return others
+        return ()
+
     def is_heading(self, index: int) -> bool:
         """True for a Markdown heading line ("## AI spending to reach $135 billion")."""
         return self.text.startswith("#", self.sentences[index].start)
@@ -242,6 +251,11 @@ def _spender(body: str, mentions: list[Mention], base: int, money: Money, index:
              context: _Context) -> tuple[str, ...]:
     """The spender of one figure: its clause's subject, else the subject the sentence refers back to."""
     found = attribute(body, mentions, base, money.start - base, money.end - base)
+    buyers = supply_buyers(body, mentions, base, money.start - base, money.end - base)
+    if buyers is not None:
+        # in a compute deal the spender is the buyer: named after the supply verb, else the counterparty of an
+        # earlier fact ("Nebius will provide $12 billion of capacity" after Meta's deal with it)
+        return buyers or context.earlier_spender(index, exclude=found.names)
     if not found.needs_reference:
         return found.names
     if not found.names:

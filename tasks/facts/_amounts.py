@@ -57,7 +57,7 @@ _RANGE_GAP = re.compile(r"\s?(?:-|–|—|to)\s?|\s(?:and)\s", re.IGNORECASE)
 _BETWEEN = re.compile(r"\b(?:between|range\sof)\s+(?:about\s+|roughly\s+)?$", re.IGNORECASE)
 _FROM = re.compile(r"\bfrom\s+(?:about\s+|roughly\s+|around\s+)?$", re.IGNORECASE)
 # "…, from $66 billion to $72 billion previously": the earlier guidance range, one figure
-_EARLIER_AFTER = re.compile(r"\]?\s(?:previously|earlier|before)\b", re.IGNORECASE)
+_EARLIER_AFTER = re.compile(r"\]?\s+(?:previously|earlier|before)\b", re.IGNORECASE)
 # stated USD beside another currency: "50 billion yuan ($7 billion)", "£22 billion (around $30 billion)",
 # "₹10 trillion, or about $110 billion"
 _USD_GAP = re.compile(

@@ -295,3 +295,26 @@ def unregistered_subject(sentence: str, start: int, end: int) -> str | None:
     if sep and rest[:1].isupper():
         return rest  # "Kenya's Safaricom": the company, not its country
     return name
+
+
+# A supplier's side of a compute deal: "will provide $12 billion of capacity", "won a $14bn contract to supply computing
+# power to Meta", "a deal to deliver computing resources to Microsoft, worth $19 billion"
+_SUPPLY = re.compile(r"(?i:\b(?:provid(?:e|es|ed|ing)|suppl(?:y|ies|ied|ying)|deliver(?:s|ed|ing)?|sell(?:s|ing)?|"
+                     r"rent(?:s|ed|ing)?\sout|lease(?:s|d)?\sout)\b)")
+# how far from its figure a supply verb is read
+_SUPPLY_BEFORE_CHARS = 40
+_SUPPLY_AFTER_CHARS = 80
+# the buyer after a supply verb: "to Meta", "for OpenAI"
+_RECIPIENT_BEFORE = re.compile(r"(?i:\b(?:to|for)\s(?:the\s)?\W{0,2})$")
+
+
+def supply_buyers(sentence: str, mentions: list[Mention], base: int, start: int, end: int) -> tuple[str, ...] | None:
+    """For a figure on the supplier's side of a compute deal, the buyers named after it ("to Meta"); None when the
+    figure is not a supplier's (an empty tuple: a supplier's figure whose buyer is named elsewhere)."""
+    clause = next((c for c in clause_spans(sentence) if c[0] <= start < c[1]), (0, len(sentence)))
+    verb = _SUPPLY.search(sentence, max(clause[0], start - _SUPPLY_BEFORE_CHARS), min(len(sentence), end + _SUPPLY_AFTER_CHARS))
+    if verb is None:
+        return None
+    buyers = [m for m in mentions if m.start - base > verb.end() and m.actor.type not in FALLBACK_TYPES
+              and _RECIPIENT_BEFORE.search(sentence, max(0, m.start - base - 12), m.start - base)]
+    return names_in(buyers)

@@ -68,6 +68,8 @@ _ACTUAL = re.compile(
 # "…$50 billion; Oracle…", "…$185 billion, up from…", "…$20 billion — a record": a figure's clause ends here
 _CLAUSE_BREAK = re.compile(r"[;,(]|\s[—–]\s")
 
+# "a $20bn, four-year contract", "a $10 billion, multi-year deal": a comma between two adjectives of one noun
+_STACKED_ADJECTIVE = re.compile(r"(?i:,\s(?:[\w.]+[\s-])?(?:years?|months?|decades?)\b|,\s(?:multi|long)[\w-]*\s)")
 # "spent", "invested": own spending over one period reads as capex
 _SPEND_VERB = re.compile(r"(?i)\b(?:spen[dt]|spending|invest(?:s|ed|ing)?)\b")
 # "…, up from $91.4 billion", "an increase from 23 billion yuan", "compared with $28 billion": a prior level
@@ -104,22 +106,23 @@ _HYPOTHETICAL = re.compile(r"(?i:\b(?:if|when|whenever|once)\s(?:you|one)\b)")
 
 # a price or a rate, not an amount spent over a period: "$40bn per gigawatt", "$500m a day", "$2 million each"
 _RATE_AFTER = re.compile(
-    r"(?i:[\])]*\s?(?:(?:a|per|each|every)\s(?:day|week|hour|month|gigawatt|megawatt|kilowatt|gw|mw|kw|chip|gpu|"
+    r"(?i:[\])]*\s*(?:(?:a|per|each|every)\s(?:day|week|hour|month|gigawatt|megawatt|kilowatt|gw|mw|kw|chip|gpu|"
     r"unit|server|rack|share|person|user|employee|head)\b|each\b(?!\s(?:year|quarter))|apiece\b|/(?:gw|mw|kwh|mwh|day|month|share)\b))")
 # money put into a company, not spent on infrastructure: "invest up to $20 billion in Anthropic", "committed more than
 # $8 billion to the start-up", "its $2 billion investment in Nebius", "may invest $40bn in the lab in stages"
 _STAKE_VERB = re.compile(r"(?i:\b(?:invest(?:s|ed|ing)?|commit(?:s|ted|ting)?|pour(?:s|ed|ing)?|put(?:s|ting)?|"
                          r"inject(?:s|ed|ing)?|back(?:s|ed|ing)?|plow(?:s|ed|ing)?)\b)")
-_STAKE_LINK = re.compile(r"(?i:[\])]*\s(?:(?:worth\s)?of\s(?:equity|shares|stock)\s|in\s(?:equity|cash|new\sfunding)\s)?"
+_STAKE_LINK = re.compile(r"(?i:[\])]*\s+(?:(?:worth\s)?of\s(?:equity|shares|stock)\s|in\s(?:equity|cash|new\sfunding)\s)?"
                          r"(?:(?:equity\s)?investment\s|stake\s|equity\s)?(?:in(?:to)?|to)\s(?:the\s)?\[?)")
 # ("in data center company CoreWeave" is a purchase of capacity: the noun names a supplier of infrastructure)
 _STAKE_NOUN = re.compile(r"(?i:(?!(?:[\w-]+\s)?(?:data\s?cent|cloud|infrastructure|compute|gpu|hosting|colocation))"
                          r"(?:[\w-]+\s){0,2}(?:start-?up|lab|company|firm|developer|chatgpt\smaker|claude\smaker|"
                          r"model\smaker|ai\smaker|neocloud)s?\b)")
 # a purchase from the company, not a stake in it: "in CoreWeave capacity", "into Oracle's cloud services"
-_PURCHASE_OBJECT = re.compile(r"(?i:(?:['’]s)?\]?(?:\([^)]*\))?\s(?:cloud\s)?(?:capacity|compute|computing|services|"
+_PURCHASE_OBJECT = re.compile(r"(?i:(?:['’]s)?\]?(?:\([^)]*\))?\s+(?:cloud\s)?(?:capacity|compute|computing|services|"
                               r"servers|chips|gpus|infrastructure|data\scent(?:er|re)s?)\b)")
 
+# (a linked figure, "[$2 billion](https://…) in Nebius", reaches these patterns with its URL blanked to spaces)
 # how far around a figure its own words are read
 _RIGHT_CHARS = 36
 _LEFT_CHARS = 90
@@ -207,8 +210,10 @@ def is_comparison(sentence: str, start: int, prev_end: int) -> bool:
 
 
 def _clause_end(sentence: str, pos: int) -> int:
-    """End of the clause after pos: the next ";", ",", "(" or dash."""
+    """End of the clause after pos: the next ";", ",", "(" or dash (not the comma of "a $20bn, four-year contract")."""
     match = _CLAUSE_BREAK.search(sentence, pos)
+    while match is not None and _STACKED_ADJECTIVE.match(sentence, match.start()):
+        match = _CLAUSE_BREAK.search(sentence, match.end())
     return match.start() if match else len(sentence)
 
 

@@ -44,3 +44,26 @@ def test_unknown_subject_outside_ai_infrastructure_is_not_a_fact() -> None:
 def test_clause_openers_and_people_are_not_unregistered_spenders(text: str) -> None:
     """Conjunctions, pronoun subjects and a spokesperson's name are not spenders."""
     assert unregistered_subject(text, 0, len(text)) is None
+
+
+@pytest.mark.parametrize("text", [
+    "Nscale won a $14bn, six-year contract to supply computing power to Microsoft.",
+    "Under the deal Lambda will provide $9 billion of GPU capacity to Microsoft over four years.",
+])
+def test_buyer_of_compute_is_the_spender(text: str) -> None:
+    """In a compute deal the buyer spends, not the supplier that wins the contract."""
+    (fact,) = extract_facts(text, PUBLISHED)
+    assert (fact.companies, fact.kind, fact.status) == (("Microsoft",), "investment", "plan")
+
+
+def test_buyer_named_in_an_earlier_sentence() -> None:
+    """A supplier's figure without its buyer goes to the spender of the deal reported before it."""
+    text = ("Meta agreed to spend up to $20 billion on a five-year cloud contract.\n"
+            "Nebius will provide $11 billion of dedicated capacity across several sites.")
+    facts = extract_facts(text, PUBLISHED)
+    assert [(f.companies, f.amount) for f in facts] == [(("Meta",), 20e9), (("Meta",), 11e9)]
+
+
+def test_supplier_figure_without_any_buyer_is_dropped() -> None:
+    """A supplier's sales figure with no buyer anywhere is not spending of the supplier."""
+    assert extract_facts("CoreWeave will provide $6 billion of GPU capacity next year.", PUBLISHED) == []
