@@ -48,7 +48,7 @@ from tasks.facts._periods import (
 from tasks.facts._sentences import Sentence, mask_urls, split_sentences
 from tasks.models import Fact
 
-EXTRACTOR_VERSION = "rules-1.5"
+EXTRACTOR_VERSION = "rules-1.6"
 
 # an article is far shorter; a 5 MB page is read only this far so that it cannot stall a run
 _MAX_TEXT_CHARS = 300_000
@@ -62,6 +62,11 @@ _UNREGISTERED_REPEATS = 2
 _SECTOR_CHARS = 60
 _SECTOR_ACTOR = "hyperscalers"
 # "1 gigawatt", "8GW", "500 megawatts": a capacity target, which a following period dates instead of the money
+# a period further after its figure (in prose characters, a blanked URL counting as one space) belongs to another
+# phrase: "…is investing $2 billion in a GPU cluster …[a long aside]… and hopes to list its shares in 2027";
+# 140 keeps every dated figure of the tuning half (100 lost three)
+_PERIOD_AFTER_CHARS = 140
+_SPACES = re.compile(r"\s+")
 # an earlier forecast for the same period: "$66 billion to $72 billion previously", "its prior outlook of $85 billion"
 _EARLIER_FORECAST = re.compile(r"(?i:\]?\s*(?:\S+\s+){0,2}(?:previously|earlier|before|initially|originally)\b)")
 _EARLIER_FORECAST_BEFORE = re.compile(
@@ -267,6 +272,11 @@ def _spender(body: str, mentions: list[Mention], base: int, money: Money, index:
     return tuple(dict.fromkeys((*context.subject_before(index), *found.names)))
 
 
+def _prose_chars(stretch: str) -> int:
+    """Characters of prose in a stretch, blanked URLs and line breaks counted as one space."""
+    return len(_SPACES.sub(" ", stretch))
+
+
 def _prior_period(body: str, end: int, compared: Period | None, companies: tuple[str, ...]) -> Period | None:
     """The period of a prior level without its own: an earlier forecast ("from $66 billion to $72 billion previously")
     is for the same period; a comparison ("up from $21.2 billion") is for the period before."""
@@ -290,6 +300,7 @@ def _period_for(money: Money, monies: list[Money], i: int, periods: list[PeriodM
     # a period after the figure counts in its clause, unless a capacity target stands between them
     # ("$10 billion, with an aim to reach 1 gigawatt by the time it opens in 2028")
     after = [p for p in periods if money.end <= p.start < hi and p.start - base < clause[1]
+             and _prose_chars(body[money.end - base:p.start - base]) <= _PERIOD_AFTER_CHARS
              and not _CAPACITY.search(body, money.end - base, p.start - base)]
     # a period before the figure counts only in its clause ("(up from $131 billion in 2025), while Google…")
     earlier = [p for p in periods if lo <= p.start and p.end <= money.start and p.start - base >= clause[0]

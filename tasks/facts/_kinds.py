@@ -29,7 +29,9 @@ _CUES = re.compile(
     # "total liabilities of $200bn", "$30 billion of leases", "$375 million in damages", "a net worth of $200 billion",
     # "a $50M fund for nonprofits", "a $1 billion philanthropic pledge", "a skills programme": not AI-infrastructure spending
     r"liabilit(?:y|ies)|(?<!finance\s)leases?|lease\sobligations|damages|net\sworth|non-?profits?|philanthrop\w*|charit(?:y|ies|able)|"
-    r"training\s(?:programs?|programmes?|courses?|initiatives?)|upskilling|reskilling|skills|literacy)\b)"
+    r"training\s(?:programs?|programmes?|courses?|initiatives?)|upskilling|reskilling|skills|literacy|"
+    # "put $65 million into two super PACs", "donated $83 million to campaigns", "lobbying": political money
+    r"super\spacs?|pacs?|donat(?:e|es|ed|ing|ions?)|lobbying|campaigns?|candidates?|elections?)\b)"
     # "a $15 billion increase", "$5 billion uptick", "$30 billion year-over-year", "$50 billion above"
     r"|(?P<delta>\b(?:increase|increases|uptick|jump|rise|boost|hike|surge|gain|growth|year[\s-]over[\s-]year|"
     r"more\sthan\s(?:last|the\sprevious|a\syear)|more|above|higher\sthan|difference|gap|shortfall|decrease|cut)\b)"

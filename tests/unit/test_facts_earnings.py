@@ -85,3 +85,12 @@ def test_hedge_of_a_headline_reaches_the_dated_fact() -> None:
             "Amazon said it expects capital expenditures of [$150 billion](https://example.com/a) in 2026.")
     facts = extract_facts(text, date(2026, 2, 6))
     assert [(f.amount, f.period, f.qualifier) for f in facts] == [(150e9, "2026", "approx")]
+
+
+def test_far_period_of_another_phrase_does_not_date_the_figure() -> None:
+    """A year far after the figure, in a phrase about something else, is not the figure's period."""
+    text = ("Yotta, which is investing $2 billion in an Nvidia-powered AI cluster near Mumbai that will house "
+            "thousands of GPUs for local model builders and government agencies, hopes to list its shares on the "
+            "stock exchange in 2027.")
+    (fact,) = extract_facts(text, date(2026, 3, 1))
+    assert (fact.companies, fact.amount, fact.period) == (("Yotta",), 2e9, None)

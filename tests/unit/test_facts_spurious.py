@@ -73,3 +73,12 @@ def test_related_stories_glued_to_a_paragraph_are_not_text() -> None:
     text = ("The trial opened on Monday.Read more CNBC tech newsMeta says it will spend $600 billion on US data "
             "centers by 2028")
     assert extract_facts(text, PUBLISHED) == []
+
+
+@pytest.mark.parametrize("text", [
+    "Meta has put $70 million into two super PACs backing candidates friendly to AI data centers.",
+    "AI companies donated at least $90 million to campaigns ahead of votes on data center rules.",
+])
+def test_political_money_is_not_a_fact(text: str) -> None:
+    """Money for super PACs, donations and campaigns is not AI-infrastructure spending."""
+    assert extract_facts(text, PUBLISHED) == []
