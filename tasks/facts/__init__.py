@@ -27,6 +27,7 @@ from tasks.facts._kinds import (
     find_cues,
     has_capex_cue,
     is_comparison,
+    is_deal_figure,
     is_finance_sentence,
     is_hypothetical,
     is_rate,
@@ -48,7 +49,7 @@ from tasks.facts._periods import (
 from tasks.facts._sentences import Sentence, mask_urls, split_sentences
 from tasks.models import Fact
 
-EXTRACTOR_VERSION = "rules-1.6"
+EXTRACTOR_VERSION = "rules-1.7"
 
 # an article is far shorter; a 5 MB page is read only this far so that it cannot stall a run
 _MAX_TEXT_CHARS = 300_000
@@ -208,8 +209,9 @@ def _sentence_facts(text: str, sentence: Sentence, index: int, context: _Context
     body = text[sentence.start:sentence.end]
     base = sentence.start
     cues = find_cues(body)
-    if is_finance_sentence(body, cues) or is_hypothetical(body):
+    if is_hypothetical(body):
         return []
+    finance = is_finance_sentence(body, cues)
     mentions = context.mentions(index)
     if not mentions and context.is_heading(index):
         return []  # a heading restates a figure of the section below without its spender
@@ -228,6 +230,8 @@ def _sentence_facts(text: str, sentence: Sentence, index: int, context: _Context
                                    context.follows_capex(index))
         if not accepted or is_rate(body, money.end - base):
             continue
+        if finance and not is_deal_figure(body, cues, money.start - base):
+            continue  # a sentence about financing or market value: only a deal's own figure in it is spending
         actors = _spender(body, mentions, base, money, index, context)
         # a stake in another company; money a company puts into its own unit ("Alphabet … in Google Cloud") is spending
         targets = [(m.start - base, m.end - base) for m in mentions

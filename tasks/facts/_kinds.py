@@ -125,6 +125,10 @@ _PURCHASE_OBJECT = re.compile(r"(?i:(?:['’]s)?\]?(?:\([^)]*\))?\s+(?:cloud\s)?
                               r"servers|chips|gpus|infrastructure|data\scent(?:er|re)s?)\b)")
 
 # (a linked figure, "[$2 billion](https://…) in Nebius", reaches these patterns with its URL blanked to spaces)
+# "which is now worth $445 billion": a company's value, not a deal's
+_VALUED = re.compile(r"(?i:\b(?:is|was|are|were|be|been|now|being)\s(?:now\s)?worth$)")
+# a deal's own amount follows its spending word closely: "worth over $300 billion"
+_DEAL_CHARS = 30
 # how far around a figure its own words are read
 _RIGHT_CHARS = 36
 _LEFT_CHARS = 90
@@ -263,3 +267,12 @@ def is_stake(sentence: str, start: int, end: int, companies_at: list[tuple[int, 
     if company is not None:
         return _PURCHASE_OBJECT.match(sentence, company[1]) is None
     return _STAKE_NOUN.match(sentence, target) is not None
+
+
+def is_deal_figure(sentence: str, cues: list[Cue], start: int) -> bool:
+    """True when the words just before a figure make it a deal's or a spending plan's own amount ("an agreement with
+    OpenAI worth over $300 billion", "plans to spend $10 billion"), even in a sentence about financing."""
+    before = [c for c in cues if start - _DEAL_CHARS <= c.start and c.end <= start]
+    if not before or before[-1].role not in ("spend", "capex") or _VALUED.search(sentence, 0, before[-1].end):
+        return False
+    return _NEAR_GAP.fullmatch(sentence, before[-1].end, start) is not None

@@ -67,3 +67,16 @@ def test_buyer_named_in_an_earlier_sentence() -> None:
 def test_supplier_figure_without_any_buyer_is_dropped() -> None:
     """A supplier's sales figure with no buyer anywhere is not spending of the supplier."""
     assert extract_facts("CoreWeave will provide $6 billion of GPU capacity next year.", PUBLISHED) == []
+
+
+def test_deal_figure_in_a_backlog_sentence_is_kept() -> None:
+    """In a sentence about a backlog, the deal's own amount is still a fact; the backlog is not."""
+    text = "Oracle's contracted backlog jumped to $480 billion after an agreement with OpenAI worth more than $250 billion."
+    facts = extract_facts(text, PUBLISHED)
+    assert [f.amount for f in facts] == [250e9]
+    assert "OpenAI" in facts[0].companies
+
+
+def test_company_worth_in_a_market_value_sentence_is_not_a_deal() -> None:
+    """"Which is now worth $N" is a market value, not a deal."""
+    assert extract_facts("Micron's market cap overtook Oracle, which is now worth $430 billion.", PUBLISHED) == []
