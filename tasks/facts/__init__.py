@@ -18,6 +18,7 @@ from tasks.facts._companies import (
     actor,
     attribute,
     clause_spans,
+    deal_buyers,
     find_mentions,
     supply_buyers,
     unregistered_subject,
@@ -49,7 +50,7 @@ from tasks.facts._periods import (
 from tasks.facts._sentences import Sentence, mask_urls, split_sentences
 from tasks.models import Fact
 
-EXTRACTOR_VERSION = "rules-1.7"
+EXTRACTOR_VERSION = "rules-1.8"
 
 # an article is far shorter; a 5 MB page is read only this far so that it cannot stall a run
 _MAX_TEXT_CHARS = 300_000
@@ -266,14 +267,14 @@ def _spender(body: str, mentions: list[Mention], base: int, money: Money, index:
         # earlier fact ("Nebius will provide $12 billion of capacity" after Meta's deal with it)
         return buyers or context.earlier_spender(index, exclude=found.names)
     if not found.needs_reference:
-        return found.names
+        return deal_buyers(body, found.names)
     if not found.names:
         # a spender the registry does not know, named as the subject of the figure's clause ("Iliad will invest")
         clause = next((c for c in clause_spans(body) if c[0] <= money.start - base < c[1]), (0, len(body)))
         unknown = unregistered_subject(body, clause[0], money.start - base)
         if unknown is not None:
             return (unknown,)
-    return tuple(dict.fromkeys((*context.subject_before(index), *found.names)))
+    return deal_buyers(body, tuple(dict.fromkeys((*context.subject_before(index), *found.names))))
 
 
 def _prose_chars(stretch: str) -> int:

@@ -80,3 +80,15 @@ def test_deal_figure_in_a_backlog_sentence_is_kept() -> None:
 def test_company_worth_in_a_market_value_sentence_is_not_a_deal() -> None:
     """"Which is now worth $N" is a market value, not a deal."""
     assert extract_facts("Micron's market cap overtook Oracle, which is now worth $430 billion.", PUBLISHED) == []
+
+
+@pytest.mark.parametrize(("text", "buyer"), [
+    ("Nebius announced a $17 billion five-year AI infrastructure agreement with social media giant Meta.", "Meta"),
+    ("CoreWeave signed an $11 billion agreement with Microsoft for GPU capacity.", "Microsoft"),
+    ("Amazon Web Services widened its partnership with OpenAI to a $40 billion deal.", "OpenAI"),
+    ("Crusoe will be providing Anthropic with $3 billion of data center capacity next year.", "Anthropic"),
+])
+def test_downstream_party_of_a_deal_is_the_buyer(text: str, buyer: str) -> None:
+    """Between a supplier of chips or capacity and its customer, the customer is the spender."""
+    (fact,) = extract_facts(text, PUBLISHED)
+    assert fact.companies == (buyer,)
