@@ -8,6 +8,7 @@ failed, 2 for a usage or configuration error.
 from __future__ import annotations
 
 import json
+import logging
 import sys
 from datetime import date
 from pathlib import Path
@@ -30,7 +31,13 @@ def _fail(message: str, code: int) -> typer.Exit:
 
 
 def _run_flow(fn: Any, **params: Any) -> dict[str, Any]:
-    """Run a flow function, mapping configuration errors to exit 2 and failures to exit 1."""
+    """Run a flow function, mapping configuration errors to exit 2 and failures to exit 1.
+
+    Without --debug (or CAPEX_DEBUG=1), Prefect's own log records lose their tracebacks: a run
+    that fails says why in one line, and a failed batch (queued for retry) in one warning line.
+    """
+    if not settings.debug_enabled():
+        _one_line_prefect_logs()
     try:
         result: dict[str, Any] = fn(**params)
     except ConfigError as exc:
@@ -38,6 +45,24 @@ def _run_flow(fn: Any, **params: Any) -> dict[str, Any]:
     except CapexError as exc:
         raise _fail(str(exc), 1) from None
     return result
+
+
+class _OneLine(logging.Filter):
+    """Keep a log record's first line only, without its traceback."""
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        lines = record.getMessage().splitlines()
+        record.msg, record.args = (lines[0] if lines else ""), ()
+        record.exc_info, record.exc_text, record.stack_info = None, None, None
+        return True
+
+
+def _one_line_prefect_logs() -> None:
+    import prefect.logging  # noqa: F401 -- configures Prefect's handlers, which get the filter
+
+    for name in ("prefect", "prefect.flow_runs", "prefect.task_runs"):
+        for handler in logging.getLogger(name).handlers:
+            handler.addFilter(_OneLine())
 
 
 def _check_feeds(path: Path) -> None:

@@ -29,6 +29,11 @@ def resolve_feeds(flag: str | None) -> Path:
     return Path(flag or os.environ.get("CAPEX_FEEDS") or DEFAULT_FEEDS)
 
 
+def debug_enabled(flag: bool = False) -> bool:
+    """Tracebacks wanted: --debug, else CAPEX_DEBUG=1."""
+    return flag or os.environ.get("CAPEX_DEBUG", "") not in ("", "0")
+
+
 def prepare_prefect_env() -> None:
     """Disable Prefect's analytics and telemetry in this process and its children."""
     for key, value in PREFECT_OFFLINE_ENV.items():

@@ -1,0 +1,271 @@
+"""No page left behind (issue 17): every item a feed listed is stored, queued for retry, or given up
+with a reason, also when batches fail on a full disk or a held lock, and the next polls store it."""
+
+from __future__ import annotations
+
+import fcntl
+import os
+import subprocess
+import sys
+import threading
+import time
+from collections.abc import Iterator
+from contextlib import contextmanager
+from pathlib import Path
+from typing import Any
+
+import pytest
+import zstandard
+
+from tasks import rawstore, store
+from tests.conftest import REPO, write_feeds
+
+sys.path.insert(0, str(REPO / "tests" / "integration"))
+from faultserver import FaultServer, article, fault_server, rss, send
+
+pytestmark = [pytest.mark.usefixtures("prefect_harness"), pytest.mark.slow]
+
+
+# ---------------------------------------------------------------- helpers
+
+
+@contextmanager
+def tmpfs(path: Path, size: str) -> Iterator[Path]:
+    """A tmpfs of `size` mounted at `path` (skips the test where mounting is not permitted)."""
+    path.mkdir(parents=True, exist_ok=True)
+    done = subprocess.run(["mount", "-t", "tmpfs", "-o", f"size={size}", "tmpfs", str(path)],
+                          capture_output=True, text=True, check=False)
+    if done.returncode != 0:
+        pytest.skip(f"cannot mount a tmpfs here ({done.stderr.strip() or 'mount failed'}): needs root")
+    try:
+        yield path
+    finally:
+        subprocess.run(["umount", "-l", str(path)], check=False)
+
+
+def fill(directory: Path) -> Path:
+    """Fill the filesystem of `directory` to the last byte with one file; delete it to free the space."""
+    filler = directory / "filler.bin"
+    with open(filler, "wb") as handle:
+        try:
+            while True:
+                handle.write(b"\0" * 65536)
+                handle.flush()
+        except OSError:
+            pass
+    return filler
+
+
+def etag_feed(items: list[tuple[str, str]], etag: str) -> Any:
+    """An RSS feed answering 304 to a request that sends its ETag back."""
+    body = rss(items)
+
+    def respond(h: Any, s: FaultServer) -> None:
+        if h.headers.get("If-None-Match") == etag:
+            send(h, 304, b"", {"ETag": etag})
+        else:
+            send(h, 200, body, {"Content-Type": "application/rss+xml", "ETag": etag})
+    return respond
+
+
+def serve_feeds(server: FaultServer, n_feeds: int, n_pages: int, prefix: str = "") -> dict[str, bytes]:
+    """Register `n_feeds` ETag feeds of `n_pages` articles each; returns URL -> the page's HTML."""
+    pages: dict[str, bytes] = {}
+    for f in range(n_feeds):
+        items = []
+        for i in range(n_pages):
+            html = article(f"Feed {f} story {i}")
+            url = server.route(f"/{prefix}f{f}/a{i}.html", _page(html))
+            pages[url] = html
+            items.append((f"Feed {f} story {i}", url))
+        server.route(f"/{prefix}f{f}/feed.xml", etag_feed(items, f'"{prefix}v{f}"'))
+    return pages
+
+
+def _page(html: bytes) -> Any:
+    return lambda h, s: send(h, 200, html, {"Content-Type": "text/html; charset=utf-8"})
+
+
+def assert_all_stored_once(db: str, pages: dict[str, bytes]) -> None:
+    """Every page is one article row whose raw HTML in its pack is byte-identical to what was served."""
+    _, rows = store.query(db, "select url, count(*) from articles group by url")
+    assert dict(rows) == dict.fromkeys(pages, 1)
+    for url, html in pages.items():
+        stored = store.stored_pages(db, [store.article_id_for(url)])
+        blob = rawstore.load(db, stored[0][7])
+        assert zstandard.ZstdDecompressor().decompress(blob, max_output_size=1 << 24) == html
+
+
+def queue(db: str) -> dict[str, tuple[str, int]]:
+    """url -> (status, n_attempts) of the retry queue."""
+    _, rows = store.query(db, "select url, status, n_attempts from page_retry_queue")
+    return {r[0]: (r[1], r[2]) for r in rows}
+
+
+def poll(feeds: Path, db: str, force: bool = False) -> dict[str, Any]:
+    """One poll-feeds run in this process."""
+    from flows.poll_feeds import poll_feeds
+
+    return poll_feeds(feeds=str(feeds), db=db, force=force)
+
+
+def capex(*args: str, timeout: float = 300) -> subprocess.CompletedProcess[str]:
+    """The capex command in a child process against this session's Prefect test server."""
+    from prefect.settings import PREFECT_API_URL
+
+    env = dict(os.environ, PREFECT_API_URL=str(PREFECT_API_URL.value()))
+    return subprocess.run([str(REPO / ".venv" / "bin" / "capex"), *args], capture_output=True, text=True,
+                          timeout=timeout, env=env, cwd=REPO, check=False)
+
+
+# ---------------------------------------------------------------- tests
+
+
+def test_full_pack_filesystem_then_freed_stores_every_page(tmp_path: Path) -> None:
+    """Batches failing on a full pack filesystem leave their pages queued beside the saved ETags; once
+    space is freed, a normal poll stores every page exactly once with byte-identical raw HTML."""
+    db = str(tmp_path / "capex.duckdb")
+    with fault_server() as server, tmpfs(rawstore.pack_dir(db), "512k") as packs:
+        pages = serve_feeds(server, n_feeds=3, n_pages=60)
+        feeds = write_feeds(tmp_path / "feeds.toml", *[server.url(f"/f{f}/feed.xml") for f in range(3)],
+                            allow_private=True)
+        filler = fill(packs)
+        first = poll(feeds, db)
+        assert first["batches_failed"] >= 1 and first["pages_queued"] == len(pages) - first["new_articles"]
+        _, etags = store.query(db, "select etag from feeds order by feed_id")
+        assert etags == [('"v0"',), ('"v1"',), ('"v2"',)]  # validators saved: safe, the pages are queued
+        assert set(queue(db)) | {u for u in pages if u in _stored(db)} == set(pages)
+        _, runs = store.query(db, "select status from pipeline_runs")
+        assert runs == [("completed_with_errors",)]
+
+        filler.unlink()
+        second = poll(feeds, db)
+        assert second["pages_retried"] == first["pages_queued"] and second["batches_failed"] == 0
+        assert_all_stored_once(db, pages)
+        assert queue(db) == {}
+        third = poll(feeds, db, force=True)  # the feeds answer 304 and nothing is stored twice
+        assert third["feeds_not_modified"] == 3 and third["new_articles"] == 0
+        assert_all_stored_once(db, pages)
+
+
+def _stored(db: str) -> set[str]:
+    _, rows = store.query(db, "select url from articles")
+    return {r[0] for r in rows}
+
+
+def test_full_database_filesystem_fails_the_run_in_one_line_and_recovers(tmp_path: Path) -> None:
+    """With the database's filesystem filled during a poll, `capex poll` exits 1 with one line naming the
+    database and the error; after space is freed the next poll stores every page and closes the failed run."""
+    data = tmp_path / "data"
+    with fault_server() as server, tmpfs(data, "24m"):
+        db = str(data / "capex.duckdb")
+        pages = serve_feeds(server, n_feeds=2, n_pages=60)
+        feeds = write_feeds(tmp_path / "feeds.toml", *[server.url(f"/f{f}/feed.xml") for f in range(2)],
+                            allow_private=True)
+        store.init_db(db)
+        filled: list[Path] = []
+
+        def fill_on_first_page(h: Any, s: FaultServer) -> None:
+            if not filled:
+                filled.append(fill(data))
+            send(h, 200, article("Trigger"), {"Content-Type": "text/html; charset=utf-8"})
+        server.route("/f0/a0.html", fill_on_first_page)
+        pages[server.url("/f0/a0.html")] = article("Trigger")
+
+        failed = capex("poll", "--feeds", str(feeds), "--db", db)
+        assert failed.returncode == 1, failed.stderr[-2000:]
+        errors = [line for line in failed.stderr.splitlines() if line.startswith("capex:")]
+        assert len(errors) == 1 and db in errors[0] and "No space left" in errors[0], failed.stderr[-2000:]
+        assert "Traceback" not in failed.stderr
+
+        filled[0].unlink()
+        ok = capex("poll", "--feeds", str(feeds), "--db", db)
+        assert ok.returncode == 0, ok.stderr[-2000:]
+        assert_all_stored_once(db, pages)
+        _, runs = store.query(db, "select status from pipeline_runs order by started_at")
+        assert [r[0] for r in runs] == ["failed", "completed"]
+
+
+def test_batch_failing_on_a_held_write_lock_is_retried(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """A batch whose commit waits past the writers' lock timeout is queued; the next poll stores its pages."""
+    from tasks.articles import start_workers_early
+
+    db = str(tmp_path / "capex.duckdb")
+    monkeypatch.setattr(store, "WRITER_LOCK_TIMEOUT_S", 0.5)
+    start_workers_early()
+    lock_path = Path(db + ".lock")
+    released = threading.Event()
+    with fault_server() as server:
+        pages = serve_feeds(server, n_feeds=1, n_pages=10)
+        held: list[Any] = []
+
+        def hold_lock_on_first_page(h: Any, s: FaultServer) -> None:
+            # "another writer" takes the writers' lock at the first page fetch and keeps it until
+            # both attempts of the batch (Prefect retries it once) have fetched and timed out on it
+            if not held:
+                handle = open(lock_path, "a+b")  # noqa: SIM115 -- held across requests, closed below
+                fcntl.flock(handle.fileno(), fcntl.LOCK_EX)
+                held.append(handle)
+                threading.Thread(target=release_after_second_attempt, args=(s,), daemon=True).start()
+            send(h, 200, pages[s.url(h.path)], {"Content-Type": "text/html; charset=utf-8"})
+
+        def release_after_second_attempt(s: FaultServer) -> None:
+            while sum(s.hits[u.removeprefix(s.base)] for u in pages) <= len(pages):
+                time.sleep(0.05)  # the first attempt's fetches
+            time.sleep(4.0)  # the second attempt's fetches, extraction and 0.5 s wait for the lock
+            fcntl.flock(held[0].fileno(), fcntl.LOCK_UN)
+            released.set()
+
+        for url in pages:
+            server.route(url.removeprefix(server.base), hold_lock_on_first_page)
+
+        def slow_page(h: Any, s: FaultServer) -> None:
+            # the run's end (which commits the queue) waits for this other feed's batch, so for the
+            # lock's release; 14 s at most, under the client's 15 s read timeout
+            released.wait(14)
+            send(h, 200, article("Slow"), {"Content-Type": "text/html; charset=utf-8"})
+        slow = server.route("/slow/a.html", slow_page)
+        server.route("/slow.xml", lambda h, s: send(h, 200, rss([("Slow", slow)]),
+                                                     {"Content-Type": "application/rss+xml"}))
+        feeds = write_feeds(tmp_path / "feeds.toml", server.url("/f0/feed.xml"), server.url("/slow.xml"),
+                            allow_private=True)
+        store.init_db(db)
+        first = poll(feeds, db)
+        held[0].close()
+        assert first["batches_failed"] == 1 and first["new_articles"] == 1  # the slow feed's page
+        assert {status for status, _ in queue(db).values()} == {"retrying"} and set(queue(db)) == set(pages)
+        assert released.is_set() and any("another writer held" in f for f in first["failures"])
+        poll(feeds, db)
+        assert_all_stored_once(db, pages | {slow: article("Slow")})
+
+
+def test_page_failing_twice_with_503_then_succeeding(tmp_path: Path) -> None:
+    """A page answering 503 twice is queued with its attempts counted and stored by a later poll;
+    a 404 is given up at once with its reason, and both show in feed_health."""
+    db = str(tmp_path / "capex.duckdb")
+    with fault_server() as server:
+        flaky, gone = server.url("/flaky.html"), server.url("/gone.html")
+
+        def flaky_page(h: Any, s: FaultServer) -> None:
+            if s.hits["/flaky.html"] <= 2:
+                send(h, 503, b"busy", {"Content-Type": "text/plain"})
+            else:
+                send(h, 200, article("Flaky"), {"Content-Type": "text/html; charset=utf-8"})
+        server.route("/flaky.html", flaky_page)
+        server.route("/feed.xml", etag_feed([("Flaky", flaky), ("Gone", gone)], '"e1"'))
+        feeds = write_feeds(tmp_path / "feeds.toml", server.url("/feed.xml"), allow_private=True)
+
+        poll(feeds, db)
+        assert queue(db) == {flaky: ("retrying", 1), gone: ("given_up", 1)}
+        _, health = store.query(db, "select pages_retrying, pages_given_up, etag from feed_health join feeds "
+                                    "using (feed_id)")
+        assert health == [(1, 1, '"e1"')]
+        poll(feeds, db)  # the first retry is due at the next poll; the page answers 503 again
+        assert queue(db) == {flaky: ("retrying", 2), gone: ("given_up", 1)}
+        _, due = store.query(db, "select is_due, next_attempt_at > now() at time zone 'UTC' from page_retry_queue "
+                                 "where url = ?", [flaky])
+        assert due == [(False, True)]  # backed off: not due at once after the second failure
+        poll(feeds, db, force=True)  # --force retries queued pages before their time
+        assert queue(db) == {gone: ("given_up", 1)}
+        assert _stored(db) == {flaky}
+        assert server.hits["/gone.html"] == 1  # a given-up page is not fetched again
