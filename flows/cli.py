@@ -21,6 +21,15 @@ from tasks.errors import CapexError, ConfigError
 
 app = typer.Typer(add_completion=False, no_args_is_help=True, help="AI capex news monitor.")
 
+
+@app.callback()
+def _options(
+    debug: Annotated[bool, typer.Option("--debug", help="show tracebacks (also CAPEX_DEBUG=1)")] = False,
+) -> None:
+    """AI capex news monitor."""
+    if debug:
+        settings.enable_debug()
+
 DbOpt = Annotated[str | None, typer.Option("--db", help="DuckDB file (else $CAPEX_DB, else data/capex.duckdb)")]
 FeedsOpt = Annotated[str | None, typer.Option("--feeds", help="feeds TOML (else $CAPEX_FEEDS, else feeds.toml)")]
 

@@ -29,9 +29,14 @@ def resolve_feeds(flag: str | None) -> Path:
     return Path(flag or os.environ.get("CAPEX_FEEDS") or DEFAULT_FEEDS)
 
 
-def debug_enabled(flag: bool = False) -> bool:
-    """Tracebacks wanted: --debug, else CAPEX_DEBUG=1."""
-    return flag or os.environ.get("CAPEX_DEBUG", "") not in ("", "0")
+def debug_enabled() -> bool:
+    """Tracebacks wanted: `capex --debug`, or CAPEX_DEBUG=1."""
+    return os.environ.get("CAPEX_DEBUG", "") not in ("", "0")
+
+
+def enable_debug() -> None:
+    """`capex --debug`: tracebacks in this process and the flows' child processes."""
+    os.environ["CAPEX_DEBUG"] = "1"
 
 
 def prepare_prefect_env() -> None:

@@ -76,7 +76,11 @@ def _connect_retrying(db_path: Path, read_only: bool, timeout_s: float) -> duckd
 @contextmanager
 def _writer_lock(db_path: Path, timeout_s: float) -> Iterator[None]:
     lock_path = db_path.with_name(db_path.name + ".lock")
-    with open(lock_path, "a+b") as handle:
+    try:
+        handle = open(lock_path, "a+b")  # noqa: SIM115 -- closed by the with below
+    except OSError as exc:  # a read-only filesystem or directory: name the file, not a traceback
+        raise StoreError(f"cannot open the writers' lock {lock_path}: {_first_line(exc)}") from exc
+    with handle:
         deadline = time.monotonic() + timeout_s
         while True:
             try:
@@ -103,7 +107,10 @@ _PROCESS_LOCK = threading.RLock()
 def write_connection(db_path: str | os.PathLike[str]) -> Iterator[duckdb.DuckDBPyConnection]:
     """Open the database for one write batch (migrating it on first use); close it afterwards."""
     path = Path(db_path)
-    path.parent.mkdir(parents=True, exist_ok=True)
+    try:
+        path.parent.mkdir(parents=True, exist_ok=True)
+    except OSError as exc:
+        raise StoreError(f"cannot create the directory of {path}: {_first_line(exc)}") from exc
     with _PROCESS_LOCK, _writer_lock(path, WRITER_LOCK_TIMEOUT_S):
         con = _connect_retrying(path, read_only=False, timeout_s=DUCKDB_LOCK_TIMEOUT_S)
         try:
@@ -112,6 +119,8 @@ def write_connection(db_path: str | os.PathLike[str]) -> Iterator[duckdb.DuckDBP
                 migrate(con)
                 _MIGRATED.add(key)
             yield con
+        except duckdb.Error as exc:  # a full disk, a corrupt file: one line naming the database
+            raise StoreError(f"cannot write to {path}: {_first_line(exc)}") from exc
         finally:
             con.close()
 
