@@ -222,7 +222,7 @@ def migrate(con: duckdb.DuckDBPyConnection, sql_dir: Path = SQL_DIR) -> list[int
             )
             con.execute("commit")
         except Exception:
-            con.execute("rollback")
+            _rollback_quietly(con)
             raise
         newly.append(mig.version)
     for view in sorted((sql_dir / "views").glob("*.sql")):

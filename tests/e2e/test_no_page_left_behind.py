@@ -269,3 +269,59 @@ def test_page_failing_twice_with_503_then_succeeding(tmp_path: Path) -> None:
         assert queue(db) == {gone: ("given_up", 1)}
         assert _stored(db) == {flaky}
         assert server.hits["/gone.html"] == 1  # a given-up page is not fetched again
+
+
+def test_backfill_pages_use_the_same_retry_queue(tmp_path: Path) -> None:
+    """A page of a URL-list backfill that fails transiently is queued (trusted, with its backfill) and
+    stored by the next poll."""
+    from flows.backfill import backfill
+
+    db = str(tmp_path / "capex.duckdb")
+    with fault_server() as server:
+        flaky = server.url("/flaky.html")
+        steady = server.route("/steady.html", _page(article("Steady")))
+
+        def flaky_page(h: Any, s: FaultServer) -> None:
+            if s.hits["/flaky.html"] == 1:
+                send(h, 502, b"bad gateway", {"Content-Type": "text/plain"})
+            else:
+                send(h, 200, article("Flaky"), {"Content-Type": "text/html; charset=utf-8"})
+        server.route("/flaky.html", flaky_page)
+        server.route("/feed.xml", etag_feed([], '"empty"'))
+        url_file = tmp_path / "urls.txt"
+        url_file.write_text(f"{flaky}\n{steady}\n", encoding="utf-8")
+
+        first = backfill(urls=str(url_file), db=db, feeds=None)
+        assert first["new_articles"] == 1 and first["pages_failed"] == 1
+        _, rows = store.query(db, "select url, status, is_trusted, backfill_id is not null from page_failures")
+        assert rows == [(flaky, "retrying", True, True)]
+        poll(write_feeds(tmp_path / "feeds.toml", server.url("/feed.xml"), allow_private=True), db)
+        assert _stored(db) == {flaky, steady} and queue(db) == {}
+        _, runs = store.query(db, "select flow, status from pipeline_runs order by started_at")
+        assert runs == [("backfill", "completed"), ("poll-feeds", "completed")]
+
+
+def test_backfill_with_a_failed_batch_ends_with_errors_and_a_rerun_takes_it(tmp_path: Path) -> None:
+    """A backfill whose batch fails on a full pack filesystem ends completed_with_errors with its URLs
+    pending; once space is freed, running it again stores them."""
+    from flows.backfill import backfill
+
+    db = str(tmp_path / "capex.duckdb")
+    with fault_server() as server, tmpfs(rawstore.pack_dir(db), "256k") as packs:
+        pages = {server.route(f"/b{i}.html", _page(article(f"Backfilled {i}"))): article(f"Backfilled {i}")
+                 for i in range(5)}
+        url_file = tmp_path / "urls.txt"
+        url_file.write_text("\n".join(pages) + "\n", encoding="utf-8")
+        filler = fill(packs)
+        first = backfill(urls=str(url_file), db=db, feeds=None)
+        assert first["batches_failed"] == 1 and first["new_articles"] == 0
+        _, rows = store.query(db, "select status, n_done, n_discovered from backfills")
+        assert rows == [("completed_with_errors", 0, 5)]
+        filler.unlink()
+        second = backfill(urls=str(url_file), db=db, feeds=None)
+        assert second["resumed"] and second["new_articles"] == 5
+        assert_all_stored_once(db, pages)
+        _, rows = store.query(db, "select status, n_done from backfills")
+        assert rows == [("completed", 5)]
+        _, runs = store.query(db, "select status from pipeline_runs order by started_at")
+        assert runs == [("completed_with_errors",), ("completed",)]

@@ -9,7 +9,7 @@ import duckdb
 import pytest
 
 from tasks import store
-from tasks.models import Analysis, Article, Classification, Fact, PageFailure
+from tasks.models import Analysis, Article, Classification, Fact, PageFailure, QueuedPage
 
 
 def _article(url: str, facts: tuple[Fact, ...] = (), version: str = "v1", capex: bool = True) -> Article:
@@ -99,6 +99,81 @@ def test_page_failures_count_attempts_and_clear_on_success(db: str) -> None:
     assert rows == [(2, "HTTP 503")]
     store.write_batch(db, [_article("https://example.com/a")])
     assert store.table_counts(db)["page_failures"] == 0
+
+
+def _queued(url: str, retryable: bool = True, batch_fault: bool = False, retry_after: float | None = None) -> QueuedPage:
+    return QueuedPage(url=url, feed_id=None, guid="g", title="T", published_at=datetime(2025, 1, 2),
+                      listing_url="https://example.com/feed.xml", is_trusted=False, error="HTTP 503",
+                      http_status=503, is_retryable=retryable, retry_after=retry_after, is_batch_fault=batch_fault)
+
+
+def test_retry_delay_grows_fourfold_from_the_next_poll_and_honours_retry_after() -> None:
+    """The first retry is due at once, later ones after 5, 20, 80 min ... capped at a day; Retry-After wins when later."""
+    assert [store.retry_delay_s(n) for n in (1, 2, 3, 4)] == [0.0, 300.0, 1200.0, 4800.0]
+    assert store.retry_delay_s(20) == store.RETRY_MAX_S
+    assert store.retry_delay_s(1, retry_after=90.0) == 90.0
+
+
+def test_retry_queue_counts_attempts_gives_up_and_keeps_batch_faults_free(db: str) -> None:
+    """Transient failures stay queued until MAX_PAGE_ATTEMPTS; permanent ones are given up at once; a batch
+    fault costs no attempt; the queue keeps the job's context for the retry."""
+    for _ in range(store.MAX_PAGE_ATTEMPTS - 1):
+        store.write_batch(db, [], [_queued("https://example.com/flaky")])
+    store.write_batch(db, [], [_queued("https://example.com/gone", retryable=False)])
+    store.write_batch(db, [], [_queued("https://example.com/batch", batch_fault=True)] * 2)
+    _, rows = store.query(db, "select url, status, n_attempts from page_failures order by url")
+    assert rows == [("https://example.com/batch", "retrying", 0),
+                    ("https://example.com/flaky", "retrying", store.MAX_PAGE_ATTEMPTS - 1),
+                    ("https://example.com/gone", "given_up", 1)]
+    due = store.due_retries(db, datetime(2100, 1, 1))
+    assert [(q.url, q.guid, q.title, q.listing_url) for q in due] == [
+        (u, "g", "T", "https://example.com/feed.xml") for u in ("https://example.com/batch", "https://example.com/flaky")]
+    store.write_batch(db, [], [_queued("https://example.com/flaky")])
+    _, rows = store.query(db, "select status, next_attempt_at from page_failures where url like '%flaky'")
+    assert rows == [("given_up", None)]
+
+
+def test_due_retries_wait_for_their_time_unless_forced(db: str) -> None:
+    """A page that asked to wait (Retry-After) is not due before its time; force takes it anyway."""
+    store.write_batch(db, [], [_queued("https://example.com/later", retry_after=3600.0)])
+    assert store.due_retries(db, store.utcnow()) == []
+    assert [q.url for q in store.due_retries(db, store.utcnow(), force=True)] == ["https://example.com/later"]
+
+
+def test_known_keys_include_queued_pages_for_polls_only(db: str) -> None:
+    """Polls leave queued pages to the retry path; a backfill fetches them itself but skips given-up ones."""
+    store.write_batch(db, [], [_queued("https://example.com/q"), _queued("https://example.com/x", retryable=False)])
+    urls = ["https://example.com/q", "https://example.com/x", "https://example.com/new"]
+    assert store.known_keys(db, urls, [])[0] == {"https://example.com/q", "https://example.com/x"}
+    assert store.known_keys(db, urls, [], include_queued=False)[0] == {"https://example.com/x"}
+
+
+def test_migration_5_keeps_old_failures_given_up_or_retrying(tmp_path: Path) -> None:
+    """Rows of page_failures from before the retry queue: three attempts or more were given up, fewer retry."""
+    sql_dir = tmp_path / "sql"
+    (sql_dir / "views").mkdir(parents=True)
+    for mig in store.migrations()[:4]:
+        (sql_dir / f"{mig.version:04d}_{mig.name}.sql").write_text(mig.sql)
+    con = duckdb.connect(str(tmp_path / "old.duckdb"))
+    store.migrate(con, sql_dir)
+    con.execute("insert into page_failures (url, first_failed_at, last_failed_at, n_attempts, error) values "
+                "('https://a/1', '2025-01-01', '2025-01-02', 3, 'HTTP 503'), "
+                "('https://a/2', '2025-01-01', '2025-01-02', 1, 'timeout')")
+    store.migrate(con)
+    rows = con.execute("select url, status, next_attempt_at from page_failures order by url").fetchall()
+    assert rows == [("https://a/1", "given_up", None), ("https://a/2", "retrying", datetime(2025, 1, 2))]
+
+
+def test_a_run_left_running_by_a_dead_process_is_closed_as_failed(db: str) -> None:
+    """The next run on the host closes a 'running' row whose process is gone; a live one's row stays."""
+    store.start_run(db, "live", "poll-feeds")
+    store.init_db(db)
+    with store.write_connection(db) as con:
+        con.execute("insert into pipeline_runs (run_id, flow, started_at, status, host, pid) "
+                    "select 'dead', 'poll-feeds', now(), 'running', host, 2147483646 from pipeline_runs")
+    store.start_run(db, "next", "poll-feeds")
+    _, rows = store.query(db, "select run_id, status from pipeline_runs order by run_id")
+    assert rows == [("dead", "failed"), ("live", "running"), ("next", "running")]
 
 
 def test_query_is_read_only(db: str) -> None:
