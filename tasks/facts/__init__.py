@@ -20,6 +20,7 @@ from tasks.facts._companies import (
     clause_spans,
     deal_buyers,
     find_mentions,
+    is_tiered_deal,
     supply_buyers,
     unregistered_subject,
 )
@@ -36,6 +37,7 @@ from tasks.facts._kinds import (
     is_spending,
     is_stake,
     kind_of,
+    names_ai_infrastructure,
     status_of,
 )
 from tasks.facts._periods import (
@@ -50,7 +52,7 @@ from tasks.facts._periods import (
 from tasks.facts._sentences import Sentence, mask_urls, split_sentences
 from tasks.models import Fact
 
-EXTRACTOR_VERSION = "rules-1.8"
+EXTRACTOR_VERSION = "rules-1.9"
 
 # an article is far shorter; a 5 MB page is read only this far so that it cannot stall a run
 _MAX_TEXT_CHARS = 300_000
@@ -69,6 +71,8 @@ _SECTOR_ACTOR = "hyperscalers"
 # 140 keeps every dated figure of the tuning half (100 lost three)
 _PERIOD_AFTER_CHARS = 140
 _SPACES = re.compile(r"\s+")
+# a spending figure counts only where its sentence or one this close names AI infrastructure
+_NEIGHBOURS = 1
 # an earlier forecast for the same period: "$66 billion to $72 billion previously", "its prior outlook of $85 billion"
 _EARLIER_FORECAST = re.compile(r"(?i:\]?\s*(?:\S+\s+){0,2}(?:previously|earlier|before|initially|originally)\b)")
 _EARLIER_FORECAST_BEFORE = re.compile(
@@ -154,6 +158,14 @@ class _Context:
                 return True
         return False
 
+    def near_ai_infrastructure(self, index: int) -> bool:
+        """True when sentence `index` or a sentence next to it names AI infrastructure (see _kinds._AI_INFRA), or
+        sentence `index` is a deal between a supplier of infrastructure and its buyer."""
+        if is_tiered_deal(self.sentences[index].text, self.mentions(index)):
+            return True
+        return any(names_ai_infrastructure(self.sentences[i].text)
+                   for i in range(max(0, index - _NEIGHBOURS), min(len(self.sentences), index + _NEIGHBOURS + 1)))
+
     def follows_capex(self, index: int) -> bool:
         """True when the previous sentence of the same paragraph speaks of capital spending."""
         if index == 0 or self.sentences[index - 1].paragraph != self.sentences[index].paragraph:
@@ -210,7 +222,7 @@ def _sentence_facts(text: str, sentence: Sentence, index: int, context: _Context
     body = text[sentence.start:sentence.end]
     base = sentence.start
     cues = find_cues(body)
-    if is_hypothetical(body):
+    if is_hypothetical(body) or not context.near_ai_infrastructure(index):
         return []
     finance = is_finance_sentence(body, cues)
     mentions = context.mentions(index)

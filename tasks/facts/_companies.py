@@ -339,3 +339,10 @@ def deal_buyers(sentence: str, names: tuple[str, ...]) -> tuple[str, ...]:
     tiers = [_DOWNSTREAM.get(a.type, _END_BUYER) for a in found if a is not None]
     top = max(tiers)
     return tuple(n for n, tier in zip(names, tiers, strict=True) if tier == top)
+
+
+def is_tiered_deal(sentence: str, mentions: list[Mention]) -> bool:
+    """True for a deal between a supplier of AI infrastructure and a party downstream of it ("Oracle's agreement
+    with OpenAI", "Nebius's deal with Meta"): a compute deal, even when the sentence names no infrastructure."""
+    tiers = {_DOWNSTREAM.get(m.actor.type, _END_BUYER) for m in mentions if m.actor.type not in FALLBACK_TYPES}
+    return bool(_DEAL.search(sentence)) and len(tiers) > 1 and min(tiers) < _END_BUYER

@@ -82,3 +82,26 @@ def test_related_stories_glued_to_a_paragraph_are_not_text() -> None:
 def test_political_money_is_not_a_fact(text: str) -> None:
     """Money for super PACs, donations and campaigns is not AI-infrastructure spending."""
     assert extract_facts(text, PUBLISHED) == []
+
+
+@pytest.mark.parametrize("text", [
+    "Meta will spend $250 million to settle the shareholder lawsuit. The case dragged on for years.",
+    "Microsoft plans to invest $2 billion in a new campus for its sales staff in Redmond.",
+    "Alphabet committed $692 million to Sundar Pichai's new pay plan, the filing shows.",
+])
+def test_figures_without_ai_infrastructure_nearby_are_not_facts(text: str) -> None:
+    """A spending figure whose sentence and neighbours name no AI infrastructure is no fact."""
+    assert extract_facts(text, PUBLISHED) == []
+
+
+def test_a_neighbouring_sentence_gives_the_infrastructure_context() -> None:
+    """The sentence before a figure can name the data centres it pays for."""
+    text = ("Microsoft is racing to add data centers across Wisconsin. "
+            "The company will spend $7 billion on the effort next year.")
+    assert [(f.companies, f.amount) for f in extract_facts(text, PUBLISHED)] == [(("Microsoft",), 7e9)]
+
+
+def test_a_deal_between_a_cloud_supplier_and_a_lab_needs_no_infrastructure_word() -> None:
+    """A deal between a supplier of infrastructure and a lab is a compute deal even when no neighbour says so."""
+    text = "Oracle signed an agreement with OpenAI worth $300 billion, the people said. Shares rose 30%."
+    assert [(f.companies, f.amount) for f in extract_facts(text, PUBLISHED)] == [(("OpenAI",), 300e9)]
