@@ -18,6 +18,7 @@ from tasks.articles import PageJob, start_workers_early
 from tasks.backfill import (
     Discovery,
     ReprocessResult,
+    Window,
     backfill_id,
     discover_feed_history,
     discover_sitemap,
@@ -115,7 +116,7 @@ def _fetching_backfill(
         pending = store.pending_backfill(db, bid)
         logger.info("backfill %s (%s): %s, %d URLs to ingest", bid, source, "resumed" if resumed else "new",
                     len(pending))
-        totals = _ingest_queue(db, bid, pending, allow_private, extractor)
+        totals = _ingest_queue(db, bid, pending, allow_private, extractor, window)
     except BaseException as exc:
         store.fail_backfill(db, bid, exc)  # never left 'discovering' or 'running' by a failed run
         raise
@@ -139,7 +140,7 @@ def _discover(db: str, bid: str, source: str, params: dict[str, Any], window: An
 
 
 def _ingest_queue(db: str, bid: str, pending: list[store.QueuedURL], allow_private: bool,
-                  extractor: str) -> dict[str, Any]:
+                  extractor: str, window: Window) -> dict[str, Any]:
     # queued pages are fetched again here (the user asked for them); given-up ones are not
     known, _ = store.known_keys(db, [p.url for p in pending], [], include_queued=False)
     if known:
@@ -147,7 +148,8 @@ def _ingest_queue(db: str, bid: str, pending: list[store.QueuedURL], allow_priva
     todo = [p for p in pending if p.url not in known]
     total, done = len(pending), len(known)
     totals: dict[str, Any] = {"new_articles": 0, "new_capex_stories": 0, "new_facts": 0, "pages_failed": 0,
-                              "batches_failed": 0, "already_stored": len(known), "failures": []}
+                              "batches_failed": 0, "out_of_window": 0, "already_stored": len(known),
+                              "failures": []}
     # sync_compatible: called from a sync flow it returns the id, not a coroutine
     artifact = cast(uuid.UUID, create_progress_artifact(progress=_pct(done, total), key="backfill-progress",
                                                    description="share of the backfill's URLs ingested"))
@@ -159,7 +161,7 @@ def _ingest_queue(db: str, bid: str, pending: list[store.QueuedURL], allow_priva
         jobs = [PageJob(url=q.url, guid=None, feed_id=None, published_at=q.published_at, title=None) for q in batch]
         in_flight.append((batch, ingest_batch_task.submit(
             db, jobs, first.listing_url, allow_private, trust_all=first.is_trusted, extractor=extractor,
-            backfill_id=bid)))
+            backfill_id=bid, window=window)))
         if len(in_flight) >= BATCHES_IN_FLIGHT:
             done += _collect(db, bid, in_flight.popleft(), totals)
             update_progress_artifact(artifact, _pct(done, total))
@@ -197,6 +199,7 @@ def _collect(db: str, bid: str, entry: tuple[list[store.QueuedURL], Any], totals
     totals["new_capex_stories"] += result.n_capex
     totals["new_facts"] += result.n_facts
     totals["pages_failed"] += result.n_failed
+    totals["out_of_window"] += result.n_out_of_window
     totals["failures"] += [f"page {f}" for f in result.failures]
     return len(urls)
 

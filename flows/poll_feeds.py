@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import time
 import uuid
 from collections import defaultdict
 from dataclasses import dataclass, field
@@ -20,6 +21,7 @@ from tasks.feeds import FEEDS_PER_TASK, load_feeds_file
 from tasks.models import FeedsFile, FeedState, QueuedPage
 from tasks.poll import (
     BATCH_SIZE,
+    PAGE_BUDGET_S,
     BatchResult,
     FeedPlan,
     claim_jobs,
@@ -43,7 +45,8 @@ FEED_CONCURRENCY = 8
 # the ignore: Prefect types flow(task_runner=) as TaskRunner[PrefectFuture], invariant in the future type
 @flow(name="poll-feeds", task_runner=ThreadPoolTaskRunner(max_workers=FEED_CONCURRENCY), log_prints=False)  # type: ignore[arg-type]
 def poll_feeds(
-    feeds: str = "feeds.toml", db: str = "data/capex.duckdb", force: bool = False, extractor: str = "rules"
+    feeds: str = "feeds.toml", db: str = "data/capex.duckdb", force: bool = False, extractor: str = "rules",
+    page_budget_s: float = PAGE_BUDGET_S,
 ) -> dict[str, Any]:
     """Poll the feeds that are due, retry the queued pages that are due, ingest new articles, record every poll.
 
@@ -52,6 +55,7 @@ def poll_feeds(
         db: path of the DuckDB database (created and migrated on first use).
         force: poll every active feed now, and retry every queued page, even those not due yet.
         extractor: name of the fact extractor.
+        page_budget_s: seconds one feed's pages may take; pages not started by then wait for the next run.
 
     Returns:
         The run summary (feeds polled, new articles, AI-capex stories, facts, failures).
@@ -62,7 +66,8 @@ def poll_feeds(
     states = store.sync_feeds(db, config.feeds)
     store.start_run(db, run_id, "poll-feeds")
     with guarded_run(db, run_id):
-        summary = _poll(db, config, states, run_id, force, extractor)
+        summary = _poll(db, config, states, run_id, force, _Run(db, config.allow_private_networks, extractor,
+                                                                page_budget_s))
     summary["run_id"] = run_id
     status = "completed_with_errors" if summary["batches_failed"] else "completed"
     store.finish_run(db, run_id, status, summary)
@@ -73,16 +78,13 @@ def poll_feeds(
     return summary
 
 
-def _poll(
-    db: str, config: FeedsFile, states: list[FeedState], run_id: str, force: bool, extractor: str
-) -> dict[str, Any]:
+def _poll(db: str, config: FeedsFile, states: list[FeedState], run_id: str, force: bool, run: _Run) -> dict[str, Any]:
     """The run itself: retries and feeds fetched, pages ingested, then one commit of every feed's state."""
     logger = get_run_logger()
     now = utcnow()
     due = [s for s in states if store.is_due(s, now) or (force and s.is_active)]
     retries = store.due_retries(db, now, force=force)
     logger.info("%d feeds configured, %d due; %d queued pages to retry", len(states), len(due), len(retries))
-    run = _Run(db=db, allow_private=config.allow_private_networks, extractor=extractor)
     run.claimed |= {q.url for q in retries}
     for listing_url, trusted, jobs in retry_batches(retries):
         run.submit(None, jobs, listing_url, trusted)
@@ -102,6 +104,7 @@ def _poll(
         "new_capex_stories": run.totals["new_capex_stories"],
         "new_facts": run.totals["new_facts"],
         "pages_failed": run.totals["pages_failed"],
+        "pages_deferred": run.totals["pages_deferred"],
         "batches_failed": run.totals["batches_failed"],
         "pages_queued": len(run.queued),
         "failures": run.failing,
@@ -143,7 +146,9 @@ class _Run:
     db: str
     allow_private: bool
     extractor: str
+    page_budget_s: float
     claimed: set[str] = field(default_factory=set)
+    deadlines: dict[int | None, float] = field(default_factory=dict)
     failing: list[str] = field(default_factory=list)
     queued: list[QueuedPage] = field(default_factory=list)
     totals: dict[str, int] = field(default_factory=lambda: defaultdict(int))
@@ -154,8 +159,10 @@ class _Run:
         """Start one batch of pages."""
         if not self.batches:
             start_workers_early()  # the extraction workers warm up while the first pages download
+        # the budget runs from the feed's first batch: its pages not started by then wait for the next run
+        deadline = self.deadlines.setdefault(feed_id, time.time() + self.page_budget_s)
         future = ingest_batch_task.submit(self.db, jobs, listing_url, self.allow_private, trust_all=trusted,
-                                          extractor=self.extractor)
+                                          extractor=self.extractor, deadline=deadline)
         self.batches[feed_id].append((jobs, listing_url, trusted, future))
 
     def collect(self, feed_id: int | None, name: str) -> int:
@@ -174,7 +181,8 @@ class _Run:
             self.totals["new_articles"] += batch.n_new
             self.totals["new_capex_stories"] += batch.n_capex
             self.totals["new_facts"] += batch.n_facts
-            pages_failed += batch.n_failed
+            self.totals["pages_deferred"] += batch.n_deferred
+            pages_failed += batch.n_failed - batch.n_deferred
             self.failing += [f"page {f}" for f in batch.failures]
         self.totals["pages_failed"] += pages_failed
         return pages_failed

@@ -13,6 +13,7 @@ import multiprocessing
 import os
 import resource
 import threading
+import time
 import warnings
 from collections.abc import Iterator, Sequence
 from concurrent.futures import FIRST_COMPLETED, Future, ThreadPoolExecutor, wait
@@ -74,12 +75,14 @@ def fetch_pages(
 
 def iter_page_groups(
     jobs: Sequence[PageJob], listing_url: str | None, allow_private: bool, trust_all: bool = False,
-    group_bytes: int | None = GROUP_BYTES,
+    group_bytes: int | None = GROUP_BYTES, deadline: float | None = None,
 ) -> Iterator[list[tuple[PageJob, FetchResult | PageFailure]]]:
     """Fetch pages concurrently and yield them in groups of at most about `group_bytes` of bodies.
 
     At most FETCH_CONCURRENCY fetches are in flight, so a batch never holds more than one group
-    plus the pages being read. `group_bytes=None` yields everything as one group.
+    plus the pages being read. `group_bytes=None` yields everything as one group. Once `deadline`
+    (time.time(), so it means the same in every process) has passed, no new fetch starts: the pages left are returned as deferred
+    failures (not attempted, so they cost no attempt in the retry queue).
     """
     policy = FetchPolicy(
         trust_all=trust_all, allow_private=allow_private,
@@ -91,9 +94,14 @@ def iter_page_groups(
     with make_client(policy) as client, ThreadPoolExecutor(FETCH_CONCURRENCY) as pool:
         running: dict[Future[FetchResult | PageFailure], PageJob] = {}
         while pending or running:
+            if deadline is not None and time.time() >= deadline:
+                group += [(job, _deferred(job)) for job in reversed(pending)]
+                pending = []
             while pending and len(running) < FETCH_CONCURRENCY:
                 job = pending.pop()
                 running[pool.submit(_fetch_page, client, policy, job)] = job
+            if not running:
+                break
             done, _ = wait(running, return_when=FIRST_COMPLETED)
             for future in done:
                 result = future.result()
@@ -104,6 +112,11 @@ def iter_page_groups(
                 group, size = [], 0
     if group:
         yield group
+
+
+def _deferred(job: PageJob) -> PageFailure:
+    return PageFailure(url=job.url, feed_id=job.feed_id, is_retryable=True, is_deferred=True,
+                       error="not fetched: the feed's page budget for this run was spent (left for the next run)")
 
 
 def _fetch_page(client: Any, policy: FetchPolicy, job: PageJob) -> FetchResult | PageFailure:

@@ -145,6 +145,8 @@ class PageFailure:
     # a transient fault (timeout, connection reset, 5xx, 429): the page is queued for another attempt
     is_retryable: bool = False
     retry_after: float | None = None  # seconds the server asked to wait (Retry-After)
+    # not attempted (the feed's page budget for the run was spent): queued without costing an attempt
+    is_deferred: bool = False
 
 
 @dataclass(frozen=True, slots=True)

@@ -15,6 +15,7 @@ from prefect.cache_policies import NO_CACHE
 
 from tasks import store
 from tasks.articles import PageJob, iter_page_groups, process_pages, shutdown_pool
+from tasks.backfill import Window
 from tasks.errors import BlockedURLError, FetchError, StoreError
 from tasks.feeds import fetch_feeds, next_poll_after_failure, next_poll_after_success, parse_feed_full
 from tasks.http import RETRYABLE_STATUS, is_retryable, origin_of
@@ -29,6 +30,10 @@ BATCH_SIZE = 50
 # New pages fetched from one feed per poll; when a feed has more, its validators are not saved
 # so the next poll picks up the rest.
 MAX_NEW_PER_FEED = 500
+# Seconds one feed's pages may take in a run (the poll-feeds `page_budget_s` parameter): pages
+# not started by then are queued for the next run, so one feed listing hundreds of stalling pages
+# (30 s deadline each, 8 at a time) cannot hold the run for many minutes.
+PAGE_BUDGET_S = 300.0
 # Batches fetching and extracting pages at once in this process: each holds at most GROUP_BYTES of
 # pages plus FETCH_CONCURRENCY in flight, so this bounds the run's page memory (~100 MB a batch);
 # extraction runs on one worker per core anyway.
@@ -55,6 +60,8 @@ class BatchResult:
     n_capex: int = 0
     n_facts: int = 0
     n_failed: int = 0
+    n_deferred: int = 0  # not fetched: the feed's page budget was spent (queued for the next run)
+    n_out_of_window: int = 0  # fetched, dated outside the backfill's window, not stored
     failures: list[str] = field(default_factory=list)
 
 
@@ -149,19 +156,23 @@ def _dedupe_items(items: Sequence[FeedItem]) -> list[FeedItem]:
 
 def ingest_batch(
     db: str, jobs: Sequence[PageJob], listing_url: str | None, allow_private: bool, trust_all: bool = False,
-    extractor: str = "rules", backfill_id: str | None = None,
+    extractor: str = "rules", backfill_id: str | None = None, deadline: float | None = None,
+    window: Window | None = None,
 ) -> BatchResult:
     """Fetch, extract and analyse a batch of pages, committing them in byte-bounded groups.
 
     Each group (at most about GROUP_BYTES of pages) is one transaction, so memory stays bounded
     whatever the pages weigh, and a crash loses at most the group in progress. Pages that fail go
     to the retry queue with what a later attempt needs (listing URL, trust, GUID, title, date).
+    Pages not started by `deadline` (time.time(): the feed's page budget) are queued for the next
+    run at no attempt's cost. With a backfill's `window`, pages whose date is known only once
+    fetched (URL lists, sitemaps without lastmod) are dropped when it falls outside.
     """
     result = BatchResult()
+    context = _QueueContext(listing_url, trust_all, backfill_id)
     with _BATCH_SLOTS:
-        for fetched in iter_page_groups(jobs, listing_url, allow_private, trust_all=trust_all):
-            context = _QueueContext(listing_url, trust_all, backfill_id)
-            _ingest_group(db, fetched, extractor, result, context)
+        for fetched in iter_page_groups(jobs, listing_url, allow_private, trust_all=trust_all, deadline=deadline):
+            _ingest_group(db, fetched, extractor, result, context, window)
     return result
 
 
@@ -190,14 +201,15 @@ def queued_pages(
             listing_url=listing_url, is_trusted=is_trusted, backfill_id=backfill_id,
             error=failure.error if failure else error, http_status=failure.http_status if failure else None,
             is_retryable=failure.is_retryable if failure else True,
-            retry_after=failure.retry_after if failure else None, is_batch_fault=failure is None,
+            retry_after=failure.retry_after if failure else None,
+            is_batch_fault=failure is None or failure.is_deferred,
         ))
     return out
 
 
 def _ingest_group(
     db: str, fetched: Sequence[tuple[PageJob, FetchResult | PageFailure]], extractor: str, result: BatchResult,
-    context: _QueueContext,
+    context: _QueueContext, window: Window | None,
 ) -> None:
     failures: list[PageFailure] = [r for _, r in fetched if isinstance(r, PageFailure)]
     ok = [(job, r.body, utcnow()) for job, r in fetched if isinstance(r, FetchResult)]
@@ -205,6 +217,11 @@ def _ingest_group(
     del ok
     articles = [a for a in processed if isinstance(a, Article)]
     failures += [f for f in processed if isinstance(f, PageFailure)]
+    if window is not None:
+        kept = [a for a in articles if window.contains(a.published_at)]
+        result.n_out_of_window += len(articles) - len(kept)
+        articles = kept
+    result.n_deferred += sum(f.is_deferred for f in failures)
     queued = queued_pages([job for job, _ in fetched], context.listing_url, context.is_trusted, "",
                           context.backfill_id, failures={f.url: f for f in failures})
     # a redirect may land on a URL that another item already stored: write_batch keeps one copy

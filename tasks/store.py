@@ -410,6 +410,9 @@ MAX_PAGE_ATTEMPTS = 5
 # fourfold (5, 20, 80, 320 min), so a site down for hours is tried a few times, not every poll.
 RETRY_BASE_S = 300.0
 RETRY_MAX_S = 86_400.0
+# A page still failing this long after its first failure is given up, whatever the count (pages
+# answering 429, which spend no attempt, or failing only with batch faults, end too).
+RETRY_WINDOW = timedelta(days=7)
 # Queued pages one run retries at most (ten batches): a long outage drains over several runs.
 MAX_RETRIES_PER_RUN = 500
 
@@ -599,17 +602,18 @@ def _record_failures(con: duckdb.DuckDBPyConnection, failures: Sequence[PageFail
     urls = _json_list([q.url for q in pages])
     stored = {r[0] for r in con.execute(
         "select url from articles where url in (select unnest(?::json::varchar[]))", [urls]).fetchall()}
-    attempts = dict(con.execute(
-        "select url, n_attempts from page_failures where url in (select unnest(?::json::varchar[]))", [urls]
-    ).fetchall())
+    before = {r[0]: (int(r[1]), r[2]) for r in con.execute(
+        "select url, n_attempts, first_failed_at from page_failures where url in (select unnest(?::json::varchar[]))",
+        [urls]).fetchall()}
     now = utcnow()
     rows = []
     for q in pages:
         if q.url in stored:
             continue
-        # a batch fault was the store's, not the page's: it costs the page no attempt
-        n = int(attempts.get(q.url, 0)) + (0 if q.is_batch_fault else 1)
-        given_up = not q.is_retryable or n >= MAX_PAGE_ATTEMPTS
+        attempts, first_failed = before.get(q.url, (0, now))
+        # a batch fault was the store's, not the page's, and a 429 the server's pacing: no attempt spent
+        n = attempts + (0 if q.is_batch_fault or q.http_status == 429 else 1)
+        given_up = not q.is_retryable or n >= MAX_PAGE_ATTEMPTS or now - first_failed > RETRY_WINDOW
         next_at = None if given_up else now + timedelta(seconds=retry_delay_s(n, q.retry_after))
         rows.append((q.url, q.feed_id, now, now, n, q.http_status, q.error[:2000],
                      "given_up" if given_up else "retrying", next_at, q.guid, q.title, q.published_at,

@@ -325,3 +325,47 @@ def test_backfill_with_a_failed_batch_ends_with_errors_and_a_rerun_takes_it(tmp_
         assert rows == [("completed", 5)]
         _, runs = store.query(db, "select status from pipeline_runs order by started_at")
         assert runs == [("completed_with_errors",), ("completed",)]
+
+
+def test_a_slow_feed_spends_its_page_budget_and_the_rest_waits_for_the_next_run(tmp_path: Path) -> None:
+    """Pages a feed lists beyond its per-run page budget are queued at no attempt's cost, and stored next run."""
+    db = str(tmp_path / "capex.duckdb")
+    with fault_server() as server:
+        pages: dict[str, bytes] = {}
+        for i in range(20):
+            html = article(f"Slow story {i}")
+
+            def slow(h: Any, s: FaultServer, html: bytes = html) -> None:
+                time.sleep(1.5)
+                send(h, 200, html, {"Content-Type": "text/html; charset=utf-8"})
+            pages[server.route(f"/s/{i}.html", slow)] = html
+        server.route("/feed.xml", etag_feed([(f"Slow story {i}", u) for i, u in enumerate(pages)], '"s"'))
+        feeds = write_feeds(tmp_path / "feeds.toml", server.url("/feed.xml"), allow_private=True)
+        from flows.poll_feeds import poll_feeds
+
+        first = poll_feeds(feeds=str(feeds), db=db, page_budget_s=0.5)
+        # the first FETCH_CONCURRENCY pages started before the budget ran out; the others waited
+        assert first["new_articles"] == 8 and first["pages_deferred"] == 12 and first["pages_failed"] == 0
+        assert set(queue(db).values()) == {("retrying", 0)}
+        second = poll(feeds, db)
+        assert second["pages_retried"] == 12
+        assert_all_stored_once(db, pages)
+
+
+def test_undated_backfill_urls_are_windowed_by_the_date_of_their_page(tmp_path: Path) -> None:
+    """URL-list entries without a date are kept or dropped by --since/--until once their page gives its date."""
+    from flows.backfill import backfill
+
+    db = str(tmp_path / "capex.duckdb")
+    with fault_server() as server:
+        urls = []
+        for day in ("2025-01-05", "2025-03-05", "2025-06-05"):
+            html = article(f"Dated {day}").replace(
+                b"<head>", f"<head><meta property='article:published_time' content='{day}T09:00:00Z'>".encode())
+            urls.append(server.route(f"/{day}.html", _page(html)))
+        url_file = tmp_path / "urls.txt"
+        url_file.write_text("\n".join(urls) + "\n", encoding="utf-8")
+        summary = backfill(urls=str(url_file), db=db, feeds=None, since="2025-02-01", until="2025-04-30")
+        assert summary["out_of_window"] == 2
+        _, rows = store.query(db, "select url, cast(published_at as date) from articles")
+        assert [(u, str(d)) for u, d in rows] == [(urls[1], "2025-03-05")]

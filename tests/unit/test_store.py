@@ -133,6 +133,16 @@ def test_retry_queue_counts_attempts_gives_up_and_keeps_batch_faults_free(db: st
     assert rows == [("given_up", None)]
 
 
+def test_429_spends_no_attempt_and_waits_for_retry_after(db: str) -> None:
+    """A page answering 429 is paced by its Retry-After and never given up for the count of its answers."""
+    page = QueuedPage(url="https://example.com/busy", feed_id=None, guid=None, title=None, published_at=None,
+                      listing_url=None, is_trusted=False, error="HTTP 429", http_status=429, retry_after=600.0)
+    for _ in range(store.MAX_PAGE_ATTEMPTS + 1):
+        store.write_batch(db, [], [page])
+    _, rows = store.query(db, "select status, n_attempts, next_attempt_at > now() at time zone 'UTC' from page_failures")
+    assert rows == [("retrying", 0, True)]
+
+
 def test_due_retries_wait_for_their_time_unless_forced(db: str) -> None:
     """A page that asked to wait (Retry-After) is not due before its time; force takes it anyway."""
     store.write_batch(db, [], [_queued("https://example.com/later", retry_after=3600.0)])
