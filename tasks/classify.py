@@ -14,6 +14,7 @@ from __future__ import annotations
 import re
 from collections.abc import Sequence
 
+from tasks.facts._sentences import Sentence
 from tasks.models import Classification, Fact
 
 # Only the start of a huge page is read: a story states its subject early, and a 5 MB page must not hang.
@@ -30,6 +31,11 @@ _WEIGHTS = {
 }
 # the opening sentences state a story's subject like its title does
 _LEDE_SENTENCES = 3
+# a photo caption and its credit line come first in a wire story ("Jeenah Moon | Reuters", "Getty Images"); they
+# are looked for among this many opening sentences, and a lede sentence has at least this many words (a byline does not)
+_CAPTION_SENTENCES = 5
+_LEDE_MIN_WORDS = 8
+_CREDIT = re.compile(r"(?:^[^|\n]{0,60}\s\|\s[^|\n]{0,60}$|(?i:\bgetty\simages\b|\bvia\s(?:reuters|ap|afp)\b))")
 # short feed excerpts: shares are taken over at least this many sentences
 _MIN_SENTENCES = 8
 # counts saturate: the fifth spending sentence or the fourth figure says little more than the previous ones
@@ -71,6 +77,12 @@ _POWER = re.compile(r"(?i:\bpower\s(?:plants?|stations?|generation|purchase)\b|\
 _DATA_CENTER = re.compile(r"(?i:\bdata[\s-]?cent(?:er|re)s?\b|\bdatacent(?:er|re)s?\b|\bAI\s(?:campus|campuses)\b)")
 _BUILD = re.compile(r"(?i:\b(?:build\w*|built|construct\w*|pay(?:s|ing)?\sfor|buy\w*|bought|suppl\w*|sign\w*|"
                     r"deals?|agreements?|contracts?|invest\w*|spend\w*|develop\w*)\b)")
+# a data-centre project being planned or built is AI-infrastructure spending without a figure: "announced plans for an
+# AI data center", "is building a 1-gigawatt campus", "broke ground on its data center", "a joint venture ... would
+# start at 1.8 gigawatts"
+_BUILD_PLAN = re.compile(r"(?i:\bplans?\s(?:for|to\s(?:build|construct|develop|open))\b|\bwill\s(?:build|construct|develop)\b|"
+                         r"\b(?:is|are)\s(?:building|constructing|developing)\b|\bbr(?:oke|eaks?)\sground\b|"
+                         r"\bconstruction\s(?:of|on|began|starts?)\b|\bjoint\sventure\b)")
 _CAPACITY = re.compile(r"(?i:\b\d[\d.,]*\s?(?:gigawatts?|megawatts?|GW|MW)\b|\b(?:one|two|three|four|five|six|"
                        r"seven|eight|nine|ten|several|multiple)\sgigawatts?\b|\bmulti-gigawatt\b)")
 _TITLE_CAPEX = re.compile(
@@ -145,9 +157,11 @@ def _signals(title: str | None, text: str, facts: Sequence[Fact]) -> tuple[dict[
     # sized in capacity ("will deploy 6 gigawatts of AMD GPUs"), commitments the policy counts without a figure
     strong = [s for s in sentences if _CAPEX.search(s.text) or (_SPENDING.search(s.text) and _INFRA.search(s.text))
               or (_POWER.search(s.text) and _DATA_CENTER.search(s.text) and _BUILD.search(s.text))
-              or (_DEAL.search(s.text) and _CAPACITY.search(s.text) and _INFRA.search(s.text))]
+              or (_DEAL.search(s.text) and _CAPACITY.search(s.text) and _INFRA.search(s.text))
+              or (_BUILD_PLAN.search(s.text) and _DATA_CENTER.search(s.text))]
     deals = [s for s in sentences if _DEAL.search(s.text) and (_INFRA.search(s.text) or _CAPACITY.search(s.text))]
-    lede_end = sentences[min(len(sentences), _LEDE_SENTENCES) - 1].end if sentences else 0
+    lede = _lede(sentences)
+    lede_end = lede[-1].end if lede else 0
     amounts = {(f.amount, f.amount_low) for f in facts}
     return {
         "title_capex": float(bool(_TITLE_CAPEX.search(title))),
@@ -156,13 +170,23 @@ def _signals(title: str | None, text: str, facts: Sequence[Fact]) -> tuple[dict[
         "title_against": float(bool(_TITLE_AGAINST.search(title)) and not _TITLE_DEAL.search(title)),
         "lede": float(any(s.end <= lede_end for s in (*strong, *deals))),
         "lede_project": float(any(_CAPACITY.search(s.text) and _INFRA.search(s.text) and _PROJECT.search(s.text)
-                                  for s in sentences[:_LEDE_SENTENCES])),
+                                  for s in lede)),
         "strong": min(len(strong), _MAX_STRONG) / _MAX_STRONG,
         "density": len(strong) / per,
         "facts": min(len(amounts), _MAX_FACTS) / _MAX_FACTS,
         "deals": min(len(deals), _MAX_DEALS) / _MAX_DEALS,
         "capacity": float(bool(_CAPACITY.search(title) or _CAPACITY.search(text[:_MAX_CHARS]))),
     }, [s.text for s in strong]
+
+
+def _lede(sentences: list[Sentence]) -> list[Sentence]:
+    """The first _LEDE_SENTENCES sentences of prose: a photo caption and its credit ("Jeenah Moon | Reuters"), a
+    byline and "Skip to main content" before the story are not its lede (policy rule 8)."""
+    head = sentences[:_CAPTION_SENTENCES]
+    credits = [i for i, s in enumerate(head) if _CREDIT.search(s.text)]
+    start = credits[-1] + 1 if credits else 0
+    prose = [s for s in sentences[start:] if len(_WORD.findall(s.text)) >= _LEDE_MIN_WORDS]
+    return prose[:_LEDE_SENTENCES]
 
 
 def classify(title: str | None, text: str, facts: Sequence[Fact] | None = None) -> Classification:

@@ -25,7 +25,9 @@ _CUES = re.compile(
     # ecosystem", "pencils out to $150 billion", "$400 million in public water infrastructure", "chip projects"
     r"insur(?:ed|ing|ers?|ance)|premiums?|assets|mark|threshold|ecosystem|economy|gdp|pencils?\sout|"
     r"annuali[sz]ed|extrapolat\w+|water|roads?|schools?|workforce|scholarships?|"
-    r"chip\s(?:projects?|plants?|factor(?:y|ies)|fabs?)|fabs?|foundr(?:y|ies)|semiconductor\s(?:plants?|factor(?:y|ies))|"
+    r"chip\s(?:projects?|plants?|factor(?:y|ies)|fabs?|manufacturing|production)|fabs?|foundr(?:y|ies)|chipmaking|"
+    # "$100 billion to expand chipmaking", "its $15 billion semiconductor cluster": chip factories (policy rule 5)
+    r"semiconductor\s(?:plants?|factor(?:y|ies)|clusters?|projects?|manufacturing|production)|"
     # "total liabilities of $200bn", "$30 billion of leases", "$375 million in damages", "a net worth of $200 billion",
     # "a $50M fund for nonprofits", "a $1 billion philanthropic pledge", "a skills programme": not AI-infrastructure spending
     r"liabilit(?:y|ies)|(?<!finance\s)leases?|lease\sobligations|damages|net\sworth|non-?profits?|philanthrop\w*|charit(?:y|ies|able)|"
@@ -132,7 +134,7 @@ _STAKE_LINK = re.compile(r"(?i:[\])]*\s+(?:(?:worth\s)?of\s(?:equity|shares|stoc
 # ("in data center company CoreWeave" is a purchase of capacity: the noun names a supplier of infrastructure)
 _STAKE_NOUN = re.compile(r"(?i:(?!(?:[\w-]+\s)?(?:data\s?cent|cloud|infrastructure|compute|gpu|hosting|colocation))"
                          r"(?:[\w-]+\s){0,2}(?:start-?up|lab|company|firm|developer|chatgpt\smaker|claude\smaker|"
-                         r"model\smaker|ai\smaker|neocloud)s?\b)")
+                         r"model\smaker|ai\smaker|neocloud|chipmaker|chip\sdesigner)s?\b)")
 # a purchase from the company, not a stake in it: "in CoreWeave capacity", "into Oracle's cloud services"
 _PURCHASE_OBJECT = re.compile(r"(?i:(?:['’]s)?\]?(?:\([^)]*\))?\s+(?:cloud\s)?(?:capacity|compute|computing|services|"
                               r"servers|chips|gpus|infrastructure|data\scent(?:er|re)s?)\b)")

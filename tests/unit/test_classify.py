@@ -126,3 +126,23 @@ def test_non_ai_capital_spending_is_negative_with_a_reason() -> None:
         "Shares fell slightly as investors weighed the impact of the capital spending on debt levels."))
     assert not result.is_capex
     assert result.reasons == ("no AI or data-centre context",)
+
+
+def test_the_lede_starts_after_a_photo_caption_and_its_credit() -> None:
+    """A caption and its credit line are not the lede: the first prose sentences after them are."""
+    from tasks.classify import features
+
+    text = ("Jane Doe, chief executive of Example Corp., speaks at a conference in New York City, Sept. 22, 2025.\n\n"
+            "John Roe | Reuters\n\n"
+            "Example Corp. said on Thursday it will spend $5 billion on AI data centers in Ohio this year.\n\n"
+            "The company reported quarterly results that beat estimates. Its shares rose 4% in late trading.")
+    assert features("Example Corp. shares rise after earnings", text, [])["lede"] == 1.0
+
+
+def test_a_data_centre_being_built_is_a_spending_sentence() -> None:
+    """A data-centre project being planned or built counts like spending, without a figure."""
+    from tasks.classify import features
+
+    planned = features("Crusoe plans Wyoming campus", "Crusoe announced plans for an AI data center in Cheyenne.", [])
+    mentioned = features("Crusoe in Wyoming", "Crusoe runs an AI data center in Cheyenne, officials said.", [])
+    assert planned["strong"] > 0 and mentioned["strong"] == 0
