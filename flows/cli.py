@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import json
 import logging
+import re
 import sys
 from datetime import date
 from pathlib import Path
@@ -22,9 +23,19 @@ from tasks.errors import CapexError, ConfigError
 app = typer.Typer(add_completion=False, no_args_is_help=True, help="AI capex news monitor.")
 
 
+def _version(value: bool) -> None:
+    if value:
+        from importlib.metadata import version
+
+        print(f"capex-monitor {version('capex-monitor')}")
+        raise typer.Exit(0)
+
+
 @app.callback()
 def _options(
     debug: Annotated[bool, typer.Option("--debug", help="show tracebacks (also CAPEX_DEBUG=1)")] = False,
+    _show_version: Annotated[bool, typer.Option("--version", callback=_version, is_eager=True,
+                                                help="print the version and exit")] = False,
 ) -> None:
     """AI capex news monitor."""
     if debug:
@@ -34,25 +45,29 @@ DbOpt = Annotated[str | None, typer.Option("--db", help="DuckDB file (else $CAPE
 FeedsOpt = Annotated[str | None, typer.Option("--feeds", help="feeds TOML (else $CAPEX_FEEDS, else feeds.toml)")]
 
 
-def _fail(message: str, code: int) -> typer.Exit:
-    print(f"capex: {message}", file=sys.stderr)
-    return typer.Exit(code)
+def exit_code_for(exc: BaseException) -> int:
+    """The exit status of a failure: 2 for a usage or configuration error, 1 for a failed run."""
+    return 2 if isinstance(exc, ConfigError) else 1
+
+
+def _one_line(exc: BaseException) -> str:
+    lines = str(exc).strip().splitlines()
+    text = lines[0] if lines else ""
+    if isinstance(exc, CapexError):
+        return text
+    # not one of ours: say what it is, and where to see more
+    return f"{type(exc).__name__}: {text} (run with --debug for the traceback)"
 
 
 def _run_flow(fn: Any, **params: Any) -> dict[str, Any]:
-    """Run a flow function, mapping configuration errors to exit 2 and failures to exit 1.
+    """Run a flow function; its errors reach main(), which maps them to one line and an exit status.
 
     Without --debug (or CAPEX_DEBUG=1), Prefect's own log records lose their tracebacks: a run
     that fails says why in one line, and a failed batch (queued for retry) in one warning line.
     """
     if not settings.debug_enabled():
         _one_line_prefect_logs()
-    try:
-        result: dict[str, Any] = fn(**params)
-    except ConfigError as exc:
-        raise _fail(str(exc), 2) from None
-    except CapexError as exc:
-        raise _fail(str(exc), 1) from None
+    result: dict[str, Any] = fn(**params)
     return result
 
 
@@ -75,12 +90,43 @@ def _one_line_prefect_logs() -> None:
 
 
 def _check_feeds(path: Path) -> None:
-    from tasks.feeds import load_feeds_file
+    """Validate the feeds file before Prefect starts; its warnings (unknown keys) go to stderr."""
+    from tasks.feeds import check_feeds_file
 
+    _, warnings = check_feeds_file(path)
+    for warning in warnings:
+        print(f"capex: warning: {warning}", file=sys.stderr)
+
+
+def _start_prefect() -> None:
+    """Prepare Prefect's environment; a configured PREFECT_API_URL must answer before a flow starts."""
+    import socket
+    from urllib.parse import urlsplit
+
+    settings.prepare_prefect_env()
+    url = settings.prefect_api_url()
+    if not url:
+        return  # Prefect starts its temporary local server
+    parts = urlsplit(url)
+    if parts.scheme not in ("http", "https") or not parts.hostname:
+        raise ConfigError(f"PREFECT_API_URL {url}: not an http(s) URL")
+    port = parts.port or (443 if parts.scheme == "https" else 80)
     try:
-        load_feeds_file(path)
-    except ConfigError as exc:
-        raise _fail(str(exc), 2) from None
+        socket.create_connection((parts.hostname, port), timeout=PREFECT_CONNECT_TIMEOUT_S).close()
+    except OSError as exc:
+        reason = exc.strerror or type(exc).__name__
+        raise CapexError(f"PREFECT_API_URL {url}: cannot connect ({reason}); start the server "
+                         "(prefect server start) or unset PREFECT_API_URL") from None
+
+
+# A Prefect server that does not accept a connection within this is down, not slow.
+PREFECT_CONNECT_TIMEOUT_S = 5.0
+
+
+def _require_db(db_path: Path) -> None:
+    """Read commands never create a database: a path with none is a usage error."""
+    if not db_path.is_file():
+        raise ConfigError(f"no database at {db_path}")
 
 
 # ---------------------------------------------------------------- poll / demo
@@ -95,46 +141,57 @@ def poll(
     """One poll cycle over the feeds that are due (what the schedule runs)."""
     feeds_path, db_path = settings.resolve_feeds(feeds), settings.resolve_db(db)
     _check_feeds(feeds_path)
-    settings.prepare_prefect_env()
+    _start_prefect()
     from flows.poll_feeds import poll_feeds
 
     summary = _run_flow(poll_feeds, feeds=str(feeds_path), db=str(db_path), force=force)
-    _print_summary(summary, db_path)
+    _print_summary("poll", summary, db_path)
 
 
-def _print_summary(summary: dict[str, Any], db_path: Path) -> None:
-    from rich.console import Console
-    from rich.table import Table
+# Failures listed after a run; the rest are in the database (page_retry_queue, feed_polls).
+MAX_FAILURES_SHOWN = 20
 
-    table = Table(title=f"run summary ({db_path})")
-    table.add_column("metric")
-    table.add_column("value", justify="right")
-    for key, value in summary.items():
-        if key not in ("failures", "run_id"):
-            table.add_row(key.replace("_", " "), str(value))
-    Console(stderr=True).print(table)
-    for failure in summary.get("failures", [])[:20]:
-        print(f"  failed: {failure}", file=sys.stderr)
+
+def _print_summary(what: str, summary: dict[str, Any], db_path: Path) -> None:
+    """A run's summary as aligned `name  value` lines on stderr, then its first failures."""
+    lines = [(key.replace("_", " "), _summary_value(value)) for key, value in summary.items()
+             if key not in ("failures", "run_id")]
+    width = max((len(name) for name, _ in lines), default=0)
+    print(f"{what} finished, database {db_path}", file=sys.stderr)
+    for name, value in lines:
+        print(f"  {name.ljust(width)}  {value}", file=sys.stderr)
+    failures = summary.get("failures", [])
+    if failures:
+        shown = failures[:MAX_FAILURES_SHOWN]
+        more = f" (first {len(shown)} of {len(failures)})" if len(failures) > len(shown) else ""
+        print(f"failures{more}:", file=sys.stderr)
+        for failure in shown:
+            print(f"  {failure}", file=sys.stderr)
+
+
+def _summary_value(value: Any) -> str:
+    if isinstance(value, bool):
+        return "yes" if value else "no"
+    if isinstance(value, (list, tuple)):
+        return ", ".join(map(str, value)) if value else "none"
+    return str(value)
 
 
 @app.command()
 def demo(db: DbOpt = None) -> None:
     """Serve the bundled sample on 127.0.0.1, poll it, and print what was found."""
-    settings.prepare_prefect_env()
+    _start_prefect()
     import tempfile
 
     from flows.poll_feeds import poll_feeds
     from tasks.demo import DEMO_PORT, demo_feeds_toml, serve_directory
 
     db_path = Path(db) if db else Path("data/demo.duckdb")
-    try:
-        with serve_directory(port=DEMO_PORT) as base, tempfile.TemporaryDirectory() as tmp:
-            feeds_path = Path(tmp) / "demo-feeds.toml"
-            feeds_path.write_text(demo_feeds_toml(base), encoding="utf-8")
-            summary = _run_flow(poll_feeds, feeds=str(feeds_path), db=str(db_path), force=True)
-    except CapexError as exc:
-        raise _fail(str(exc), 1) from None
-    _print_summary(summary, db_path)
+    with serve_directory(port=DEMO_PORT) as base, tempfile.TemporaryDirectory() as tmp:
+        feeds_path = Path(tmp) / "demo-feeds.toml"
+        feeds_path.write_text(demo_feeds_toml(base), encoding="utf-8")
+        summary = _run_flow(poll_feeds, feeds=str(feeds_path), db=str(db_path), force=True)
+    _print_summary("demo poll", summary, db_path)
     _print_demo_tables(db_path)
 
 
@@ -147,29 +204,52 @@ DEMO_QUERIES = (
 
 def _print_demo_tables(db_path: Path) -> None:
     from rich.console import Console
+    from rich.markup import escape
     from rich.table import Table
 
     from tasks import store
+    from tasks.report import fmt_money
 
     console = Console()
-    queries = {
-        "AI-capex stories": "select title, source, score, n_facts from capex_stories order by published_at desc",
-        "facts": "select array_to_string(companies, ', ') as companies, period, kind, status, currency, amount, "
-                 "amount_low, amount_high, round(amount_usd / 1e9, 2) as usd_bn from int_current_facts "
-                 "order by amount_usd desc nulls last",
-    }
-    for title, sql in queries.items():
-        columns, rows = store.query(db_path, sql)
-        table = Table(title=f"{title} ({len(rows)})")
-        for c in columns:
-            table.add_column(c)
-        for row in rows[:40]:
-            table.add_row(*["" if v is None else str(v) for v in row])
-        console.print(table)
-    console.print(f"\nDatabase: [bold]{db_path}[/bold]  (open it with: duckdb {db_path})")
-    console.print("Example queries:")
-    for sql in DEMO_QUERIES:
-        console.print(f"  capex sql --db {db_path} \"{sql}\"")
+    columns, rows = store.query(db_path, "select title, source, score, n_facts from capex_stories "
+                                         "order by published_at desc")
+    table = Table(title=f"AI-capex stories ({len(rows)})")
+    for c in columns:
+        table.add_column(c, overflow="fold")
+    for title, source, score, n_facts in rows[:40]:
+        table.add_row(escape(str(title)), escape(str(source)), f"{score:.2f}", str(n_facts))
+    console.print(table)
+    _, rows = store.query(db_path, "select array_to_string(companies, ', '), period, kind, status, currency, amount, "
+                                   "amount_low, amount_high, amount_usd from int_current_facts "
+                                   "order by amount_usd desc nulls last")
+    table = Table(title=f"facts ({len(rows)})")
+    for c in ("companies", "period", "kind", "status", "amount", "USD"):
+        table.add_column(c, overflow="fold", justify="right" if c in ("amount", "USD") else "left")
+    for companies, period, kind, status, currency, amount, low, high, usd in rows[:40]:
+        stated = fmt_money(amount, currency) if amount is not None else \
+            f"{fmt_money(low, currency)}-{fmt_money(high, currency)}"
+        table.add_row(escape(companies or ""), period or "", kind, status, stated, fmt_money(usd, "USD"))
+    console.print(table)
+    bin_dir = _program_dir()
+    print(f"\nDatabase: {db_path}  (open it with: {bin_dir}duckdb {db_path})")
+    print("Example queries:")
+    for query in DEMO_QUERIES:
+        print(f"  {bin_dir}capex sql --db {db_path} \"{query}\"")
+
+
+def _program_dir() -> str:
+    """How to name programs installed beside `capex` (".venv/bin/"), so that printed commands work as written."""
+    import os
+    import shutil
+
+    here = Path(os.path.abspath(Path(sys.executable).parent))  # not resolved: a venv's python is a symlink
+    on_path = shutil.which("capex")
+    if on_path and Path(os.path.abspath(on_path)).parent == here:
+        return ""
+    try:
+        return f"{here.relative_to(Path.cwd())}/"
+    except ValueError:
+        return f"{here}/"
 
 
 # ---------------------------------------------------------------- backfill / serve / report
@@ -186,19 +266,43 @@ def backfill(
     reprocess: Annotated[bool, typer.Option("--reprocess", help="re-run extraction over stored raw HTML")] = False,
 ) -> None:
     """Ad-hoc backfill: feed archives, a URL list, a sitemap, or reprocessing stored articles."""
-    settings.prepare_prefect_env()
+    feeds_path, db_path = settings.resolve_feeds(feeds), settings.resolve_db(db)
+    _check_backfill_options(feeds_path, since, until, urls, sitemap, reprocess)
+    _start_prefect()
     from flows.backfill import run_backfill_cli
 
+    summary = _run_flow(run_backfill_cli, feeds=str(feeds_path), db=str(db_path), since=since, until=until,
+                        urls=urls, sitemap=sitemap, reprocess=reprocess)
+    _print_summary("backfill", summary, db_path)
+
+
+def _check_backfill_options(feeds_path: Path, since: str | None, until: str | None, urls: str | None,
+                            sitemap: str | None, reprocess: bool) -> None:
+    """Everything a backfill can get wrong before Prefect starts: one source, a readable one, a valid window."""
+    from urllib.parse import urlsplit
+
+    from tasks.backfill import parse_window
+
+    given = [name for name, value in (("--urls", urls), ("--sitemap", sitemap), ("--reprocess", reprocess)) if value]
+    if len(given) > 1:
+        raise ConfigError(f"{' and '.join(given)}: cannot be used together (give one source)")
+    parse_window(since, until)
+    if urls is not None:
+        _check_readable(urls, "--urls")
+    elif sitemap is not None:
+        parts = urlsplit(sitemap)
+        if parts.scheme not in ("http", "https") or not parts.hostname:
+            raise ConfigError(f"--sitemap {sitemap}: not an http(s) URL")
+    elif not reprocess:
+        _check_feeds(feeds_path)
+
+
+def _check_readable(path_text: str, option: str) -> None:
     try:
-        summary = run_backfill_cli(
-            feeds=str(settings.resolve_feeds(feeds)), db=str(settings.resolve_db(db)), since=since, until=until,
-            urls=urls, sitemap=sitemap, reprocess=reprocess,
-        )
-    except ConfigError as exc:
-        raise _fail(str(exc), 2) from None
-    except CapexError as exc:
-        raise _fail(str(exc), 1) from None
-    _print_summary(summary, settings.resolve_db(db))
+        with Path(path_text).open("rb") as handle:
+            handle.read(1)
+    except OSError as exc:
+        raise ConfigError(f"{option} {path_text}: {settings.file_problem(exc)}") from None
 
 
 @app.command()
@@ -206,9 +310,19 @@ def serve(feeds: FeedsOpt = None, db: DbOpt = None) -> None:
     """Serve the poll-feeds (scheduled) and backfill deployments from this process, without a work pool."""
     feeds_path, db_path = settings.resolve_feeds(feeds), settings.resolve_db(db)
     _check_feeds(feeds_path)
-    settings.prepare_prefect_env()
-    from flows.serve import serve_deployments
+    _start_prefect()
+    import asyncio
 
+    from prefect.server.schemas.schedules import CronSchedule  # the server's own reading of the cron
+
+    from flows.serve import POLL_CRON, serve_deployments
+
+    next_run = asyncio.run(CronSchedule(cron=POLL_CRON, timezone="UTC").get_dates(n=1))[0]
+    print(f"capex serve: feeds file {feeds_path.resolve()}\n"
+          f"  database     {db_path.resolve()}\n"
+          f"  deployments  poll-feeds (cron {POLL_CRON!r} UTC), backfill (on demand)\n"
+          f"  next poll    {next_run:%Y-%m-%d %H:%M} UTC\n"
+          "  stop with Ctrl-C", file=sys.stderr, flush=True)
     serve_deployments(feeds=str(feeds_path), db=str(db_path))
 
 
@@ -218,13 +332,11 @@ def report(
     out: Annotated[str, typer.Option("--out", help="output folder for report.html and PNG charts")] = "report",
 ) -> None:
     """Write the trend report (self-contained HTML with charts, PNGs) and print a terminal summary."""
+    db_path = settings.resolve_db(db)
+    _require_db(db_path)
     from tasks.report import print_terminal_summary, write_report
 
-    db_path = settings.resolve_db(db)
-    try:
-        written = write_report(db_path, Path(out))
-    except CapexError as exc:
-        raise _fail(str(exc), 1) from None
+    written = write_report(db_path, Path(out))
     print_terminal_summary(db_path)
     for path in written:
         print(path)
@@ -240,31 +352,41 @@ def extract(
     text: Annotated[bool, typer.Option("--text", help="sources are plain text, not HTML")] = False,
     published: Annotated[str | None, typer.Option("--published", help="publication date YYYY-MM-DD")] = None,
 ) -> None:
-    """Classify articles and extract their AI-capex facts (one result per source, in order)."""
+    """Classify articles and extract their AI-capex facts (one result per source, in order); exit 1 if any failed."""
     from tasks.extract_one import analyse_source
 
     try:
         published_date = date.fromisoformat(published) if published else None
     except ValueError:
-        raise _fail(f"--published {published!r} is not a date (YYYY-MM-DD)", 2) from None
+        raise ConfigError(f"--published {published!r}: not a date (YYYY-MM-DD)") from None
+    failed = 0
     for source in sources:
         result = analyse_source(source, as_text=text, published=published_date)
+        if "error" in result:
+            failed += 1
+            print(f"capex: {source}: {result['error']}", file=sys.stderr, flush=True)
         if json_out:
             print(json.dumps(result, ensure_ascii=False, default=str), flush=True)
-        else:
+        elif "error" not in result:
             _print_extract_human(result)
+    if failed:
+        raise typer.Exit(1)
 
 
 def _print_extract_human(result: dict[str, Any]) -> None:
-    if "error" in result:
-        print(f"{result['source']}: error: {result['error']}")
-        return
+    from tasks.report import fmt_money
+
     print(f"{result['source']}: {'AI capex' if result['is_capex'] else 'not AI capex'} "
           f"(score {result['score']}) {result.get('title') or ''}")
+    for note in result.get("notes", []):
+        print(f"  note: {note}")
     for fact in result["facts"]:
-        amount = fact["amount"] if fact["amount"] is not None else f"{fact['amount_low']}-{fact['amount_high']}"
-        print(f"  {', '.join(fact['companies']) or '?'}: {amount} {fact['currency']} "
-              f"(USD {fact['amount_usd']}) {fact['period']} {fact['kind']}/{fact['status']}")
+        currency = fact["currency"]
+        amount = (fmt_money(fact["amount"], currency) if fact["amount"] is not None
+                  else f"{fmt_money(fact['amount_low'], currency)}-{fmt_money(fact['amount_high'], currency)}")
+        usd = f" (USD {fmt_money(fact['amount_usd'], 'USD')})" if currency != "USD" else ""
+        print(f"  {', '.join(fact['companies']) or '?'}: {amount}{usd} {fact['period'] or ''} "
+              f"{fact['kind']}/{fact['status']}")
         print(f"    \"{fact['evidence']}\"")
 
 
@@ -276,40 +398,50 @@ def sql(
     query: Annotated[str, typer.Argument(help="a read-only SQL query")],
     db: DbOpt = None,
     fmt: Annotated[str, typer.Option("--format", help="table, csv or json")] = "table",
+    allow_write_files: Annotated[bool, typer.Option(
+        "--allow-write-files", help="allow statements that write files (COPY ... TO, EXPORT DATABASE, ATTACH)")] = False,
 ) -> None:
-    """Run a read-only query against the database."""
-    from tasks import store
-
+    """Run a read-only query against the database (amounts formatted in tables, exact in csv and json)."""
     if fmt not in ("table", "csv", "json"):
-        raise _fail(f"--format must be table, csv or json, not {fmt!r}", 2)
+        raise ConfigError(f"--format {fmt}: must be table, csv or json")
+    _check_query(query, allow_write_files)
     db_path = settings.resolve_db(db)
+    _require_db(db_path)
+    from tasks import store
+    from tasks.report import print_rows
+
+    columns, rows = store.query(db_path, query)
+    print_rows(columns, rows, fmt)
+
+
+# Statement types that write files even on a read-only database (DuckDB's parser names them).
+_FILE_WRITING = {"COPY": "COPY", "COPY_DATABASE": "COPY FROM DATABASE", "EXPORT": "EXPORT DATABASE",
+                 "ATTACH": "ATTACH (creates a database file)", "LOAD": "INSTALL/LOAD (writes extension files)"}
+_PREPARED = re.compile(r"^\s*prepare\s+\S+\s+as\s+(.*)$", re.IGNORECASE | re.DOTALL)  # "prepare p as copy ..."
+
+
+def _check_query(query: str, allow_write_files: bool) -> None:
+    """An empty query is a usage error; statements that write files need --allow-write-files."""
+    import duckdb
+
+    if not query.strip():
+        raise ConfigError('QUERY: empty; give a SQL query, e.g. capex sql "select * from capex_stories"')
     try:
-        columns, rows = store.query(db_path, query)
-    except CapexError as exc:
-        raise _fail(str(exc), 1) from None
-    _print_rows(columns, rows, fmt)
-
-
-def _print_rows(columns: list[str], rows: list[tuple[Any, ...]], fmt: str) -> None:
-    if fmt == "csv":
-        import csv
-
-        writer = csv.writer(sys.stdout)
-        writer.writerow(columns)
-        writer.writerows(rows)
-    elif fmt == "json":
-        for row in rows:
-            print(json.dumps(dict(zip(columns, row)), default=str, ensure_ascii=False))
-    else:
-        from rich.console import Console
-        from rich.table import Table
-
-        table = Table()
-        for c in columns:
-            table.add_column(c)
-        for row in rows:
-            table.add_row(*["" if v is None else str(v) for v in row])
-        Console().print(table)
+        statements = duckdb.extract_statements(query)
+    except duckdb.Error:
+        return  # not valid SQL: running it reports DuckDB's own error
+    if not statements:
+        raise ConfigError("QUERY: no SQL statement in it (only comments or semicolons)")
+    if allow_write_files:
+        return
+    for statement in statements:
+        kind = statement.type.name
+        prepared = _PREPARED.match(statement.query) if kind == "PREPARE" else None
+        if prepared:
+            _check_query(prepared.group(1), allow_write_files)
+        if kind in _FILE_WRITING:
+            raise ConfigError(f"QUERY: {_FILE_WRITING[kind]} writes files; capex sql is read-only "
+                              "(add --allow-write-files to run it)")
 
 
 # ---------------------------------------------------------------- doctor
@@ -324,12 +456,8 @@ def doctor(
     from tasks import doctor as checkup
 
     db_path = settings.resolve_db(db)
-    if not db_path.is_file():
-        raise _fail(f"no database at {db_path}", 2)
-    try:
-        report = checkup.repair(db_path) if repair else checkup.check(db_path)
-    except CapexError as exc:
-        raise _fail(str(exc), 1) from None
+    _require_db(db_path)
+    report = checkup.repair(db_path) if repair else checkup.check(db_path)
     for action in report.repaired:
         print(f"repaired: {action}")
     for problem in report.problems:
@@ -340,12 +468,17 @@ def doctor(
 
 
 def main() -> None:
-    """Entry point of the `capex` console script."""
+    """Entry point of the `capex` console script: every failure is one line on stderr, unless --debug."""
     try:
         app()
-    except ConfigError as exc:
-        print(f"capex: {exc}", file=sys.stderr)
-        sys.exit(2)
+    except KeyboardInterrupt:
+        print("capex: interrupted", file=sys.stderr)
+        sys.exit(130)
+    except Exception as exc:  # the one place that turns any failure into one line and an exit status
+        if settings.debug_enabled():
+            raise
+        print(f"capex: {_one_line(exc)}", file=sys.stderr)
+        sys.exit(exit_code_for(exc))
 
 
 if __name__ == "__main__":

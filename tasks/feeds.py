@@ -33,6 +33,7 @@ from tasks.http import (
     origin_of,
 )
 from tasks.models import FeedConfig, FeedItem, FeedsFile, FeedState, FetchResult
+from tasks.settings import file_problem
 
 logger = logging.getLogger(__name__)
 
@@ -64,29 +65,83 @@ class ParsedFeed:
     ttl: timedelta | None = None
 
 
+# Keys the feeds file knows; any other key is named in a warning (a typo must not pass silently).
+_TOP_KEYS = frozenset({"settings", "feeds"})
+_SETTINGS_KEYS = frozenset({"allow_private_networks"})
+_FEED_KEYS = frozenset({"name", "url", "tags"})
+
+
 def load_feeds_file(path: Path) -> FeedsFile:
     """Read and validate the TOML feeds file; raise ConfigError naming the file and the problem."""
-    try:
-        raw = path.read_bytes()
-    except FileNotFoundError:
-        raise ConfigError(f"{path}: feeds file not found") from None
-    except OSError as exc:
-        raise ConfigError(f"{path}: cannot read feeds file: {exc.strerror}") from None
-    try:
-        data = tomllib.loads(raw.decode("utf-8"))
-    except (UnicodeDecodeError, tomllib.TOMLDecodeError) as exc:
-        raise ConfigError(f"{path}: invalid TOML: {exc}") from None
+    config, problems = check_feeds_file(path)
+    for problem in problems:
+        logger.warning("%s", problem)
+    return config
+
+
+def check_feeds_file(path: Path) -> tuple[FeedsFile, list[str]]:
+    """Read and validate the feeds file; return it with warnings (unknown keys), or raise ConfigError.
+
+    A UTF-8 byte-order mark and Windows line endings are accepted. No feeds, a feed URL listed
+    twice, two feeds of the same name or a URL that is not http(s) are errors.
+    """
+    data = _read_toml(path)
+    warnings = _unknown_keys(path, "", data, _TOP_KEYS)
     settings = data.get("settings", {})
     if not isinstance(settings, dict):
         raise ConfigError(f"{path}: [settings] must be a table")
+    warnings += _unknown_keys(path, "settings.", settings, _SETTINGS_KEYS)
     allow_private = settings.get("allow_private_networks", False)
     if not isinstance(allow_private, bool):
         raise ConfigError(f"{path}: settings.allow_private_networks must be true or false, not {allow_private!r}")
     entries = data.get("feeds", [])
     if not isinstance(entries, list):
         raise ConfigError(f"{path}: 'feeds' must be an array of tables ([[feeds]])")
+    if not entries:
+        raise ConfigError(f"{path}: no feeds listed (add a [[feeds]] table with name and url)")
     feeds = tuple(_feed_config(path, i, entry) for i, entry in enumerate(entries, start=1))
-    return FeedsFile(feeds=feeds, allow_private_networks=allow_private)
+    for i, entry in enumerate(entries, start=1):
+        warnings += _unknown_keys(path, f"feed #{i} ", entry, _FEED_KEYS)
+    named = [feed for feed, entry in zip(feeds, entries) if entry.get("name")]  # a default name may repeat
+    _refuse_duplicates(path, feeds, named)
+    return FeedsFile(feeds=feeds, allow_private_networks=allow_private), warnings
+
+
+def _read_toml(path: Path) -> dict[str, Any]:
+    try:
+        raw = path.read_bytes()
+    except OSError as exc:
+        raise ConfigError(f"{path}: feeds file: {file_problem(exc)}") from None
+    try:
+        # utf-8-sig: editors on Windows save a byte-order mark, which TOML itself does not allow
+        return tomllib.loads(raw.decode("utf-8-sig"))
+    except UnicodeDecodeError:
+        raise ConfigError(f"{path}: invalid TOML: not UTF-8 text") from None
+    except tomllib.TOMLDecodeError as exc:
+        raise ConfigError(f"{path}: invalid TOML: {exc}") from None
+
+
+def _unknown_keys(path: Path, where: str, table: dict[str, Any], known: frozenset[str]) -> list[str]:
+    unknown = sorted(set(table) - known)
+    if not unknown:
+        return []
+    keys = ", ".join(map(repr, unknown))
+    plural = "s" if len(unknown) > 1 else ""
+    return [f"{path}: {where}unknown key{plural} {keys} ignored (known: {', '.join(sorted(known))})"]
+
+
+def _refuse_duplicates(path: Path, feeds: Sequence[FeedConfig], named: Sequence[FeedConfig]) -> None:
+    by_url: dict[str, int] = {}
+    for i, feed in enumerate(feeds, start=1):
+        first = by_url.setdefault(normalize_url(feed.url), i)
+        if first != i:
+            raise ConfigError(f"{path}: feed #{i} url {feed.url!r} is already listed as feed #{first}")
+    by_name: dict[str, int] = {}
+    for feed in named:
+        i = feeds.index(feed) + 1
+        first = by_name.setdefault(feed.name, i)
+        if first != i:
+            raise ConfigError(f"{path}: feed #{i} name {feed.name!r} is already used by feed #{first}")
 
 
 def _feed_config(path: Path, index: int, entry: Any) -> FeedConfig:
@@ -299,6 +354,6 @@ def utc_now() -> datetime:
 
 
 __all__ = [
-    "FetchError", "ParsedFeed", "declares_entities", "fetch_feed", "is_retryable", "load_feeds_file",
+    "FetchError", "ParsedFeed", "check_feeds_file", "declares_entities", "fetch_feed", "is_retryable", "load_feeds_file",
     "next_poll_after_failure", "next_poll_after_success", "normalize_url", "parse_feed", "parse_feed_full",
 ]

@@ -29,6 +29,15 @@ def resolve_feeds(flag: str | None) -> Path:
     return Path(flag or os.environ.get("CAPEX_FEEDS") or DEFAULT_FEEDS)
 
 
+def file_problem(exc: OSError) -> str:
+    """Why a file the user named cannot be read, in a few words ("file not found")."""
+    if isinstance(exc, FileNotFoundError):
+        return "file not found"
+    if isinstance(exc, IsADirectoryError):
+        return "is a directory, not a file"
+    return f"cannot read: {exc.strerror or exc}"
+
+
 def debug_enabled() -> bool:
     """Tracebacks wanted: `capex --debug`, or CAPEX_DEBUG=1."""
     return os.environ.get("CAPEX_DEBUG", "") not in ("", "0")
@@ -37,6 +46,11 @@ def debug_enabled() -> bool:
 def enable_debug() -> None:
     """`capex --debug`: tracebacks in this process and the flows' child processes."""
     os.environ["CAPEX_DEBUG"] = "1"
+
+
+def prefect_api_url() -> str | None:
+    """The Prefect server the flows report to (PREFECT_API_URL), or None for a temporary local one."""
+    return os.environ.get("PREFECT_API_URL", "").strip() or None
 
 
 def prepare_prefect_env() -> None:

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import json
-import os
 import shutil
 import subprocess
 import sys
@@ -12,21 +11,15 @@ from pathlib import Path
 import pytest
 
 from tests.conftest import DATA, REPO, write_feeds
+from tests.support.cli import BIN, ENV, capex
 
-BIN = Path(sys.executable).parent
-ENV = {**os.environ, "PREFECT_SERVER_ANALYTICS_ENABLED": "false", "DO_NOT_TRACK": "1"}
-
-
-def capex(*args: str, cwd: Path = REPO, stdin: bytes | None = None, timeout: float = 300) -> subprocess.CompletedProcess[bytes]:
-    """Run the installed `capex` console script."""
-    return subprocess.run([str(BIN / "capex"), *args], cwd=cwd, env=ENV, input=stdin, check=False, capture_output=True,
-                          timeout=timeout)
+__all__ = ["BIN", "ENV", "capex"]  # other e2e tests import these from here (tests/support/cli.py holds them)
 
 
 @pytest.mark.parametrize(
     ("content", "message"),
     [
-        (None, "feeds file not found"),
+        (None, "feeds file: file not found"),
         ("[[feeds]\nname = 'x'", "invalid TOML"),
         ("[[feeds]]\nname = 'no url'\n", "has no url"),
         ("[[feeds]]\nurl = 'ftp://example.com/feed'\n", "is not an http(s) URL"),
@@ -46,7 +39,7 @@ def test_bad_feeds_file_exits_2_with_one_line(tmp_path: Path, content: str | Non
 
 
 def test_extract_json_lines_one_per_source_in_order(tmp_path: Path) -> None:
-    """extract --json prints one JSON object per source, an error line for a missing one, in order."""
+    """extract --json prints one JSON object per source, an error line for a missing one, in order, and exits 1."""
     text = tmp_path / "a.txt"
     text.write_text("Microsoft plans to spend $80 billion on AI data centers in fiscal 2025, the company said. "
                     "The data center buildout covers AI chips and servers, with capital expenditure rising.")
@@ -54,7 +47,8 @@ def test_extract_json_lines_one_per_source_in_order(tmp_path: Path) -> None:
     result = capex("extract", "--json", str(html), str(tmp_path / "missing.html"), "-",
                    stdin=(DATA / "site" / "articles" / "ferry.html").read_bytes())
     lines = [json.loads(line) for line in result.stdout.decode().splitlines()]
-    assert result.returncode == 0
+    assert result.returncode == 1
+    assert result.stderr.decode().splitlines() == [f"capex: {tmp_path / 'missing.html'}: file not found"]
     assert [line["source"] for line in lines] == [str(html), str(tmp_path / "missing.html"), "-"]
     assert lines[0]["is_capex"] is True and lines[0]["published"] == "2025-01-14"
     assert any(f["amount_usd"] == 80e9 for f in lines[0]["facts"])

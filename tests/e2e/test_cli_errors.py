@@ -1,0 +1,204 @@
+"""The `capex` command's one error path: one line on stderr, exit 2 for usage, 1 for a failed run, nothing created."""
+
+from __future__ import annotations
+
+import json
+import socket
+import subprocess
+from pathlib import Path
+
+import pytest
+
+from tasks import store
+from tests.support.cli import BIN, ENV, capex
+
+
+def _one_line(result: subprocess.CompletedProcess[bytes]) -> str:
+    """The single stderr line of a failed command (asserts there is exactly one)."""
+    lines = result.stderr.decode().splitlines()
+    assert len(lines) == 1, lines
+    assert lines[0].startswith("capex: ") and "Traceback" not in lines[0]
+    return lines[0]
+
+
+@pytest.fixture()
+def feeds(tmp_path: Path) -> Path:
+    """A valid feeds file of one feed."""
+    path = tmp_path / "feeds.toml"
+    path.write_text('[[feeds]]\nname = "a"\nurl = "http://127.0.0.1:9/feed.xml"\n')
+    return path
+
+
+@pytest.mark.parametrize(
+    ("args", "message"),
+    [
+        (["--urls", "missing.txt"], "capex: --urls missing.txt: file not found"),
+        (["--urls", "."], "capex: --urls .: is a directory, not a file"),
+        (["--urls", "feeds.toml", "--reprocess"], "capex: --urls and --reprocess: cannot be used together"),
+        (["--urls", "feeds.toml", "--sitemap", "http://127.0.0.1:9/s.xml"], "capex: --urls and --sitemap: cannot"),
+        (["--sitemap", "not-a-url"], "capex: --sitemap not-a-url: not an http(s) URL"),
+        (["--sitemap", "file:///etc/passwd"], "capex: --sitemap file:///etc/passwd: not an http(s) URL"),
+        (["--since", "2025-13-01"], "capex: --since '2025-13-01' is not a date"),
+        (["--since", "2025-02-01", "--until", "2025-01-01"], "capex: --since 2025-02-01 is after --until"),
+    ],
+)
+def test_backfill_option_errors_exit_2_before_anything_starts(tmp_path: Path, feeds: Path, args: list[str],
+                                                               message: str) -> None:
+    """Bad or conflicting backfill options exit 2 with one line naming them, and create no database."""
+    result = capex("backfill", "--db", str(tmp_path / "x.duckdb"), "--feeds", str(feeds), *args, cwd=tmp_path,
+                   timeout=120)
+    assert result.returncode == 2
+    assert _one_line(result).startswith(message)
+    assert not (tmp_path / "x.duckdb").exists()
+
+
+@pytest.mark.parametrize(
+    ("content", "message"),
+    [
+        ("[settings]\nallow_private_networks = false\n", "no feeds listed"),
+        ('[[feeds]]\nname = "a"\nurl = "http://127.0.0.1:9/f.xml"\n[[feeds]]\nname = "b"\nurl = "http://127.0.0.1:9/f.xml"\n',
+         "feed #2 url 'http://127.0.0.1:9/f.xml' is already listed as feed #1"),
+        ('[[feeds]]\nname = "a"\nurl = "http://127.0.0.1:9/f.xml"\n[[feeds]]\nname = "a"\nurl = "http://127.0.0.1:9/g.xml"\n',
+         "feed #2 name 'a' is already used by feed #1"),
+        ('[[feeds]]\nname = "a"\nurl = "mailto:news@example.com"\n', "is not an http(s) URL"),
+    ],
+)
+@pytest.mark.parametrize("command", ["poll", "backfill", "serve"])
+def test_feeds_file_errors_exit_2(tmp_path: Path, command: str, content: str, message: str) -> None:
+    """An empty feeds file, a feed URL or name listed twice, or a non-HTTP URL exits 2 in one line."""
+    path = tmp_path / "feeds.toml"
+    path.write_text(content)
+    result = capex(command, "--feeds", str(path), "--db", str(tmp_path / "x.duckdb"), timeout=120)
+    line = _one_line(result)
+    assert result.returncode == 2
+    assert line.startswith(f"capex: {path}: ") and message in line
+    assert not (tmp_path / "x.duckdb").exists()
+
+
+def _closed_port() -> int:
+    """A 127.0.0.1 port nothing listens on."""
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return int(sock.getsockname()[1])
+
+
+def test_unreachable_prefect_api_is_one_line_exit_1_after_feeds_warnings(tmp_path: Path) -> None:
+    """A PREFECT_API_URL nobody answers exits 1 naming it; unknown feeds-file keys were warned about, not fatal."""
+    path = tmp_path / "feeds.toml"
+    path.write_bytes(b'\xef\xbb\xbf[[feeds]]\r\nname = "a"\r\nurl = "http://127.0.0.1:9/f.xml"\r\ncolour = "red"\r\n')
+    url = f"http://127.0.0.1:{_closed_port()}/api"
+    result = capex("poll", "--feeds", str(path), "--db", str(tmp_path / "x.duckdb"), env={"PREFECT_API_URL": url},
+                   timeout=120)
+    lines = result.stderr.decode().splitlines()
+    assert result.returncode == 1
+    assert lines[0] == (f"capex: warning: {path}: feed #1 unknown key 'colour' ignored (known: name, tags, url)")
+    assert lines[1].startswith(f"capex: PREFECT_API_URL {url}: cannot connect (") and len(lines) == 2
+
+
+def test_read_commands_never_create_a_database(tmp_path: Path) -> None:
+    """`capex sql`, `report` and `doctor` on a path with no database exit 2 and create nothing."""
+    db = tmp_path / "typo.dukdb"
+    for args in (["sql", "--db", str(db), "select 1"], ["report", "--db", str(db), "--out", str(tmp_path / "r")],
+                 ["doctor", "--db", str(db)]):
+        result = capex(*args, timeout=120)
+        assert result.returncode == 2
+        assert _one_line(result) == f"capex: no database at {db}"
+    assert sorted(tmp_path.iterdir()) == []
+
+
+@pytest.fixture()
+def db(tmp_path: Path) -> Path:
+    """An empty, migrated database."""
+    path = tmp_path / "c.duckdb"
+    store.init_db(path)
+    return path
+
+
+@pytest.mark.parametrize("query", ["", "   ", " ; -- nothing"])
+def test_empty_query_is_a_usage_error(db: Path, query: str) -> None:
+    """An empty query (or one of only comments and semicolons) exits 2 in one line."""
+    result = capex("sql", "--db", str(db), query, timeout=120)
+    assert result.returncode == 2
+    assert _one_line(result).startswith("capex: QUERY: ")
+
+
+@pytest.mark.parametrize(
+    ("template", "kind"),
+    [
+        ("copy (select 1 as x) to '{out}'", "COPY"),
+        ("select 1; copy (select 2) to '{out}' (format csv)", "COPY"),
+        ("export database '{out}'", "EXPORT DATABASE"),
+        ("attach '{out}' as other", "ATTACH"),
+        ("prepare p as copy (select 1) to '{out}'", "COPY"),
+    ],
+)
+def test_sql_refuses_statements_that_write_files(db: Path, tmp_path: Path, template: str, kind: str) -> None:
+    """COPY ... TO, EXPORT DATABASE, ATTACH (also prepared) exit 2 and write nothing without --allow-write-files."""
+    out = tmp_path / "out"
+    result = capex("sql", "--db", str(db), template.format(out=out), timeout=120)
+    assert result.returncode == 2
+    assert _one_line(result) == (f"capex: QUERY: {kind} writes files; capex sql is read-only "
+                                 "(add --allow-write-files to run it)") or kind in _one_line(result)
+    assert not out.exists()
+
+
+def test_sql_writes_files_when_allowed(db: Path, tmp_path: Path) -> None:
+    """With --allow-write-files, COPY ... TO writes its file and the database is unchanged."""
+    out = tmp_path / "n.csv"
+    result = capex("sql", "--db", str(db), "--allow-write-files", f"copy (select 42 as n) to '{out}'", timeout=120)
+    assert result.returncode == 0, result.stderr.decode()
+    assert out.read_text().split() == ["n", "42"]
+
+
+def test_extract_failures_exit_1_on_stderr_and_the_rest_prints(tmp_path: Path) -> None:
+    """A missing source and a directory exit 1 with their errors on stderr only; the good source still prints."""
+    good = tmp_path / "a.txt"
+    good.write_text("Microsoft plans to spend $80 billion on AI data centers in fiscal 2025, the company said.")
+    result = capex("extract", "--text", str(tmp_path / "missing.txt"), str(good), str(tmp_path), timeout=120)
+    assert result.returncode == 1
+    assert result.stderr.decode().splitlines() == [f"capex: {tmp_path / 'missing.txt'}: file not found",
+                                                   f"capex: {tmp_path}: is a directory, not a file"]
+    out = result.stdout.decode()
+    assert out.startswith(f"{good}: ") and "missing" not in out and "error" not in out
+    assert "Microsoft: $80.0B" in out
+
+
+def test_extract_says_when_a_long_text_was_cut(tmp_path: Path) -> None:
+    """A plain text longer than the extractor reads says so, in text and JSON output."""
+    long_text = tmp_path / "long.txt"
+    sentence = "Microsoft plans to spend $80 billion on AI data centers in fiscal 2025. "
+    long_text.write_text(sentence + "The council met again to discuss the bus timetable. " * 8000)
+    text_out = capex("extract", "--text", str(long_text), timeout=120)
+    assert text_out.returncode == 0, text_out.stderr.decode()
+    assert "  note: facts read from the first 300,000 of" in text_out.stdout.decode()
+    as_json = json.loads(capex("extract", "--json", "--text", str(long_text), timeout=120).stdout)
+    n_chars = len(long_text.read_text())
+    assert as_json["text_chars"] == n_chars
+    assert f"facts read from the first 300,000 of {n_chars:,} characters" in as_json["notes"]
+
+
+def test_version_comes_from_the_package_metadata() -> None:
+    """`capex --version` prints the installed distribution's version."""
+    from importlib.metadata import version
+
+    result = capex("--version", timeout=60)
+    assert result.returncode == 0
+    assert result.stdout.decode().strip() == f"capex-monitor {version('capex-monitor')}"
+
+
+def test_serve_says_what_it_serves(tmp_path: Path, feeds: Path) -> None:
+    """`capex serve` names its feeds file, database, deployments and next scheduled poll before serving."""
+    db = tmp_path / "s.duckdb"
+    proc = subprocess.Popen([str(BIN / "capex"), "serve", "--feeds", str(feeds), "--db", str(db)], env=ENV,
+                            stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, cwd=tmp_path)
+    try:
+        assert proc.stderr is not None
+        lines = [proc.stderr.readline().decode().rstrip("\n") for _ in range(5)]
+    finally:
+        proc.terminate()
+        proc.wait(timeout=60)
+    assert lines[0] == f"capex serve: feeds file {feeds.resolve()}"
+    assert lines[1] == f"  database     {db.resolve()}"
+    assert lines[2] == "  deployments  poll-feeds (cron '*/30 * * * *' UTC), backfill (on demand)"
+    assert lines[3].startswith("  next poll    ") and lines[3].endswith(" UTC")
+    assert lines[3][-6:-4] in ("00", "30")  # "HH:MM UTC": on the half hour
