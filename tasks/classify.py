@@ -77,14 +77,22 @@ _POWER = re.compile(r"(?i:\bpower\s(?:plants?|stations?|generation|purchase)\b|\
 _DATA_CENTER = re.compile(r"(?i:\bdata[\s-]?cent(?:er|re)s?\b|\bdatacent(?:er|re)s?\b|\bAI\s(?:campus|campuses)\b)")
 _BUILD = re.compile(r"(?i:\b(?:build\w*|built|construct\w*|pay(?:s|ing)?\sfor|buy\w*|bought|suppl\w*|sign\w*|"
                     r"deals?|agreements?|contracts?|invest\w*|spend\w*|develop\w*)\b)")
+# venture and equity money: "co-led a $230 million round into AI chip startup Positron", "venture capital firms",
+# "AI investments" of private wealth; spending words here are not about buying infrastructure
+_EQUITY = re.compile(r"(?i:\b(?:funding|investment|financing|series\s[A-F])\srounds?\b|\bround\sinto\b|\bventure\scapital\b|"
+                     r"\bVCs?\b|\bstart-?ups?\b|\bportfolios?\b|\bvaluations?\b|\bstakes?\b)")
 # a data-centre project being planned or built is AI-infrastructure spending without a figure: "announced plans for an
 # AI data center", "is building a 1-gigawatt campus", "broke ground on its data center", "a joint venture ... would
 # start at 1.8 gigawatts"
 _BUILD_PLAN = re.compile(r"(?i:\bplans?\s(?:for|to\s(?:build|construct|develop|open))\b|\bwill\s(?:build|construct|develop)\b|"
                          r"\b(?:is|are)\s(?:building|constructing|developing)\b|\bbr(?:oke|eaks?)\sground\b|"
                          r"\bconstruction\s(?:of|on|began|starts?)\b|\bjoint\sventure\b)")
+# capacity in power or in chips (policy rule 12: "a compute deal sized in gigawatts or chips"): "4.5 GW", "six
+# gigawatts", "up to 50,000 GPUs", "1 million TPUs", "hundreds of thousands of Nvidia chips"
 _CAPACITY = re.compile(r"(?i:\b\d[\d.,]*\s?(?:gigawatts?|megawatts?|GW|MW)\b|\b(?:one|two|three|four|five|six|"
-                       r"seven|eight|nine|ten|several|multiple)\sgigawatts?\b|\bmulti-gigawatt\b)")
+                       r"seven|eight|nine|ten|several|multiple)\sgigawatts?\b|\bmulti-gigawatt\b|"
+                       r"\b\d[\d,]*(?:\.\d+)?\s(?:million\s|thousand\s)?(?:\w+\s)?(?:GPUs|TPUs|chips|accelerators)\b|"
+                       r"\b(?:hundreds\sof\s)?thousands\sof\s(?:\w+\s)?(?:GPUs|TPUs|chips|accelerators)\b)")
 _TITLE_CAPEX = re.compile(
     r"(?i:\bcap(?:ital)?[\s-]?ex(?:penditures?)?\b|\bcapital\sspending\b|\bAI\s(?:spending|spend|infrastructure|"
     r"investments?)\b|\bspending\s(?:plan|spree)\b|\bdata[\s-]?cent(?:er|re)s?\b.*\b(?:billion|trillion|invest|"
@@ -155,7 +163,7 @@ def _signals(title: str | None, text: str, facts: Sequence[Fact]) -> tuple[dict[
     per = max(len(sentences), _MIN_SENTENCES)
     # spending sentences: capex, spending on AI infrastructure, power built for data centres, and deals
     # sized in capacity ("will deploy 6 gigawatts of AMD GPUs"), commitments the policy counts without a figure
-    strong = [s for s in sentences if _CAPEX.search(s.text) or (_SPENDING.search(s.text) and _INFRA.search(s.text))
+    strong = [s for s in sentences if _CAPEX.search(s.text) or _spends_on_infrastructure(s.text)
               or (_POWER.search(s.text) and _DATA_CENTER.search(s.text) and _BUILD.search(s.text))
               or (_DEAL.search(s.text) and _CAPACITY.search(s.text) and _INFRA.search(s.text))
               or (_BUILD_PLAN.search(s.text) and _DATA_CENTER.search(s.text))]
@@ -177,6 +185,15 @@ def _signals(title: str | None, text: str, facts: Sequence[Fact]) -> tuple[dict[
         "deals": min(len(deals), _MAX_DEALS) / _MAX_DEALS,
         "capacity": float(bool(_CAPACITY.search(title) or _CAPACITY.search(text[:_MAX_CHARS]))),
     }, [s.text for s in strong]
+
+
+def _spends_on_infrastructure(sentence: str) -> bool:
+    """A spending word and a separate AI-infrastructure word, outside a sentence about equity or venture money."""
+    spending = [m.span() for m in _SPENDING.finditer(sentence)]
+    infra = [m.span() for m in _INFRA.finditer(sentence)]
+    # "AI investments" is both words at once, and says nothing about what is bought
+    apart = any(not (a[0] < b[1] and b[0] < a[1]) for a in spending for b in infra)
+    return apart and not _EQUITY.search(sentence)
 
 
 def _lede(sentences: list[Sentence]) -> list[Sentence]:

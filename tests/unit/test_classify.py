@@ -146,3 +146,22 @@ def test_a_data_centre_being_built_is_a_spending_sentence() -> None:
     planned = features("Crusoe plans Wyoming campus", "Crusoe announced plans for an AI data center in Cheyenne.", [])
     mentioned = features("Crusoe in Wyoming", "Crusoe runs an AI data center in Cheyenne, officials said.", [])
     assert planned["strong"] > 0 and mentioned["strong"] == 0
+
+
+@pytest.mark.parametrize("sentence", [
+    "Arena co-led a $230 million round into AI chip startup Positron last month.",
+    "Family offices are putting more of their portfolios into AI investments this year.",
+])
+def test_venture_money_is_not_a_spending_sentence(sentence: str) -> None:
+    """Venture rounds and "AI investments" of investors do not count as spending on AI infrastructure."""
+    from tasks.classify import features
+
+    assert features("Private wealth chases AI", sentence, [])["strong"] == 0
+
+
+def test_a_compute_deal_sized_in_chips_counts_as_capacity() -> None:
+    """A deal sized in GPUs counts like one sized in gigawatts (policy rule 12)."""
+    from tasks.classify import features
+
+    text = "OpenAI and Nscale signed a partnership delivering up to 50,000 GPUs for a sovereign AI cluster."
+    assert features("Stargate UK", text, [])["capacity"] == 1.0
