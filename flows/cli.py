@@ -56,7 +56,8 @@ def _one_line(exc: BaseException) -> str:
     if isinstance(exc, CapexError):
         return text
     # not one of ours: say what it is, and where to see more
-    return f"{type(exc).__name__}: {text} (run with --debug for the traceback)"
+    hint = "" if settings.debug_enabled() else " (run with --debug for the traceback)"
+    return f"{type(exc).__name__}: {text}{hint}"
 
 
 def _run_flow(fn: Any, **params: Any) -> dict[str, Any]:
@@ -474,9 +475,11 @@ def main() -> None:
     except KeyboardInterrupt:
         print("capex: interrupted", file=sys.stderr)
         sys.exit(130)
-    except Exception as exc:  # the one place that turns any failure into one line and an exit status
+    except Exception as exc:  # noqa: BLE001 -- the one place turning any failure into one line and a status
         if settings.debug_enabled():
-            raise
+            import traceback
+
+            traceback.print_exc()
         print(f"capex: {_one_line(exc)}", file=sys.stderr)
         sys.exit(exit_code_for(exc))
 

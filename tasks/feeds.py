@@ -90,7 +90,7 @@ def check_feeds_file(path: Path) -> tuple[FeedsFile, list[str]]:
     settings = data.get("settings", {})
     if not isinstance(settings, dict):
         raise ConfigError(f"{path}: [settings] must be a table")
-    warnings += _unknown_keys(path, "settings.", settings, _SETTINGS_KEYS)
+    warnings += _unknown_keys(path, "[settings] ", settings, _SETTINGS_KEYS)
     allow_private = settings.get("allow_private_networks", False)
     if not isinstance(allow_private, bool):
         raise ConfigError(f"{path}: settings.allow_private_networks must be true or false, not {allow_private!r}")

@@ -52,6 +52,17 @@ def test_backfill_option_errors_exit_2_before_anything_starts(tmp_path: Path, fe
     assert not (tmp_path / "x.duckdb").exists()
 
 
+@pytest.mark.parametrize(("flag", "env"), [(["--debug"], {}), ([], {"CAPEX_DEBUG": "1"})])
+def test_debug_adds_the_traceback_and_keeps_the_exit_status(tmp_path: Path, flag: list[str],
+                                                            env: dict[str, str]) -> None:
+    """With --debug (or CAPEX_DEBUG=1) a usage error shows its traceback, then the same line and exit 2."""
+    result = capex(*flag, "backfill", "--urls", "missing.txt", cwd=tmp_path, env=env, timeout=120)
+    err = result.stderr.decode().splitlines()
+    assert result.returncode == 2
+    assert err[0] == "Traceback (most recent call last):"
+    assert err[-1] == "capex: --urls missing.txt: file not found"
+
+
 @pytest.mark.parametrize(
     ("content", "message"),
     [
@@ -202,3 +213,45 @@ def test_serve_says_what_it_serves(tmp_path: Path, feeds: Path) -> None:
     assert lines[2] == "  deployments  poll-feeds (cron '*/30 * * * *' UTC), backfill (on demand)"
     assert lines[3].startswith("  next poll    ") and lines[3].endswith(" UTC")
     assert lines[3][-6:-4] in ("00", "30")  # "HH:MM UTC": on the half hour
+
+
+WIDE = ("select 'Northwind to spend $12 billion on AI data centers across three continents' as title, "
+        "'https://example.com/' || repeat('long-path-segment/', 8) as url, 131800000000.00002::double as amount_usd")
+
+
+def _on_a_terminal(*args: str) -> str:
+    """Run capex with its stdout on a pseudo-terminal 80 columns wide; return what it wrote."""
+    import os
+    import pty
+
+    master, slave = pty.openpty()
+    proc = subprocess.Popen([str(BIN / "capex"), *args], stdout=slave, stderr=subprocess.PIPE,
+                            env={**ENV, "COLUMNS": "80", "LINES": "24"})
+    os.close(slave)
+    chunks = []
+    while True:
+        try:
+            chunk = os.read(master, 65536)
+        except OSError:  # EIO: the child closed the terminal
+            break
+        if not chunk:
+            break
+        chunks.append(chunk)
+    proc.wait(timeout=120)
+    os.close(master)
+    return b"".join(chunks).decode().replace("\r\n", "\n")
+
+
+def test_sql_fits_80_columns_on_a_terminal_and_is_whole_when_piped(db: Path) -> None:
+    """A wide row is a record within 80 columns on a terminal, one whole line piped; amounts compact, csv exact."""
+    shown = _on_a_terminal("sql", "--db", str(db), WIDE)
+    assert all(len(line) <= 80 for line in shown.splitlines()), shown
+    assert "amount_usd | $131.8B" in shown and "…" not in shown
+    url = "https://example.com/" + "long-path-segment/" * 8
+    lines = shown.splitlines()
+    url_lines = lines[next(i for i, line in enumerate(lines) if line.startswith("url ")):][:-2]  # to amount_usd
+    assert "".join(line.split(" | ", 1)[1] for line in url_lines) == url
+    piped = capex("sql", "--db", str(db), WIDE, timeout=120).stdout.decode().splitlines()
+    assert url in piped[2] and piped[2].endswith("$131.8B") and "…" not in piped[2]
+    as_csv = capex("sql", "--db", str(db), "--format", "csv", WIDE, timeout=120).stdout.decode().splitlines()
+    assert as_csv[1].endswith(f",{url},131800000000.00002")

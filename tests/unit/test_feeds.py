@@ -1,15 +1,20 @@
-"""Unit tests of tasks/feeds.py: feed parsing safety, TTL, and the polling schedule."""
+"""Unit tests of tasks/feeds.py: the feeds file, feed parsing safety, TTL, and the polling schedule."""
 
 from __future__ import annotations
 
 from datetime import datetime, timedelta
+from pathlib import Path
 
+import pytest
+
+from tasks.errors import ConfigError
 from tasks.feeds import (
     BACKOFF_BASE,
     BACKOFF_CAP,
     BACKOFF_JITTER,
     MIN_POLL_INTERVAL,
     RETRY_AFTER_CAP,
+    check_feeds_file,
     declares_entities,
     next_poll_after_failure,
     next_poll_after_success,
@@ -80,3 +85,59 @@ def test_retry_after_wins_when_later_and_is_capped() -> None:
     assert next_poll_after_failure(NOW, 1, 6 * 3600) == NOW + timedelta(hours=6)
     assert next_poll_after_failure(NOW, 1, 10**9) == NOW + RETRY_AFTER_CAP
     assert next_poll_after_failure(NOW, 1, 1) - NOW >= BACKOFF_BASE * (1 - BACKOFF_JITTER)
+
+
+def _feeds_file(tmp_path: Path, content: bytes) -> Path:
+    path = tmp_path / "feeds.toml"
+    path.write_bytes(content)
+    return path
+
+
+def test_feeds_file_with_bom_and_windows_line_endings_is_read(tmp_path: Path) -> None:
+    """A feeds file saved with a UTF-8 byte-order mark and CRLF line endings loads like any other."""
+    path = _feeds_file(tmp_path, b'\xef\xbb\xbf[settings]\r\nallow_private_networks = true\r\n\r\n'
+                                 b'[[feeds]]\r\nname = "A"\r\nurl = "https://a.example/feed.xml"\r\ntags = ["x"]\r\n')
+    config, warnings = check_feeds_file(path)
+    assert [(f.name, f.url, f.tags) for f in config.feeds] == [("A", "https://a.example/feed.xml", ("x",))]
+    assert config.allow_private_networks is True and warnings == []
+
+
+def test_unknown_keys_are_warnings_naming_them(tmp_path: Path) -> None:
+    """Unknown keys at the top, in [settings] and in a feed are named in warnings; the feeds still load."""
+    path = _feeds_file(tmp_path, b'title = "mine"\n[settings]\nallow_private = true\n'
+                                 b'[[feeds]]\nname = "A"\nurl = "https://a.example/f"\nlabel = "x"\ncolour = 1\n')
+    config, warnings = check_feeds_file(path)
+    assert len(config.feeds) == 1
+    assert warnings == [
+        f"{path}: unknown key 'title' ignored (known: feeds, settings)",
+        f"{path}: [settings] unknown key 'allow_private' ignored (known: allow_private_networks)",
+        f"{path}: feed #1 unknown keys 'colour', 'label' ignored (known: name, tags, url)",
+    ]
+
+
+@pytest.mark.parametrize(
+    ("content", "message"),
+    [
+        (b"", "no feeds listed"),
+        (b'[[feeds]]\nname = "A"\nurl = "https://a.example/f"\n[[feeds]]\nname = "B"\nurl = "https://A.example/f#x"\n',
+         "feed #2 url 'https://A.example/f#x' is already listed as feed #1"),
+        (b'[[feeds]]\nname = "A"\nurl = "https://a.example/f"\n[[feeds]]\nname = "A"\nurl = "https://b.example/f"\n',
+         "feed #2 name 'A' is already used by feed #1"),
+        (b'[[feeds]]\nname = "A"\nurl = "file:///etc/passwd"\n', "feed #1 url 'file:///etc/passwd' is not an http(s) URL"),
+        (b'[[feeds]]\nname = "A"\nurl = "https:///no-host"\n', "is not an http(s) URL"),
+        (b"\xff\xfe[[feeds]]", "invalid TOML: not UTF-8 text"),
+    ],
+)
+def test_feeds_file_errors_name_the_file_and_problem(tmp_path: Path, content: bytes, message: str) -> None:
+    """No feeds, a URL or name listed twice, a non-HTTP URL or non-UTF-8 bytes raise ConfigError naming the file."""
+    path = _feeds_file(tmp_path, content)
+    with pytest.raises(ConfigError) as caught:
+        check_feeds_file(path)
+    assert str(caught.value).startswith(f"{path}: ") and message in str(caught.value)
+
+
+def test_feeds_without_names_on_one_host_are_allowed(tmp_path: Path) -> None:
+    """Two unnamed feeds of one host (both named after it by default) are not duplicates."""
+    path = _feeds_file(tmp_path, b'[[feeds]]\nurl = "https://a.example/f1"\n[[feeds]]\nurl = "https://a.example/f2"\n')
+    config, _ = check_feeds_file(path)
+    assert [f.name for f in config.feeds] == ["a.example", "a.example"]
