@@ -29,6 +29,7 @@ import duckdb
 
 from tasks import rawstore
 from tasks.errors import StoreError
+from tasks.identity import content_fingerprint, outlet_of
 from tasks.models import Article, FeedConfig, FeedItem, FeedState, PageFailure, QueuedPage
 
 logger = logging.getLogger(__name__)
@@ -225,6 +226,7 @@ def migrate(con: duckdb.DuckDBPyConnection, sql_dir: Path = SQL_DIR) -> list[int
             _rollback_quietly(con)
             raise
         newly.append(mig.version)
+    _fill_article_identity(con)
     for view in sorted((sql_dir / "views").glob("*.sql")):
         con.execute(view.read_text(encoding="utf-8"))
     # readers compare this with the view files to know whether they must migrate first
@@ -232,6 +234,36 @@ def migrate(con: duckdb.DuckDBPyConnection, sql_dir: Path = SQL_DIR) -> list[int
     con.execute("delete from schema_views")
     con.execute("insert into schema_views values (?)", [_views_checksum(sql_dir)])
     return newly
+
+
+def _fill_article_identity(con: duckdb.DuckDBPyConnection) -> None:
+    """Outlet, fingerprint and first copy of articles stored before migration 0006 (one transaction).
+
+    Articles are taken in the order they were fetched, so the first copy stored stays the original.
+    """
+    columns = {r[0] for r in con.execute(
+        "select column_name from information_schema.columns where table_name = 'articles'").fetchall()}
+    if "outlet" not in columns:
+        return  # a test migrating to an older schema
+    rows = con.execute("select article_id, url, text from articles where outlet is null and content_hash is null "
+                       "order by fetched_at, article_id").fetchall()
+    if not rows:
+        return
+    known = dict(con.execute("select content_hash, article_id from articles where content_hash is not null "
+                             "and duplicate_of is null").fetchall())
+    filled = []
+    for article_id, url, text in rows:
+        fingerprint = content_fingerprint(text or "")
+        original = known.setdefault(fingerprint, article_id) if fingerprint else article_id
+        filled.append((article_id, outlet_of(url), fingerprint, None if original == article_id else original))
+    subquery, params = typed_columns({
+        "article_id": ("VARCHAR", [r[0] for r in filled]), "outlet": ("VARCHAR", [r[1] for r in filled]),
+        "content_hash": ("VARCHAR", [r[2] for r in filled]), "duplicate_of": ("VARCHAR", [r[3] for r in filled]),
+    })
+    con.execute("begin transaction")
+    con.execute(f"update articles set outlet = v.outlet, content_hash = v.content_hash, duplicate_of = v.duplicate_of "
+                f"from {subquery} as v where articles.article_id = v.article_id", params)
+    con.execute("commit")
 
 
 # ---------------------------------------------------------------- bulk insert
@@ -502,6 +534,7 @@ def _first_line(exc: BaseException) -> str:
 _ARTICLE_COLUMNS = (
     "article_id", "url", "guid", "feed_id", "title", "author", "site_name", "published_at",
     "fetched_at", "language", "text", "is_capex", "capex_score", "capex_reasons", "extractor_version",
+    "outlet", "content_hash", "duplicate_of",
 )
 _FACT_COLUMNS = (
     "fact_id", "article_id", "companies", "amount", "amount_low", "amount_high", "currency",
@@ -529,6 +562,7 @@ def _insert_articles(
     else:
         fresh = list({a.article_id: a for a in articles if a.article_id not in existing}.values())
     rows = [_article_row(a) for a in fresh]
+    _link_copies(con, rows)
     bulk_insert(con, "articles", _ARTICLE_COLUMNS, rows)
     now = utcnow()
     with_raw = [a for a in fresh if a.raw_html_zstd]
@@ -547,12 +581,29 @@ def _insert_articles(
     return {a.article_id for a in fresh}
 
 
-def _article_row(a: Article) -> tuple[Any, ...]:
+def _article_row(a: Article) -> list[Any]:
     c = a.analysis.classification
-    return (
+    return [
         a.article_id, a.url, a.guid, a.feed_id, a.title, a.author, a.site_name, a.published_at,
         a.fetched_at, a.language, a.text, c.is_capex, c.score, list(c.reasons), a.analysis.extractor_version,
-    )
+        outlet_of(a.url), content_fingerprint(a.text), None,
+    ]
+
+
+def _link_copies(con: duckdb.DuckDBPyConnection, rows: list[list[Any]]) -> None:
+    """Set duplicate_of of rows whose fingerprint an earlier article (stored, or earlier in the batch) has."""
+    hashes = {r[-2] for r in rows if r[-2]}
+    if not hashes:
+        return
+    first = dict(con.execute(
+        "select content_hash, min_by(article_id, fetched_at) from articles "
+        "where content_hash in (select unnest(?::json::varchar[])) and duplicate_of is null group by content_hash",
+        [_json_list(sorted(hashes))]).fetchall())
+    for row in rows:
+        fingerprint = row[-2]
+        if fingerprint:
+            original = first.setdefault(fingerprint, row[0])
+            row[-1] = None if original == row[0] else original
 
 
 def _fact_row(a: Article, index: int, fact: Any, now: datetime) -> tuple[Any, ...]:

@@ -1,6 +1,8 @@
 -- capex_stories: one row per AI-capex article.
--- Grain: one row per article that the current extractor classified as AI capex (is_capex).
--- Rules: source = the outlet (feed name, else site name, else host; see int_article_sources);
+-- Grain: one row per article that the current extractor classified as AI capex (is_capex); a copy
+-- of an earlier article at another URL is not a story of its own (n_copies counts them).
+-- Rules: source = the outlet (registered domain of the URL; source_label = feed or site name for
+-- display; see int_article_sources);
 -- n_facts = the article's current facts (latest extractor version only), not consolidated.
 create or replace view capex_stories as
 with fact_counts as (
@@ -23,7 +25,9 @@ final as (
         s.site_name,
         s.host,
         s.fetched_at,
-        s.seen_at
+        s.seen_at,
+        s.source_label,
+        s.n_copies
     from int_article_sources s
     left join fact_counts fc
         on fc.article_id = s.article_id

@@ -186,6 +186,42 @@ def test_a_run_left_running_by_a_dead_process_is_closed_as_failed(db: str) -> No
     assert rows == [("dead", "failed"), ("live", "running"), ("next", "running")]
 
 
+_STORY = " ".join(f"Sentence {w} of the report says the company will spend more on data centres and chips this year."
+                  for w in ("one", "two", "three", "four", "five", "six"))
+
+
+def test_outlet_and_copies_are_recorded_on_insert(db: str) -> None:
+    """An article gets its URL's registered domain as outlet; the same text at a second URL is linked to the first."""
+    from dataclasses import replace
+
+    first = replace(_article("https://www.techwire.com/a"), text=_STORY)
+    copy = replace(_article("https://amp.techwire.com/a?utm=x"), text="By a reporter. " + _STORY + " Read more.")
+    other = _article("https://news.marketdesk.co.uk/b")
+    store.write_batch(db, [first])
+    store.write_batch(db, [copy, other])
+    _, rows = store.query(db, "select url, outlet, duplicate_of from articles order by fetched_at, url")
+    assert sorted(rows) == [("https://amp.techwire.com/a?utm=x", "techwire.com", first.article_id),
+                            ("https://news.marketdesk.co.uk/b", "marketdesk.co.uk", None),
+                            ("https://www.techwire.com/a", "techwire.com", None)]
+
+
+def test_migration_6_fills_the_identity_of_stored_articles(tmp_path: Path) -> None:
+    """Articles stored before migration 0006 get their outlet and fingerprint, the earlier copy staying the original."""
+    sql_dir = tmp_path / "sql"
+    (sql_dir / "views").mkdir(parents=True)
+    for mig in store.migrations()[:5]:
+        (sql_dir / f"{mig.version:04d}_{mig.name}.sql").write_text(mig.sql)
+    con = duckdb.connect(str(tmp_path / "old.duckdb"))
+    store.migrate(con, sql_dir)
+    store.bulk_insert(con, "articles", ("article_id", "url", "fetched_at", "text", "is_capex", "capex_score",
+                                        "extractor_version"),
+                      [("b", "https://m.example.org/x", datetime(2025, 1, 2), _STORY, True, 0.9, "v1"),
+                       ("a", "https://www.example.org/x", datetime(2025, 1, 1), _STORY, True, 0.9, "v1")])
+    store.migrate(con)
+    rows = con.execute("select article_id, outlet, duplicate_of from articles order by article_id").fetchall()
+    assert rows == [("a", "example.org", None), ("b", "example.org", "a")]
+
+
 def test_query_is_read_only(db: str) -> None:
     """store.query refuses writes with a StoreError."""
     store.init_db(db)

@@ -10,6 +10,7 @@ from typing import Any
 import duckdb
 import pytest
 
+from tasks.identity import outlet_of
 from tasks.store import bulk_insert, migrate, utcnow
 
 VERSION = "v2"
@@ -34,12 +35,16 @@ def add_feed(con: duckdb.DuckDBPyConnection, feed_id: int, name: str, **state: A
 def add_article(con: duckdb.DuckDBPyConnection, article_id: str, published: str | None, *, feed_id: int | None = None,
                 site: str | None = None, url: str | None = None, score: float = 0.9, is_capex: bool = True,
                 version: str = VERSION) -> None:
-    """Insert one article."""
+    """Insert one article (by default at the host of its feed's outlet, with the outlet the store would give it)."""
+    url = url or f"https://{_FEED_HOSTS.get(feed_id or 0, f'news{article_id}.example')}/{article_id}"
     bulk_insert(con, "articles", ("article_id", "url", "feed_id", "site_name", "published_at", "fetched_at",
-                                  "is_capex", "capex_score", "extractor_version"),
-                [(article_id, url or f"https://news{article_id}.example/{article_id}", feed_id, site,
-                  datetime.fromisoformat(published) if published else None, datetime(2025, 12, 1),
-                  is_capex, score, version)])
+                                  "is_capex", "capex_score", "extractor_version", "outlet"),
+                [(article_id, url, feed_id, site, datetime.fromisoformat(published) if published else None,
+                  datetime(2025, 12, 1), is_capex, score, version, outlet_of(url))])
+
+
+# the hosts of the outlets() feeds' articles
+_FEED_HOSTS = {1: "techwire.example", 2: "marketdesk.example", 3: "asiabiz.example"}
 
 
 def add_fact(con: duckdb.DuckDBPyConnection, article_id: str, companies: list[str], amount: float | None,
@@ -241,19 +246,32 @@ def test_monthly_trend_never_adds_multi_year_to_annual(con: duckdb.DuckDBPyConne
 
 
 def test_capex_stories_source_and_current_facts(con: duckdb.DuckDBPyConnection) -> None:
-    """Source falls back from feed name to site name to host; n_facts counts current facts only."""
+    """Source is the outlet (registered domain, else host) with the feed or site name as its label;
+    n_facts counts current facts only."""
     add_feed(con, 1, "TechWire")
     add_article(con, "s1", "2025-01-01", feed_id=1, site="Tech Wire Inc")
     add_fact(con, "s1", ["Meta"], 1e9, "2025")
     add_fact(con, "s1", ["Meta"], 2e9, "2025", version="v1")
-    add_article(con, "s2", "2025-01-02", site="MarketDesk")
+    add_article(con, "s2", "2025-01-02", site="MarketDesk", url="https://news.marketdesk.com/a")
     add_article(con, "s3", "2025-01-03", url="https://www.asiabiz.example/story?id=3")
     add_article(con, "s4", "2025-01-04", is_capex=False)
-    assert rows(con, "select article_id, source, n_facts from capex_stories order by article_id") == [
-        ("s1", "TechWire", 1),
-        ("s2", "MarketDesk", 0),
-        ("s3", "asiabiz.example", 0),
+    assert rows(con, "select article_id, source, source_label, n_facts from capex_stories order by article_id") == [
+        ("s1", "techwire.example", "TechWire", 1),
+        ("s2", "marketdesk.com", "MarketDesk", 0),
+        ("s3", "asiabiz.example", "asiabiz.example", 0),
     ]
+
+
+def test_a_copy_at_another_url_is_one_story_and_one_source(con: duckdb.DuckDBPyConnection) -> None:
+    """An article whose text is a copy of an earlier one (duplicate_of) is neither a story nor a source again."""
+    outlets(con)
+    add_article(con, "o1", "2025-01-04", feed_id=1)
+    add_fact(con, "o1", ["Meta"], 60e9, "2025")
+    add_article(con, "c1", "2025-01-04", feed_id=1, url="https://techwire.example/amp/o1")
+    add_fact(con, "c1", ["Meta"], 60e9, "2025")
+    con.execute("update articles set duplicate_of = 'o1' where article_id = 'c1'")
+    assert rows(con, "select article_id, n_copies from capex_stories") == [("o1", 2)]
+    assert rows(con, "select n_sources, n_outlets from capex_facts") == [(1, 1)]
 
 
 def test_feed_health_windows(con: duckdb.DuckDBPyConnection) -> None:
