@@ -158,14 +158,20 @@ def test_known_keys_include_queued_pages_for_polls_only(db: str) -> None:
     assert store.known_keys(db, urls, [], include_queued=False)[0] == {"https://example.com/x"}
 
 
-def test_migration_5_keeps_old_failures_given_up_or_retrying(tmp_path: Path) -> None:
-    """Rows of page_failures from before the retry queue: three attempts or more were given up, fewer retry."""
+def _migrated_to(tmp_path: Path, version: int) -> duckdb.DuckDBPyConnection:
+    """A database migrated up to `version` only (to test the upgrade that follows)."""
     sql_dir = tmp_path / "sql"
     (sql_dir / "views").mkdir(parents=True)
-    for mig in store.migrations()[:4]:
+    for mig in store.migrations()[:version]:
         (sql_dir / f"{mig.version:04d}_{mig.name}.sql").write_text(mig.sql)
     con = duckdb.connect(str(tmp_path / "old.duckdb"))
     store.migrate(con, sql_dir)
+    return con
+
+
+def test_migration_5_keeps_old_failures_given_up_or_retrying(tmp_path: Path) -> None:
+    """Rows of page_failures from before the retry queue: three attempts or more were given up, fewer retry."""
+    con = _migrated_to(tmp_path, 4)
     con.execute("insert into page_failures (url, first_failed_at, last_failed_at, n_attempts, error) values "
                 "('https://a/1', '2025-01-01', '2025-01-02', 3, 'HTTP 503'), "
                 "('https://a/2', '2025-01-01', '2025-01-02', 1, 'timeout')")
@@ -207,12 +213,7 @@ def test_outlet_and_copies_are_recorded_on_insert(db: str) -> None:
 
 def test_migration_6_fills_the_identity_of_stored_articles(tmp_path: Path) -> None:
     """Articles stored before migration 0006 get their outlet and fingerprint, the earlier copy staying the original."""
-    sql_dir = tmp_path / "sql"
-    (sql_dir / "views").mkdir(parents=True)
-    for mig in store.migrations()[:5]:
-        (sql_dir / f"{mig.version:04d}_{mig.name}.sql").write_text(mig.sql)
-    con = duckdb.connect(str(tmp_path / "old.duckdb"))
-    store.migrate(con, sql_dir)
+    con = _migrated_to(tmp_path, 5)
     store.bulk_insert(con, "articles", ("article_id", "url", "fetched_at", "text", "is_capex", "capex_score",
                                         "extractor_version"),
                       [("b", "https://m.example.org/x", datetime(2025, 1, 2), _STORY, True, 0.9, "v1"),
