@@ -5,6 +5,7 @@ from __future__ import annotations
 import os
 import signal
 import subprocess
+import sys
 import time
 from collections.abc import Iterator
 from pathlib import Path
@@ -99,3 +100,38 @@ def test_poll_backfill_and_readers_run_together(big_site: tuple[Site, str], tmp_
     assert rows == [(150, 150)]
     assert len(waits) >= 3
     print(f"concurrent reader: {len(waits)} queries, max {max(waits):.2f} s")
+
+
+def _burn(seconds: float) -> subprocess.Popen[bytes]:
+    """A process keeping one core busy for `seconds`."""
+    code = f"import time\nend = time.monotonic() + {seconds}\nwhile time.monotonic() < end:\n    pass\n"
+    return subprocess.Popen([sys.executable, "-c", code])
+
+
+def test_poll_backfill_and_report_started_together_on_a_busy_machine_all_complete(
+    big_site: tuple[Site, str], tmp_path: Path,
+) -> None:
+    """Three commands, each starting its own temporary Prefect server, all complete while both cores are
+    kept busy by other processes (the server start-up waits as long as CAPEX's default allows)."""
+    site, base = big_site
+    site.routes["/feed.xml"] = (site.rss(base, list(range(20)), ""), "application/rss+xml")
+    feeds = write_feeds(tmp_path / "feeds.toml", f"{base}/feed.xml")
+    urls = tmp_path / "urls.txt"
+    urls.write_text("".join(f"{base}{site.article_path(i)}\n" for i in range(20, 40)))
+    db = tmp_path / "l.duckdb"
+    store.init_db(db)
+    env = {k: v for k, v in ENV.items() if k not in ("PREFECT_API_URL", "PREFECT_SERVER_EPHEMERAL_STARTUP_TIMEOUT_SECONDS")}
+    load = [_burn(240) for _ in range(4)]
+    try:
+        procs = {name: subprocess.Popen([str(BIN / "capex"), *args], env=env, stdout=subprocess.DEVNULL,
+                                        stderr=subprocess.PIPE, start_new_session=True, cwd=tmp_path)
+                 for name, args in (("poll", ("poll", "--feeds", str(feeds), "--db", str(db))),
+                                    ("backfill", ("backfill", "--urls", str(urls), "--db", str(db))),
+                                    ("report", ("report", "--db", str(db), "--out", str(tmp_path / "r"))))}
+        errors = {name: p.communicate(timeout=600)[1].decode() for name, p in procs.items()}
+    finally:
+        for burner in load:
+            burner.kill()
+    assert {name: p.returncode for name, p in procs.items()} == {"poll": 0, "backfill": 0, "report": 0}, errors
+    _, rows = store.query(db, "select count(*), count(distinct url) from articles")
+    assert rows == [(40, 40)]
