@@ -28,6 +28,7 @@ _THRESHOLD = 0.5
 _WEIGHTS = {
     "title_capex": 0.2, "title_money": 0.2, "title_deal": 0.2, "lede": 0.1, "strong": 0.75, "density": 1.0,
     "facts": 0.15, "deals": 0.15, "capacity": 0.05, "lede_project": 0.2, "title_against": -0.3,
+    "politics": -1.0,
 }
 # the opening sentences state a story's subject like its title does
 _LEDE_SENTENCES = 3
@@ -81,6 +82,12 @@ _BUILD = re.compile(r"(?i:\b(?:build\w*|built|construct\w*|pay(?:s|ing)?\sfor|bu
 # "AI investments" of private wealth; spending words here are not about buying infrastructure
 _EQUITY = re.compile(r"(?i:\b(?:funding|investment|financing|series\s[A-F])\srounds?\b|\bround\sinto\b|\bventure\scapital\b|"
                      r"\bVCs?\b|\bstart-?ups?\b|\bportfolios?\b|\bvaluations?\b|\bstakes?\b)")
+# power politics, which the policy names as near misses however much the article says "data center": "residents",
+# "opposition", "electricity bills", "ratepayers", "moratorium", "zoning", "lawmakers", "pollution"
+_POLITICS = re.compile(
+    r"(?i:\bresidents?\b|\bopposition\b|\boppos(?:e|es|ed|ing)\b|\bprotest\w*|\b(?:electricity|utility|power|energy)\s"
+    r"(?:bills?|prices?|rates?|costs?)\b|\bratepayers?\b|\bmoratori(?:um|a)\b|\bzoning\b|\bbacklash\b|"
+    r"\bcommunit(?:y|ies)\b|\blawmakers?\b|\bactivists?\b|\bpollution\b|\brate\shikes?\b)")
 # a data-centre project being planned or built is AI-infrastructure spending without a figure: "announced plans for an
 # AI data center", "is building a 1-gigawatt campus", "broke ground on its data center", "a joint venture ... would
 # start at 1.8 gigawatts"
@@ -133,11 +140,12 @@ _AI_CONTEXT = re.compile(r"(?:\bAI\b|\bA\.I\.|(?i:\bartificial\sintelligence\b|\
                          r"\bhyperscalers?\b|\bsupercomputers?\b|\bStargate\b|\bcloud\b))")
 
 FEATURES = ("title_capex", "title_money", "title_deal", "title_against", "lede", "lede_project", "strong",
-            "density", "facts", "deals", "capacity")
+            "density", "facts", "deals", "capacity", "politics")
 # how each signal reads in `reasons`
 _REASON = {"title_capex": "headline about AI-infrastructure spending", "title_money": "headline figure for AI infrastructure",
            "title_deal": "headline compute or power deal", "lede": "a spending sentence in the lede",
-           "facts": "spending figures", "deals": "compute or power deal sentences", "capacity": "capacity in GW/MW"}
+           "facts": "spending figures", "deals": "compute or power deal sentences", "capacity": "capacity in GW/MW",
+           "politics": "body on power politics"}
 
 
 def features(title: str | None, text: str, facts: Sequence[Fact]) -> dict[str, float]:
@@ -171,11 +179,12 @@ def _signals(title: str | None, text: str, facts: Sequence[Fact]) -> tuple[dict[
     lede = _lede(sentences)
     lede_end = lede[-1].end if lede else 0
     amounts = {(f.amount, f.amount_low) for f in facts}
+    against = float(bool(_TITLE_AGAINST.search(title)) and not _TITLE_DEAL.search(title))
     return {
         "title_capex": float(bool(_TITLE_CAPEX.search(title))),
         "title_money": float(bool(_TITLE_MONEY.search(title) and _TITLE_MONEY_OBJECT.search(title))),
         "title_deal": float(bool(_TITLE_DEAL.search(title))),
-        "title_against": float(bool(_TITLE_AGAINST.search(title)) and not _TITLE_DEAL.search(title)),
+        "title_against": against,
         "lede": float(any(s.end <= lede_end for s in (*strong, *deals))),
         "lede_project": float(any(_CAPACITY.search(s.text) and _INFRA.search(s.text) and _PROJECT.search(s.text)
                                   for s in lede)),
@@ -184,6 +193,8 @@ def _signals(title: str | None, text: str, facts: Sequence[Fact]) -> tuple[dict[
         "facts": min(len(amounts), _MAX_FACTS) / _MAX_FACTS,
         "deals": min(len(deals), _MAX_DEALS) / _MAX_DEALS,
         "capacity": float(bool(_CAPACITY.search(title) or _CAPACITY.search(text[:_MAX_CHARS]))),
+        # under a near-miss headline, the share of the body on power politics (residents, bills, protests)
+        "politics": against * sum(bool(_POLITICS.search(s.text)) for s in sentences) / per,
     }, [s.text for s in strong]
 
 

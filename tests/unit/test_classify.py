@@ -165,3 +165,18 @@ def test_a_compute_deal_sized_in_chips_counts_as_capacity() -> None:
 
     text = "OpenAI and Nscale signed a partnership delivering up to 50,000 GPUs for a sovereign AI cluster."
     assert features("Stargate UK", text, [])["capacity"] == 1.0
+
+
+def test_power_politics_under_a_near_miss_headline_is_negative() -> None:
+    """A body mostly about residents, bills and opposition under a near-miss headline is not a spending story."""
+    text = ("Residents in three states are organising opposition to new AI data centers. "
+            "Meta plans to spend $10 billion on a data center campus in Louisiana, and Amazon will invest $12 billion in AI data centers. "
+            "Microsoft is spending $80 billion on AI data centers this year. "
+            "Community groups say electricity bills will rise as utilities build power plants for the data centers. "
+            "Lawmakers in Virginia proposed a moratorium on new data center construction. "
+            "Protests have delayed several AI infrastructure projects, activists said. "
+            "Ratepayers could cover the cost of new transmission lines, a consumer group warned.")
+    result = classify("The public opposition to AI data centers is heating up", text)
+    assert not result.is_capex
+    assert "body on power politics" in result.reasons
+    assert classify("Big Tech keeps spending on AI data centers", text).is_capex
