@@ -34,12 +34,15 @@ def _version(value: bool) -> None:
 @app.callback()
 def _options(
     debug: Annotated[bool, typer.Option("--debug", help="show tracebacks (also CAPEX_DEBUG=1)")] = False,
+    verbose: Annotated[bool, typer.Option("--verbose", help="show Prefect's own log lines (also CAPEX_VERBOSE=1)")] = False,
     _show_version: Annotated[bool, typer.Option("--version", callback=_version, is_eager=True,
                                                 help="print the version and exit")] = False,
 ) -> None:
     """AI capex news monitor."""
     if debug:
         settings.enable_debug()
+    if verbose:
+        settings.enable_verbose()
 
 DbOpt = Annotated[str | None, typer.Option("--db", help="DuckDB file (else $CAPEX_DB, else data/capex.duckdb)")]
 FeedsOpt = Annotated[str | None, typer.Option("--feeds", help="feeds TOML (else $CAPEX_FEEDS, else feeds.toml)")]
@@ -61,13 +64,8 @@ def _one_line(exc: BaseException) -> str:
 
 
 def _run_flow(fn: Any, **params: Any) -> dict[str, Any]:
-    """Run a flow function; its errors reach main(), which maps them to one line and an exit status.
-
-    Without --debug (or CAPEX_DEBUG=1), Prefect's own log records lose their tracebacks: a run
-    that fails says why in one line, and a failed batch (queued for retry) in one warning line.
-    """
-    if not settings.debug_enabled():
-        _one_line_prefect_logs()
+    """Run a flow function; its errors reach main(), which maps them to one line and an exit status."""
+    _quiet_prefect_logs()
     result: dict[str, Any] = fn(**params)
     return result
 
@@ -82,12 +80,21 @@ class _OneLine(logging.Filter):
         return True
 
 
-def _one_line_prefect_logs() -> None:
+def _quiet_prefect_logs() -> None:
+    """Prefect's console: warnings and errors only unless --verbose; one line each, no traceback, unless --debug.
+
+    The run's own summary is printed after it; Prefect's INFO lines (server start, every task run)
+    would only interleave with it. The records still reach the Prefect API (its UI keeps them).
+    """
     import prefect.logging  # noqa: F401 -- configures Prefect's handlers, which get the filter
 
-    for name in ("prefect", "prefect.flow_runs", "prefect.task_runs"):
-        for handler in logging.getLogger(name).handlers:
-            handler.addFilter(_OneLine())
+    debug, verbose = settings.debug_enabled(), settings.verbose_enabled()
+    for name in ("prefect", "prefect.flow_runs", "prefect.task_runs", ""):  # "": root, where the console handler is
+        for handler in logging.getLogger(name or None).handlers:
+            if not debug:
+                handler.addFilter(_OneLine())
+            if not (debug or verbose) and type(handler).__name__ != "APILogHandler":
+                handler.setLevel(logging.WARNING)
 
 
 def _check_feeds(path: Path) -> None:

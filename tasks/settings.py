@@ -48,6 +48,16 @@ def enable_debug() -> None:
     os.environ["CAPEX_DEBUG"] = "1"
 
 
+def verbose_enabled() -> bool:
+    """Prefect's own INFO log lines wanted on the console: `capex --verbose`, or CAPEX_VERBOSE=1."""
+    return os.environ.get("CAPEX_VERBOSE", "") not in ("", "0")
+
+
+def enable_verbose() -> None:
+    """`capex --verbose`: Prefect's log lines in this process and the flows' child processes."""
+    os.environ["CAPEX_VERBOSE"] = "1"
+
+
 def prefect_api_url() -> str | None:
     """The Prefect server the flows report to (PREFECT_API_URL), or None for a temporary local one."""
     return os.environ.get("PREFECT_API_URL", "").strip() or None

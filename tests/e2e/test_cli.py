@@ -69,11 +69,17 @@ def test_extract_does_not_import_prefect() -> None:
 
 @pytest.mark.slow
 def test_poll_cli_then_sql_and_duckdb_cli(site: str, tmp_path: Path) -> None:
-    """`capex poll` fills the database; `capex sql` and the duckdb CLI both read it."""
+    """`capex poll` fills the database and prints its summary (Prefect's lines only with --verbose); sql and duckdb read it."""
     feeds = write_feeds(tmp_path / "feeds.toml", f"{site}/feed.xml")
     db = tmp_path / "c.duckdb"
-    result = capex("poll", "--feeds", str(feeds), "--db", str(db))
+    info = {"PREFECT_LOGGING_LEVEL": "INFO"}  # the tests' conftest sets WARNING
+    result = capex("poll", "--feeds", str(feeds), "--db", str(db), env=info)
     assert result.returncode == 0, result.stderr.decode()[-2000:]
+    err = result.stderr.decode().splitlines()
+    assert err[0] == f"poll finished, database {db}" and "  new articles        2" in err
+    assert not any("| INFO" in line for line in err)  # Prefect's own lines only with --verbose
+    verbose = capex("--verbose", "poll", "--feeds", str(feeds), "--db", str(db), env=info)
+    assert verbose.returncode == 0 and "| INFO    | prefect - Starting temporary server" in verbose.stderr.decode()
     out = capex("sql", "--db", str(db), "--format", "csv", "select count(*) as n from articles")
     assert out.stdout.decode().splitlines() == ["n", "2"]
     as_json = capex("sql", "--db", str(db), "--format", "json", "select url from capex_stories")
