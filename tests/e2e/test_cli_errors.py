@@ -255,3 +255,29 @@ def test_sql_fits_80_columns_on_a_terminal_and_is_whole_when_piped(db: Path) -> 
     assert url in piped[2] and piped[2].endswith("$131.8B") and "…" not in piped[2]
     as_csv = capex("sql", "--db", str(db), "--format", "csv", WIDE, timeout=120).stdout.decode().splitlines()
     assert as_csv[1].endswith(f",{url},131800000000.00002")
+
+
+def _troubleshooting_rows() -> list[tuple[str, str, int]]:
+    """The README's Troubleshooting rows whose first cell is a whole `capex ...` command."""
+    from tests.conftest import REPO
+
+    text = (REPO / "README.md").read_text()
+    section = text[text.index("## Troubleshooting"):text.index("## Database")]
+    rows = []
+    for line in section.splitlines():
+        cells = [c.strip() for c in line.strip().strip("|").split(" | ")]
+        if len(cells) == 3 and cells[0].startswith("`capex ") and cells[0].endswith("`") and cells[2].isdigit():
+            rows.append((cells[0][1:-1], cells[1].strip("`"), int(cells[2])))
+    return rows
+
+
+@pytest.mark.parametrize(("command", "message", "status"), _troubleshooting_rows())
+def test_readme_troubleshooting_shows_real_messages(tmp_path: Path, command: str, message: str, status: int) -> None:
+    """Each command of the README's Troubleshooting table prints exactly the line and status shown there."""
+    import shlex
+
+    (tmp_path / "empty.toml").write_text("")
+    args = shlex.split(command)[1:]
+    result = capex(*args, cwd=tmp_path, timeout=120)
+    assert (_one_line(result), result.returncode) == (message, status)
+    assert not (tmp_path / "data").exists()
