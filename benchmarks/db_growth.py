@@ -45,7 +45,7 @@ def _write_inline(db: Path, batch: list[Article]) -> None:
     bare = [dataclasses.replace(a, raw_html_zstd=b"") for a in batch]
     with store.write_connection(db) as con:
         con.execute("begin transaction")
-        store._insert_articles(con, db, bare, False)
+        store.insert_articles(con, db, bare, False)
         store.bulk_insert(con, "article_raw", ("article_id", "raw_html_zstd", "raw_bytes"),
                           [(a.article_id, a.raw_html_zstd, len(a.raw_html_zstd)) for a in batch])
         con.execute("commit")

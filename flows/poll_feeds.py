@@ -18,7 +18,7 @@ from prefect.task_runners import ThreadPoolTaskRunner
 from tasks import store
 from tasks.articles import PageJob, start_workers_early
 from tasks.feeds import FEEDS_PER_TASK, load_feeds_file
-from tasks.models import FeedsFile, FeedState, QueuedPage
+from tasks.models import FeedsFile, FeedState, QueuedPage, utcnow
 from tasks.poll import (
     BATCH_SIZE,
     PAGE_BUDGET_S,
@@ -36,7 +36,6 @@ from tasks.poll import (
     stopped_feeds,
     summary_markdown,
 )
-from tasks.store import utcnow
 
 # Feeds fetched at once, and batches of pages in flight (each fetches FETCH_CONCURRENCY pages).
 FEED_CONCURRENCY = 8

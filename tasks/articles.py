@@ -178,7 +178,7 @@ def process_page(
     With keep_raw=False (reprocessing HTML that is stored already) the article carries no raw HTML.
     """
     from tasks.extractor import get_extractor
-    from tasks.store import article_id_for
+    from tasks.models import article_id_for
 
     page = extract_page(html, job.url)
     published_at = job.published_at or (

@@ -22,7 +22,7 @@ from urllib.parse import parse_qsl, urlencode, urljoin, urlsplit, urlunsplit
 from tasks.errors import BlockedURLError, ConfigError, FetchError
 from tasks.feeds import FEED_ACCEPT, normalize_url, parse_feed
 from tasks.http import MAX_FEED_BYTES, FetchPolicy, fetch, make_client, origin_of
-from tasks.store import QueuedURL
+from tasks.models import QueuedURL
 
 logger = logging.getLogger(__name__)
 

@@ -31,7 +31,7 @@ import zstandard
 from tasks import rawstore, store
 from tasks.errors import StoreError
 
-if TYPE_CHECKING:  # only tasks/store.py opens DuckDB; this module runs SQL on the connections it hands out
+if TYPE_CHECKING:  # only tasks/store/ opens DuckDB; this module runs SQL on the connections it hands out
     import duckdb
 
 # Bytes read at a time when scanning or copying a pack: bounds memory whatever the pack's size.

@@ -2,8 +2,9 @@
 
 from __future__ import annotations
 
+import hashlib
 from dataclasses import dataclass, field
-from datetime import date, datetime
+from datetime import UTC, date, datetime
 
 
 @dataclass(frozen=True, slots=True)
@@ -170,3 +171,50 @@ class QueuedPage:
     retry_after: float | None = None
     is_batch_fault: bool = False
     backfill_id: str | None = None
+
+
+# ---------------------------------------------------------------- keys, clock and store records
+
+
+def utcnow() -> datetime:
+    """Naive UTC timestamp, the convention of every `*_at` column."""
+    return datetime.now(UTC).replace(tzinfo=None)
+
+
+def article_id_for(url: str) -> str:
+    """Stable article key: 16 hex digits of sha256 of the normalised URL."""
+    return hashlib.sha256(url.encode("utf-8")).hexdigest()[:16]
+
+
+@dataclass(frozen=True, slots=True)
+class PollRecord:
+    """One poll of one feed, and the feed state to save with it."""
+
+    feed_id: int
+    run_id: str | None
+    started_at: datetime
+    status: str
+    http_status: int | None
+    items_seen: int
+    items_new: int
+    pages_failed: int
+    bytes_received: int | None
+    error: str | None
+    # feed state (None = keep): validators are saved only after a 200 response was processed
+    etag: str | None = None
+    last_modified: str | None = None
+    save_validators: bool = False
+    consecutive_failures: int = 0
+    next_poll_at: datetime | None = None
+    new_url: str | None = None
+    deactivate: bool = False
+
+
+@dataclass(frozen=True, slots=True)
+class QueuedURL:
+    """One URL a backfill discovered and has still to ingest."""
+
+    url: str
+    published_at: datetime | None
+    listing_url: str | None
+    is_trusted: bool

@@ -19,8 +19,16 @@ from tasks.backfill import Window
 from tasks.errors import BlockedURLError, FetchError, StoreError
 from tasks.feeds import fetch_feeds, next_poll_after_failure, next_poll_after_success, parse_feed_full
 from tasks.http import RETRYABLE_STATUS, is_retryable, origin_of
-from tasks.models import Article, FeedItem, FeedState, FetchResult, PageFailure, QueuedPage
-from tasks.store import PollRecord, utcnow
+from tasks.models import (
+    Article,
+    FeedItem,
+    FeedState,
+    FetchResult,
+    PageFailure,
+    PollRecord,
+    QueuedPage,
+    utcnow,
+)
 
 logger = logging.getLogger(__name__)
 

@@ -191,7 +191,7 @@ def test_batch_failing_on_a_held_write_lock_is_retried(tmp_path: Path, monkeypat
     from tasks.articles import start_workers_early
 
     db = str(tmp_path / "capex.duckdb")
-    monkeypatch.setattr(store, "WRITER_LOCK_TIMEOUT_S", 0.5)
+    monkeypatch.setattr(store.connect, "WRITER_LOCK_TIMEOUT_S", 0.5)
     start_workers_early()
     lock_path = Path(db + ".lock")
     released = threading.Event()

@@ -6,9 +6,8 @@ import pytest
 
 from tasks.articles import PageJob
 from tasks.feeds import normalize_url
-from tasks.models import FeedItem, FeedState
+from tasks.models import FeedItem, FeedState, PollRecord, article_id_for, utcnow
 from tasks.poll import FeedPlan, _dedupe_items, claim_jobs
-from tasks.store import PollRecord, article_id_for, utcnow
 
 
 @pytest.mark.parametrize(

@@ -1,0 +1,88 @@
+"""Bulk inserts: many rows as one typed JSON document, one statement."""
+
+from __future__ import annotations
+
+import base64
+import json
+import logging
+from collections.abc import Sequence
+from datetime import date, datetime
+from typing import Any
+
+import duckdb
+
+logger = logging.getLogger(__name__)
+
+
+def _column_types(con: duckdb.DuckDBPyConnection, table: str) -> dict[str, str]:
+    # a table's columns change only with a migration, and this process migrates before it writes:
+    # cache them (the information_schema query costs ~10 ms a call)
+    key = (_database_file(con), table)
+    if key not in _COLUMN_TYPES:
+        rows = con.execute(
+            "select column_name, data_type from information_schema.columns where table_name = ?", [table]
+        ).fetchall()
+        _COLUMN_TYPES[key] = {name: dtype for name, dtype in rows}
+    return _COLUMN_TYPES[key]
+
+
+_COLUMN_TYPES: dict[tuple[str, str], dict[str, str]] = {}
+
+
+
+def _database_file(con: duckdb.DuckDBPyConnection) -> str:
+    row = con.execute("select path from duckdb_databases() where database_name = current_database()").fetchone()
+    return str(row[0]) if row else ""
+
+
+
+def _json_default(value: Any) -> str:
+    if isinstance(value, (datetime, date)):
+        return value.isoformat(sep=" ") if isinstance(value, datetime) else value.isoformat()
+    raise TypeError(f"cannot store {type(value).__name__} in a bulk insert")
+
+
+
+def typed_columns(columns: dict[str, tuple[str, list[Any]]]) -> tuple[str, list[Any]]:
+    """A subquery yielding the given typed columns row by row, and its one parameter.
+
+    The columns travel as one JSON document parsed by DuckDB's from_json: DuckDB's Python binding
+    converts list parameters value by value (measured ~0.2-1 ms per value here, most of it failed
+    optional-module imports), so 500 rows x 11 columns as lists took seconds; as JSON, milliseconds.
+    BLOB columns, which JSON cannot carry, travel base64-encoded and are decoded by from_base64
+    (as a list parameter, 50 compressed pages cost ~300 failed imports per batch).
+    """
+    spec = {name: "VARCHAR[]" if dtype == "BLOB" else f"{dtype}[]" for name, (dtype, _) in columns.items()}
+    document = {
+        name: [None if v is None else base64.b64encode(v).decode("ascii") for v in values] if dtype == "BLOB" else values
+        for name, (dtype, values) in columns.items()
+    }
+    payload = json.dumps(document, default=_json_default, ensure_ascii=False)
+    # a lone surrogate (from a badly decoded page) is not valid UTF-8: replace it, one char for one
+    payload = payload.encode("utf-8", "replace").decode("utf-8")
+    selects = [
+        f'from_base64(unnest(j."{name}")) as "{name}"' if dtype == "BLOB" else f'unnest(j."{name}") as "{name}"'
+        for name, (dtype, _) in columns.items()
+    ]
+    structure = json.dumps(spec).replace("'", "''")
+    return f"(select {', '.join(selects)} from (select from_json($1, '{structure}') as j))", [payload]
+
+
+
+def bulk_insert(
+    con: duckdb.DuckDBPyConnection,
+    table: str,
+    columns: Sequence[str],
+    rows: Sequence[Sequence[Any]],
+    on_conflict: str = "do nothing",
+) -> None:
+    """Insert many rows in one statement (a typed JSON document unnested: ~1000x faster than executemany)."""
+    if not rows:
+        return
+    types = _column_types(con, table)
+    subquery, params = typed_columns({c: (types[c], list(col)) for c, col in zip(columns, zip(*rows))})
+    column_list = ", ".join(columns)
+    con.execute(
+        f"insert into {table} ({column_list}) select * from {subquery} on conflict {on_conflict}",
+        params,
+    )
