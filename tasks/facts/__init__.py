@@ -65,6 +65,9 @@ _UNREGISTERED_REPEATS = 2
 # a sector word this close to a figure makes it a whole-sector figure
 _SECTOR_CHARS = 60
 _SECTOR_ACTOR = "hyperscalers"
+# a sentence citing a research report: what "the firm" says next is its estimate for a market, not a company's spending
+_REPORT_CITED = re.compile(r"(?i:\baccording\sto\s(?:a|an|the)?\s?(?:[\w-]+\s){0,3}(?:report|study|analysis|estimates?|"
+                           r"survey|forecast|research)\b)")
 # "1 gigawatt", "8GW", "500 megawatts": a capacity target, which a following period dates instead of the money
 # a period further after its figure (in prose characters, a blanked URL counting as one space) belongs to another
 # phrase: "…is investing $2 billion in a GPU cluster …[a long aside]… and hopes to list its shares in 2027";
@@ -181,6 +184,8 @@ class _Context:
                 return self.fact_actors[back]
             sentence = self.sentences[back]
             mentions = [m for m in self.mentions(back) if m.actor.type not in FALLBACK_TYPES]
+            if not mentions and _REPORT_CITED.search(self.sentences[back].text):
+                return (_SECTOR_ACTOR,)  # "…, according to a report by KPMG. The firm projects…": a market estimate
             if mentions:
                 named = attribute(self.text[sentence.start:sentence.end], mentions, sentence.start,
                                   sentence.end - sentence.start, sentence.end - sentence.start).names

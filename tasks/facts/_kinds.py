@@ -44,7 +44,9 @@ _CUES = re.compile(
     # "AI data centers", "compute", "GPUs", "AI infrastructure", "power for data centers"
     r"|(?P<infra>\b(?:data[\s-]?cent(?:er|re)s?|datacent(?:er|re)s?|infrastructure|compute|computing|gpus?|chips?|"
     r"servers?|supercomputers?|supercluster|clusters?|cloud|capacity|campus(?:es)?|gigawatts?|megawatts?|gw|mw|"
-    r"ai|artificial\sintelligence|stargate|accelerators?)\b)"
+    r"ai|artificial\sintelligence|stargate|accelerators?)\b"
+    # ("the AI chip startup", "a cloud company": a company named by what it sells, not infrastructure bought)
+    r"(?!\s(?:(?:chips?|cloud|computing|infrastructure)\s)?(?:start-?ups?|companies|company|firms?|makers?|designers?|giants?|stocks?|developers?)\b))"
     # "deal", "agreement", "contract", "joint venture", "project"
     r"|(?P<deal>\b(?:deal|agreement|contract|partnership|joint\sventure|project|programme|program|plan|initiative)s?\b)"
     r")"

@@ -105,3 +105,18 @@ def test_a_deal_between_a_cloud_supplier_and_a_lab_needs_no_infrastructure_word(
     """A deal between a supplier of infrastructure and a lab is a compute deal even when no neighbour says so."""
     text = "Oracle signed an agreement with OpenAI worth $300 billion, the people said. Shares rose 30%."
     assert [(f.companies, f.amount) for f in extract_facts(text, PUBLISHED)] == [(("OpenAI",), 300e9)]
+
+
+def test_a_company_named_by_its_chips_is_not_infrastructure_bought() -> None:
+    """Buying assets from "the chip startup" is a takeover, not spending on chips."""
+    text = ("Nvidia's earnings call is the first since it purchased assets from the AI chip startup in late December "
+            "for about $20 billion. Nvidia sells GPUs for data centers.")
+    assert extract_facts(text, PUBLISHED) == []
+
+
+def test_the_firm_behind_a_cited_report_gives_a_market_estimate() -> None:
+    """After "according to a report by KPMG", "the firm projects" is a market estimate, not a company's spending."""
+    text = ("Airtel's data center unit Nxtra raised $1 billion from Carlyle. "
+            "India's installed data center capacity will pass 2GW by 2026, according to a December report by KPMG. "
+            "The firm projects capacity to rise to 8GW by 2030, generating an estimated $30 billion in capital expenditure.")
+    assert [(f.companies, f.amount) for f in extract_facts(text, PUBLISHED)] == [(("hyperscalers",), 30e9)]
