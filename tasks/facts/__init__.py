@@ -20,6 +20,7 @@ from tasks.facts._companies import (
     clause_spans,
     deal_buyers,
     find_mentions,
+    is_hyperscaler_group,
     is_tiered_deal,
     supply_buyers,
     unregistered_subject,
@@ -267,7 +268,7 @@ def _sentence_facts(text: str, sentence: Sentence, index: int, context: _Context
         right = min((next_start + money.end - base) // 2 if i + 1 < len(monies) else len(body),
                     money.end - base + _SECTOR_CHARS)
         named = any(actor(c) is not None and actor(c).type not in FALLBACK_TYPES for c in actors)  # type: ignore[union-attr]
-        if is_sector_figure(body, left, right, named):
+        if is_sector_figure(body, left, right, named) and not is_hyperscaler_group(actors):
             actors = (_SECTOR_ACTOR,)
         facts.append(_fact(sentence, money, actors, period, body, cues, published))
         context.fact_actors.setdefault(index, actors)
@@ -358,7 +359,8 @@ def _fact(sentence: Sentence, money: Money, companies: tuple[str, ...], period: 
     if period is not None and period.label.startswith("FY") and len(companies) == 1 and _is_company(companies[0]):
         kind = "capex"  # one company's budget for its own fiscal year is its capital spending
     ended = None if period is None or published is None else period.end < published
-    is_sector = all(actor(c) is not None and actor(c).type == "sector" for c in companies)  # type: ignore[union-attr]
+    is_sector = is_hyperscaler_group(companies) or all(
+        actor(c) is not None and actor(c).type == "sector" for c in companies)  # type: ignore[union-attr]
     status = status_of(body, kind, ended, is_sector)
     usd = money.usd_stated if money.usd_stated is not None else to_usd(money.value, money.currency, published)
     return Fact(companies=companies, amount=money.amount, amount_low=money.low, amount_high=money.high,

@@ -218,8 +218,8 @@ def attribute(sentence: str, mentions: list[Mention], base: int, start: int, end
                 continue
             earlier = names_in(_candidates(sentence, mentions, base, clause, clause[1], clause[1])[0])
             if earlier:
-                return Attribution(_as_sector(tuple(dict.fromkeys((*earlier, *names)))), False)
-    return Attribution(_as_sector(names), reference or not names)
+                return Attribution(tuple(dict.fromkeys((*earlier, *names))), False)
+    return Attribution(names, reference or not names)
 
 
 def _candidates(sentence: str, mentions: list[Mention], base: int, clause: tuple[int, int], start: int,
@@ -243,12 +243,11 @@ def _candidates(sentence: str, mentions: list[Mention], base: int, clause: tuple
     return chosen, members
 
 
-def _as_sector(names: tuple[str, ...]) -> tuple[str, ...]:
-    """Four or more hyperscalers sharing one figure are the hyperscalers as a group."""
+def is_hyperscaler_group(names: tuple[str, ...] | list[str]) -> bool:
+    """True for four or more hyperscalers named together: the sector by its members ("Microsoft, Alphabet, Amazon
+    and Meta together plan to spend $650 billion"), kept named and scored like a sector figure (policy rule 6)."""
     found = [actor(n) for n in names]
-    if sum(1 for a in found if a is not None and a.type in _SECTOR_GROUP_TYPES) >= _SECTOR_GROUP_SIZE:
-        return ("hyperscalers",)
-    return names
+    return sum(1 for a in found if a is not None and a.type in _SECTOR_GROUP_TYPES) >= _SECTOR_GROUP_SIZE
 
 
 # A spender the registry does not know, named as the subject of its clause: "Iliad will invest", "French telecom group

@@ -17,6 +17,7 @@ from pathlib import Path
 from typing import Any
 
 from tasks.facts._audit import AUDIT_SEED, NEWS_FILE, audit
+from tasks.facts._companies import is_hyperscaler_group
 from tasks.facts._devset import HELD_OUT, N_FOLDS, TUNING, Item, fold_of, half_of, load_items, write_split
 from tasks.models import Analysis, Fact
 
@@ -83,8 +84,9 @@ def _norm(name: str) -> str:
 
 
 def is_sector(companies: list[str] | tuple[str, ...]) -> bool:
-    """Whole-sector figures ("hyperscalers", "AI industry") are scored leniently."""
-    return any(c.lower() == "hyperscalers" or "industry" in c.lower() for c in companies)
+    """Whole-sector figures ("hyperscalers", "AI industry", four or more hyperscalers named together) are scored
+    leniently (policy rule 6)."""
+    return is_hyperscaler_group(companies) or any(c.lower() == "hyperscalers" or "industry" in c.lower() for c in companies)
 
 
 def _close(a: float | None, b: float | None, tolerance: float) -> bool:

@@ -92,6 +92,18 @@ def test_score_item_counts_each_error_kind() -> None:
     assert m["grounding"] == 1.0
 
 
+def test_a_named_group_of_hyperscalers_is_scored_like_the_sector() -> None:
+    """Four named hyperscalers match a ["hyperscalers"] label (rule 6); three named companies do not."""
+    text = "Microsoft, Alphabet, Amazon and Meta plan $650 billion. Microsoft, Alphabet and Meta plan $500 billion."
+    item = Item("x3", "t", text, None, True, [_gold(["hyperscalers"], 650e9, "2026"),
+                                             _gold(["hyperscalers"], 500e9, "2026")])
+    facts = (_fact(("Microsoft", "Alphabet", "Amazon", "Meta"), 650e9, "2026", text,
+                   "Microsoft, Alphabet, Amazon and Meta plan $650 billion."),
+             _fact(("Microsoft", "Alphabet", "Meta"), 500e9, "2026", text, "Microsoft, Alphabet and Meta plan $500 billion."))
+    m = score_item(item, Analysis(Classification(is_capex=True, score=0.9), facts, "test")).metrics()
+    assert (m["fact_tp"], m["spurious_fact"], m["missed_fact"]) == (1, 1, 0)
+
+
 def test_negative_item_facts_are_not_errors() -> None:
     """Facts predicted in a gold-negative story are not scored (labelling policy rule 1), the flag is."""
     item = Item("x2", "t", TEXT, None, False, [])

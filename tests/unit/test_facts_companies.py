@@ -2,7 +2,11 @@
 
 from __future__ import annotations
 
+from datetime import date
+
 from tasks.facts._companies import actor, find_mentions, names_in, registry_size
+
+PUBLISHED = date(2026, 3, 2)
 
 
 def _names(text: str) -> tuple[str, ...]:
@@ -92,7 +96,18 @@ def test_government_alias_names_the_country() -> None:
     assert _names("the Japanese government expects") == ("Japan",)
 
 
-def test_four_hyperscalers_sharing_a_figure_are_the_sector() -> None:
-    """Four hyperscalers sharing one figure are reported as the hyperscalers."""
+def test_four_hyperscalers_sharing_a_figure_stay_named() -> None:
+    """Four hyperscalers sharing one figure are listed by name, not replaced by "hyperscalers"."""
     sentence = "Amazon, Google, Meta and Microsoft will spend $650 billion."
-    assert _spender(sentence, "$650 billion") == ("hyperscalers",)
+    assert _spender(sentence, "$650 billion") == ("Amazon", "Alphabet", "Meta", "Microsoft")
+
+
+def test_a_named_group_stays_named_despite_a_sum_word() -> None:
+    """"together" or "combined" beside four named hyperscalers keeps the four; an unnamed sector is "hyperscalers"."""
+    from tasks.facts import extract_facts
+
+    named = extract_facts("Microsoft, Alphabet, Amazon and Meta together plan to spend $650 billion on AI data "
+                          "centers this year.", PUBLISHED)
+    unnamed = extract_facts("Hyperscalers' combined capital expenditures could hit $700 billion this year.", PUBLISHED)
+    assert [f.companies for f in named] == [("Microsoft", "Alphabet", "Amazon", "Meta")]
+    assert [f.companies for f in unnamed] == [("hyperscalers",)]
