@@ -34,7 +34,8 @@ def _version(value: bool) -> None:
 @app.callback()
 def _options(
     debug: Annotated[bool, typer.Option("--debug", help="show tracebacks (also CAPEX_DEBUG=1)")] = False,
-    verbose: Annotated[bool, typer.Option("--verbose", help="show Prefect's own log lines (also CAPEX_VERBOSE=1)")] = False,
+    verbose: Annotated[bool, typer.Option("--verbose",
+                                          help="show Prefect's own log lines (also CAPEX_VERBOSE=1)")] = False,
     _show_version: Annotated[bool, typer.Option("--version", callback=_version, is_eager=True,
                                                 help="print the version and exit")] = False,
 ) -> None:
@@ -131,6 +132,24 @@ def _start_prefect() -> None:
 PREFECT_CONNECT_TIMEOUT_S = 5.0
 
 
+def _check_db_location(db_path: Path) -> None:
+    """A database a run will write must be creatable: checked before Prefect starts, not after."""
+    import os
+
+    if str(db_path).startswith("ducklake:"):
+        return  # a catalog, not a file: the store checks it when it connects
+    if db_path.is_dir():
+        raise ConfigError(f"--db {db_path}: is a directory, not a database file")
+    ancestor = db_path.parent
+    while not ancestor.exists() and ancestor != ancestor.parent:
+        ancestor = ancestor.parent
+    if not ancestor.is_dir():
+        raise ConfigError(f"--db {db_path}: {ancestor} is not a directory")
+    # the lock file and DuckDB's WAL are created beside the database
+    if not os.access(ancestor, os.W_OK | os.X_OK) or (db_path.exists() and not os.access(db_path, os.W_OK)):
+        raise ConfigError(f"--db {db_path}: not writable (directory {ancestor})")
+
+
 def _require_db(db_path: Path) -> None:
     """Read commands never create a database: a path with none is a usage error."""
     if not db_path.is_file():
@@ -149,6 +168,7 @@ def poll(
     """One poll cycle over the feeds that are due (what the schedule runs)."""
     feeds_path, db_path = settings.resolve_feeds(feeds), settings.resolve_db(db)
     _check_feeds(feeds_path)
+    _check_db_location(db_path)
     _start_prefect()
     from flows.poll_feeds import poll_feeds
 
@@ -188,13 +208,14 @@ def _summary_value(value: Any) -> str:
 @app.command()
 def demo(db: DbOpt = None) -> None:
     """Serve the bundled sample on 127.0.0.1, poll it, and print what was found."""
+    db_path = Path(db) if db else Path("data/demo.duckdb")
+    _check_db_location(db_path)
     _start_prefect()
     import tempfile
 
     from flows.poll_feeds import poll_feeds
     from tasks.demo import DEMO_PORT, demo_feeds_toml, serve_directory
 
-    db_path = Path(db) if db else Path("data/demo.duckdb")
     with serve_directory(port=DEMO_PORT) as base, tempfile.TemporaryDirectory() as tmp:
         feeds_path = Path(tmp) / "demo-feeds.toml"
         feeds_path.write_text(demo_feeds_toml(base), encoding="utf-8")
@@ -269,13 +290,15 @@ def backfill(
     db: DbOpt = None,
     since: Annotated[str | None, typer.Option("--since", help="oldest publication date, YYYY-MM-DD")] = None,
     until: Annotated[str | None, typer.Option("--until", help="newest publication date, YYYY-MM-DD")] = None,
-    urls: Annotated[str | None, typer.Option("--urls", help="file of URLs (one per line, or CSV url,published)")] = None,
+    urls: Annotated[str | None, typer.Option("--urls",
+                                             help="file of URLs (one per line, or CSV url,published)")] = None,
     sitemap: Annotated[str | None, typer.Option("--sitemap", help="a sitemap or sitemap index URL")] = None,
     reprocess: Annotated[bool, typer.Option("--reprocess", help="re-run extraction over stored raw HTML")] = False,
 ) -> None:
     """Ad-hoc backfill: feed archives, a URL list, a sitemap, or reprocessing stored articles."""
     feeds_path, db_path = settings.resolve_feeds(feeds), settings.resolve_db(db)
     _check_backfill_options(feeds_path, since, until, urls, sitemap, reprocess)
+    _check_db_location(db_path)
     _start_prefect()
     from flows.backfill import run_backfill_cli
 
@@ -407,7 +430,7 @@ def sql(
     db: DbOpt = None,
     fmt: Annotated[str, typer.Option("--format", help="table, csv or json")] = "table",
     allow_write_files: Annotated[bool, typer.Option(
-        "--allow-write-files", help="allow statements that write files (COPY ... TO, EXPORT DATABASE, ATTACH)")] = False,
+        "--allow-write-files", help="allow statements that write files (COPY ... TO, EXPORT, ATTACH)")] = False,
 ) -> None:
     """Run a read-only query against the database (amounts formatted in tables, exact in csv and json)."""
     if fmt not in ("table", "csv", "json"):

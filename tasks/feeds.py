@@ -102,7 +102,7 @@ def check_feeds_file(path: Path) -> tuple[FeedsFile, list[str]]:
     feeds = tuple(_feed_config(path, i, entry) for i, entry in enumerate(entries, start=1))
     for i, entry in enumerate(entries, start=1):
         warnings += _unknown_keys(path, f"feed #{i} ", entry, _FEED_KEYS)
-    named = [feed for feed, entry in zip(feeds, entries) if entry.get("name")]  # a default name may repeat
+    named = [feed for feed, entry in zip(feeds, entries, strict=True) if entry.get("name")]  # a default name may repeat
     _refuse_duplicates(path, feeds, named)
     return FeedsFile(feeds=feeds, allow_private_networks=allow_private), warnings
 

@@ -597,7 +597,7 @@ def print_rows(columns: list[str], rows: list[tuple[Any, ...]], fmt: str) -> Non
         import json
 
         for row in rows:
-            print(json.dumps(dict(zip(columns, row)), default=str, ensure_ascii=False))
+            print(json.dumps(dict(zip(columns, row, strict=True)), default=str, ensure_ascii=False))
         return
     import shutil
 
@@ -635,9 +635,9 @@ def render_table(columns: list[str], cells: list[list[str]], width: int | None) 
     """Aligned columns when they fit `width` (or width is None: piped, never cut); else one record per block."""
     widths = [max([len(c), *(len(r[i]) for r in cells)]) for i, c in enumerate(columns)]
     if width is None or sum(widths) + len(_GAP) * (len(widths) - 1) <= width:
-        lines = [_GAP.join(c.ljust(w) for c, w in zip(columns, widths)).rstrip(),
+        lines = [_GAP.join(c.ljust(w) for c, w in zip(columns, widths, strict=True)).rstrip(),
                  _GAP.join("-" * w for w in widths)]
-        lines += [_GAP.join(v.ljust(w) for v, w in zip(r, widths)).rstrip() for r in cells]
+        lines += [_GAP.join(v.ljust(w) for v, w in zip(r, widths, strict=True)).rstrip() for r in cells]
         return lines
     return _vertical(columns, cells, width)
 
@@ -651,7 +651,7 @@ def _vertical(columns: list[str], cells: list[list[str]], width: int) -> list[st
     lines: list[str] = []
     for n, row in enumerate(cells, start=1):
         lines.append(f"-[ record {n} ]".ljust(width, "-"))
-        for name, value in zip(columns, row):
+        for name, value in zip(columns, row, strict=True):
             parts = textwrap.wrap(value, value_w, break_long_words=True, break_on_hyphens=False) or [""]
             lines.append(f"{name[:key_w].ljust(key_w)} | {parts[0]}")
             lines += [f"{'':{key_w}} | {part}" for part in parts[1:]]

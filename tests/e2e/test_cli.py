@@ -69,7 +69,7 @@ def test_extract_does_not_import_prefect() -> None:
 
 @pytest.mark.slow
 def test_poll_cli_then_sql_and_duckdb_cli(site: str, tmp_path: Path) -> None:
-    """`capex poll` fills the database and prints its summary (Prefect's lines only with --verbose); sql and duckdb read it."""
+    """`capex poll` fills the database and prints a summary (Prefect's lines with --verbose); sql and duckdb read it."""
     feeds = write_feeds(tmp_path / "feeds.toml", f"{site}/feed.xml")
     db = tmp_path / "c.duckdb"
     info = {"PREFECT_LOGGING_LEVEL": "INFO"}  # the tests' conftest sets WARNING

@@ -52,6 +52,20 @@ def test_backfill_option_errors_exit_2_before_anything_starts(tmp_path: Path, fe
     assert not (tmp_path / "x.duckdb").exists()
 
 
+@pytest.mark.parametrize("command", ["poll", "backfill", "demo"])
+def test_a_database_path_that_cannot_be_created_exits_2_before_prefect(tmp_path: Path, feeds: Path,
+                                                                       command: str) -> None:
+    """A --db below a regular file, or a directory, exits 2 in one line before any run starts."""
+    (tmp_path / "notes.txt").write_text("x")
+    args = [command] if command == "demo" else [command, "--feeds", str(feeds)]
+    for db, problem in ((tmp_path / "notes.txt" / "sub" / "c.duckdb", f"{tmp_path / 'notes.txt'} is not a directory"),
+                        (tmp_path, "is a directory, not a database file")):
+        result = capex(*args, "--db", str(db), cwd=tmp_path, timeout=120)
+        assert result.returncode == 2
+        assert _one_line(result) == f"capex: --db {db}: {problem}"
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["feeds.toml", "notes.txt"]
+
+
 @pytest.mark.parametrize(("flag", "env"), [(["--debug"], {}), ([], {"CAPEX_DEBUG": "1"})])
 def test_debug_adds_the_traceback_and_keeps_the_exit_status(tmp_path: Path, flag: list[str],
                                                             env: dict[str, str]) -> None:
