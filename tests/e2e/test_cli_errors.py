@@ -188,6 +188,23 @@ def test_extract_failures_exit_1_on_stderr_and_the_rest_prints(tmp_path: Path) -
     assert "Microsoft: $80.0B" in out
 
 
+def test_extract_http_errors_and_oversized_sources_fail_in_json_too(site: str, tmp_path: Path) -> None:
+    """A 404 and a source over the size limit keep their error objects on stdout, say why on stderr, exit 1."""
+    from tasks.extract_one import MAX_SOURCE_BYTES
+
+    big = tmp_path / "big.html"
+    with big.open("wb") as handle:
+        handle.truncate(MAX_SOURCE_BYTES + 1)
+    missing = f"{site}/articles/no-such-page.html"
+    result = capex("extract", "--json", missing, str(big), timeout=120)
+    lines = [json.loads(line) for line in result.stdout.decode().splitlines()]
+    assert result.returncode == 1
+    assert [(line["source"], line["error"]) for line in lines] == [
+        (missing, f"HTTP 404 from {missing}"), (str(big), "larger than the 20 MiB limit of a source")]
+    assert result.stderr.decode().splitlines() == [f"capex: {missing}: HTTP 404 from {missing}",
+                                                   f"capex: {big}: larger than the 20 MiB limit of a source"]
+
+
 def test_extract_says_when_a_long_text_was_cut(tmp_path: Path) -> None:
     """A plain text longer than the extractor reads says so, in text and JSON output."""
     long_text = tmp_path / "long.txt"
