@@ -180,3 +180,12 @@ def test_power_politics_under_a_near_miss_headline_is_negative() -> None:
     assert not result.is_capex
     assert "body on power politics" in result.reasons
     assert classify("Big Tech keeps spending on AI data centers", text).is_capex
+
+
+@pytest.mark.parametrize("title", ["Trump ignores why his AI data center buildout is failing",
+                                   "Wall Street frets over the AI build-out", "Inside the data center construction boom"])
+def test_a_headline_about_the_build_out_is_a_spending_headline(title: str) -> None:
+    """A headline about the AI or data-centre build-out counts like a spending headline."""
+    from tasks.classify import features
+
+    assert features(title, "The company said so.", [])["title_capex"] == 1.0
