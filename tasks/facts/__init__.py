@@ -19,6 +19,7 @@ from tasks.facts._companies import (
     attribute,
     clause_spans,
     deal_buyers,
+    deal_parties,
     find_mentions,
     is_hyperscaler_group,
     is_tiered_deal,
@@ -285,6 +286,12 @@ def _spender(body: str, mentions: list[Mention], base: int, money: Money, index:
         # earlier fact ("Nebius will provide $12 billion of capacity" after Meta's deal with it)
         return buyers or context.earlier_spender(index, exclude=found.names)
     if not found.needs_reference:
+        # "Nebius' backlog includes a Microsoft contract": the deal's other party is the buyer when it is downstream
+        extra = deal_parties(body, mentions, base)
+        if len(found.names) == 1 and extra and extra != found.names:
+            buyers = deal_buyers(body, tuple(dict.fromkeys((*found.names, *extra))))
+            if found.names[0] not in buyers:
+                return buyers
         return deal_buyers(body, found.names)
     if not found.names:
         # a spender the registry does not know, named as the subject of the figure's clause ("Iliad will invest")

@@ -345,3 +345,14 @@ def is_tiered_deal(sentence: str, mentions: list[Mention]) -> bool:
     with OpenAI", "Nebius's deal with Meta"): a compute deal, even when the sentence names no infrastructure."""
     tiers = {_DOWNSTREAM.get(m.actor.type, _END_BUYER) for m in mentions if m.actor.type not in FALLBACK_TYPES}
     return bool(_DEAL.search(sentence)) and len(tiers) > 1 and min(tiers) < _END_BUYER
+
+
+# a company named as the adjunct of a deal noun is a party to it: "a Microsoft contract worth $19.4 billion",
+# "a $14 billion Meta contract", "Meta Platforms' capacity agreements worth nearly $30 billion"
+_DEAL_ADJUNCT = re.compile(r"(?i:(?:['’]s?)?\]?\s(?:[a-z][\w-]*\s){0,2}(?:deal|contract|agreement|commitment)s?\b)")
+
+
+def deal_parties(sentence: str, mentions: list[Mention], base: int) -> tuple[str, ...]:
+    """Registered companies named as the adjunct of a deal noun in the sentence ("a Microsoft contract")."""
+    return names_in([m for m in mentions if m.actor.type not in FALLBACK_TYPES
+                     and _DEAL_ADJUNCT.match(sentence, m.end - base)])

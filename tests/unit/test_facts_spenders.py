@@ -92,3 +92,12 @@ def test_downstream_party_of_a_deal_is_the_buyer(text: str, buyer: str) -> None:
     """Between a supplier of chips or capacity and its customer, the customer is the spender."""
     (fact,) = extract_facts(text, PUBLISHED)
     assert fact.companies == (buyer,)
+
+
+@pytest.mark.parametrize(("text", "buyer"), [
+    ("The analyst noted that Nebius' backlog now includes a Microsoft contract worth up to $19.4 billion.", "Microsoft"),
+    ("CoreWeave added a $14 billion Meta contract for compute.", "Meta"),
+])
+def test_a_company_naming_the_deal_is_its_buyer_when_downstream(text: str, buyer: str) -> None:
+    """"a Microsoft contract" in a supplier's sentence: the downstream party named by the deal noun is the spender."""
+    assert [f.companies for f in extract_facts(text, PUBLISHED)] == [(buyer,)]
