@@ -5,7 +5,7 @@ it) against a fault server in this process, samples the resident memory of the c
 process tree (flow, extraction forkserver and workers, Prefect server) every 50 ms, and checks
 that every good article was stored exactly once.
 
-    .venv/bin/python benchmarks/hostile.py [--big-mb 300] [--bomb-mb 1024]
+    .venv/bin/python -m benchmarks.hostile [--big-mb 300] [--bomb-mb 1024]
 """
 
 from __future__ import annotations
@@ -20,11 +20,7 @@ import threading
 import time
 from pathlib import Path
 
-REPO = Path(__file__).resolve().parent.parent
-sys.path.insert(0, str(REPO))
-sys.path.insert(0, str(REPO / "tests" / "integration"))
-
-from faultserver import (
+from tests.support.faultserver import (
     BILLION_LAUGHS,
     FaultServer,
     article,
@@ -39,6 +35,8 @@ from faultserver import (
     static,
     xxe_feed,
 )
+
+REPO = Path(__file__).resolve().parent.parent
 
 CORPUS_PAGES = REPO.parent / "shared" / "corpus" / "articles" / "fundus"
 
@@ -196,7 +194,8 @@ def main() -> int:
         _, polls = store.query(db, "select status, count(*) from feed_polls group by all order by 1")
         _, slow = store.query(db, "select max(finished_at - started_at) from feed_polls")
         _, fails = store.query(db, "select count(*) from page_failures")
-        leaked = store.query(db, "select count(*) from feed_items where title like '%root:%' or title like '%lollol%'")[1]
+        leaked = store.query(
+            db, "select count(*) from feed_items where title like '%root:%' or title like '%lollol%'")[1]
     print(f"exit status           {proc.returncode}")
     print(f"feeds                 {len(urls)} ({len(urls) - 3} hostile), poll outcomes {dict(polls)}")
     print(f"wall time             {wall:.1f} s (longest single feed poll {slow[0][0]})")

@@ -123,7 +123,7 @@ def _plan_feeds(run: _Run, due: list[FeedState], run_id: str) -> list[FeedPlan]:
             outcomes: list[Any] = future.result()
         except Exception as exc:  # noqa: BLE001 -- the whole group failed: every feed records it
             outcomes = [exc] * len(group)
-        for state, outcome in zip(group, outcomes):
+        for state, outcome in zip(group, outcomes, strict=True):
             if isinstance(outcome, Exception):
                 plan = FeedPlan(state=state, poll=error_poll(state, started[state.feed_id], run_id, outcome))
             else:

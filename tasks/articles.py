@@ -8,6 +8,7 @@ of pages so memory cannot creep up over a long run.
 
 from __future__ import annotations
 
+import contextlib
 import logging
 import multiprocessing
 import os
@@ -81,7 +82,8 @@ def iter_page_groups(
 
     At most FETCH_CONCURRENCY fetches are in flight, so a batch never holds more than one group
     plus the pages being read. `group_bytes=None` yields everything as one group. Once `deadline`
-    (time.time(), so it means the same in every process) has passed, no new fetch starts: the pages left are returned as deferred
+    (time.time(), so it means the same in every process) has passed, no new fetch starts: the pages
+    left are returned as deferred
     failures (not attempted, so they cost no attempt in the retry queue).
     """
     policy = FetchPolicy(
@@ -204,10 +206,8 @@ def _worker_init() -> None:
     # A forked worker inherits the parent's warning filters (pytest turns warnings into errors);
     # in a worker a library warning must be logged, never fail the page.
     warnings.resetwarnings()
-    try:
+    with contextlib.suppress(ValueError, OSError):  # not permitted here: the timeout still bounds the work
         resource.setrlimit(resource.RLIMIT_AS, (WORKER_MEMORY_BYTES, WORKER_MEMORY_BYTES))
-    except (ValueError, OSError):  # not permitted on this platform: the timeout still bounds the work
-        pass
 
 
 # ---------------------------------------------------------------- the pool
@@ -272,7 +272,7 @@ def process_pages(
         for job, html, fetched_at in pages
     ]
     results: list[Article | PageFailure] = []
-    for (job, _html, _at), future in zip(pages, futures):
+    for (job, _html, _at), future in zip(pages, futures, strict=True):
         # exception(), not result(): a raised exception's traceback would hold this frame, whose
         # `futures` holds the future that holds the exception, a cycle that kept every page of the
         # batch alive until the next full garbage collection (memory grew over long reprocess runs)

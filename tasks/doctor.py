@@ -415,7 +415,8 @@ def summary(report: Report) -> str:
     loose_bytes = sum(p.end - p.start for p in loose)
     return (f"doctor: {checked}: {len(broken)} broken reference(s) affecting {n_articles} article(s) "
             "(reprocess records them as failed), "
-            f"{len(loose)} unreferenced or torn region(s) of {loose_bytes:,} bytes (capex doctor --repair removes them)")
+            f"{len(loose)} unreferenced or torn region(s) of {loose_bytes:,} bytes "
+            "(capex doctor --repair removes them)")
 
 
 __all__ = ["Problem", "Ref", "Report", "check", "describe", "frame_error", "repair", "summary"]

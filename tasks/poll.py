@@ -101,7 +101,8 @@ def plan_feed(
 ) -> FeedPlan:
     """Judge a feed response; for a 200, parse it and list the items not stored yet (in any feed)."""
     now = utcnow()
-    base: dict[str, Any] = {"feed_id": state.feed_id, "run_id": run_id, "started_at": started_at, "http_status": result.http_status,
+    base: dict[str, Any] = {"feed_id": state.feed_id, "run_id": run_id, "started_at": started_at,
+                            "http_status": result.http_status,
                 "bytes_received": len(result.body)}
     new_url = result.final_url if result.headers.get("x-permanent-redirect") else None
     status = result.http_status or 0
@@ -336,6 +337,7 @@ ingest_batch_task = task(
 )(ingest_batch)
 
 __all__ = [
-    "BATCH_SIZE", "error_poll", "finish_feeds", "guarded_run", "ingest_batch", "plan_feed", "queued_pages", "retry_batches",
+    "BATCH_SIZE", "error_poll", "finish_feeds", "guarded_run", "ingest_batch", "plan_feed", "queued_pages",
+    "retry_batches",
     "stopped_feeds", "summary_markdown",
 ]

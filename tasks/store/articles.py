@@ -129,7 +129,7 @@ def insert_articles(
     with_raw = [a for a in fresh if a.raw_html_zstd]
     refs = rawstore.append(db_path, [a.raw_html_zstd for a in with_raw], now)
     bulk_insert(con, "article_raw", ("article_id", "raw_html_zstd", "raw_bytes", "pack", "pack_offset"),
-                [(a.article_id, None, ref.length, ref.pack, ref.offset) for a, ref in zip(with_raw, refs)],
+                [(a.article_id, None, ref.length, ref.pack, ref.offset) for a, ref in zip(with_raw, refs, strict=True)],
                 on_conflict="do update set raw_html_zstd = null, raw_bytes = excluded.raw_bytes, "
                             "pack = excluded.pack, pack_offset = excluded.pack_offset")
     fact_rows = [

@@ -79,7 +79,8 @@ def mark_backfill_done(db_path: str | os.PathLike[str], backfill_id: str, urls: 
     with write_connection(db_path) as con:
         con.execute("begin transaction")
         con.execute(
-            "update backfill_queue set is_done = true where backfill_id = ? and url in (select unnest(?::json::varchar[]))",
+            "update backfill_queue set is_done = true "
+            "where backfill_id = ? and url in (select unnest(?::json::varchar[]))",
             [backfill_id, json_list(urls)],
         )
         con.execute(

@@ -54,7 +54,8 @@ def typed_columns(columns: dict[str, tuple[str, list[Any]]]) -> tuple[str, list[
     """
     spec = {name: "VARCHAR[]" if dtype == "BLOB" else f"{dtype}[]" for name, (dtype, _) in columns.items()}
     document = {
-        name: [None if v is None else base64.b64encode(v).decode("ascii") for v in values] if dtype == "BLOB" else values
+        name: [None if v is None else base64.b64encode(v).decode("ascii") for v in values]
+        if dtype == "BLOB" else values
         for name, (dtype, values) in columns.items()
     }
     payload = json.dumps(document, default=_json_default, ensure_ascii=False)
@@ -80,7 +81,8 @@ def bulk_insert(
     if not rows:
         return
     types = _column_types(con, table)
-    subquery, params = typed_columns({c: (types[c], list(col)) for c, col in zip(columns, zip(*rows))})
+    by_column = zip(columns, zip(*rows, strict=True), strict=True)
+    subquery, params = typed_columns({c: (types[c], list(col)) for c, col in by_column})
     column_list = ", ".join(columns)
     con.execute(
         f"insert into {table} ({column_list}) select * from {subquery} on conflict {on_conflict}",

@@ -72,7 +72,7 @@ def _writer_lock(db_path: Path, timeout_s: float) -> Iterator[None]:
                 break
             except BlockingIOError:
                 if time.monotonic() >= deadline:
-                    raise StoreError(f"another writer held {lock_path} for more than {timeout_s:.0f} s")
+                    raise StoreError(f"another writer held {lock_path} for more than {timeout_s:.0f} s") from None
                 time.sleep(0.05)
         try:
             yield

@@ -44,10 +44,8 @@ class Migration:
 
 def migrations(sql_dir: Path = SQL_DIR) -> list[Migration]:
     """The migration files `NNNN_<verb>_<object>.sql` in order."""
-    found = []
-    for path in sorted(sql_dir.glob("[0-9][0-9][0-9][0-9]_*.sql")):
-        found.append(Migration(int(path.name[:4]), path.stem[5:], path.read_text(encoding="utf-8")))
-    return found
+    return [Migration(int(path.name[:4]), path.stem[5:], path.read_text(encoding="utf-8"))
+            for path in sorted(sql_dir.glob("[0-9][0-9][0-9][0-9]_*.sql"))]
 
 
 

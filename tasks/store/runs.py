@@ -40,7 +40,8 @@ def _close_abandoned_runs(con: duckdb.DuckDBPyConnection) -> None:
     if dead:
         con.execute(
             "update pipeline_runs set status = 'failed', finished_at = ?, "
-            "summary = coalesce(summary, json_object('error', 'the process running it ended without recording its end')) "
+            "summary = coalesce(summary, "
+            "json_object('error', 'the process running it ended without recording its end')) "
             "where run_id in (select unnest(?::json::varchar[]))",
             [utcnow(), json_list(dead)],
         )

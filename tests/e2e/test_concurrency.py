@@ -120,7 +120,8 @@ def test_poll_backfill_and_report_started_together_on_a_busy_machine_all_complet
     urls.write_text("".join(f"{base}{site.article_path(i)}\n" for i in range(20, 40)))
     db = tmp_path / "l.duckdb"
     store.init_db(db)
-    env = {k: v for k, v in ENV.items() if k not in ("PREFECT_API_URL", "PREFECT_SERVER_EPHEMERAL_STARTUP_TIMEOUT_SECONDS")}
+    unset = ("PREFECT_API_URL", "PREFECT_SERVER_EPHEMERAL_STARTUP_TIMEOUT_SECONDS")
+    env = {k: v for k, v in ENV.items() if k not in unset}
     load = [_burn(240) for _ in range(4)]
     try:
         procs = {name: subprocess.Popen([str(BIN / "capex"), *args], env=env, stdout=subprocess.DEVNULL,

@@ -128,7 +128,8 @@ def build_sample_db(db_path: Path) -> None:
                                    "last_error", "last_polled_at", "last_success_at", "next_poll_at"),
                     [(*f, now - timedelta(minutes=20), None if f[4] else now - timedelta(minutes=20),
                       now + timedelta(minutes=10)) for f in FEEDS])
-        bulk_insert(con, "feed_polls", ("poll_id", "feed_id", "started_at", "status", "items_seen", "items_new", "error"),
+        bulk_insert(con, "feed_polls",
+                    ("poll_id", "feed_id", "started_at", "status", "items_seen", "items_new", "error"),
                     _polls(now))
         bulk_insert(con, "articles", ("article_id", "url", "feed_id", "site_name", "title", "published_at",
                                       "fetched_at", "is_capex", "capex_score", "extractor_version"),
@@ -167,10 +168,8 @@ def cookbook_queries() -> list[tuple[str, str]]:
     """(question, sql) of every ```sql block in the README's cookbook section, in order."""
     text = README.read_text(encoding="utf-8")
     section = text[text.index("<!-- cookbook:start -->"):text.index("<!-- cookbook:end -->")]
-    found = []
-    for m in re.finditer(r"^###\s+(.+?)\n(.*?)^```sql\n(.*?)^```", section, flags=re.MULTILINE | re.DOTALL):
-        found.append((m[1].strip(), m[3].strip()))
-    return found
+    blocks = re.finditer(r"^###\s+(.+?)\n(.*?)^```sql\n(.*?)^```", section, flags=re.MULTILINE | re.DOTALL)
+    return [(m[1].strip(), m[3].strip()) for m in blocks]
 
 
 QUERIES = cookbook_queries()

@@ -14,9 +14,7 @@ import pytest
 
 from tasks import store
 from tests.conftest import REPO, write_feeds
-
-sys.path.insert(0, str(REPO / "tests" / "integration"))
-from faultserver import (
+from tests.support.faultserver import (
     BILLION_LAUGHS,
     FaultServer,
     article,
@@ -99,7 +97,7 @@ def _stored_urls(db: str) -> list[str]:
 
 @pytest.mark.slow
 def test_sigkill_at_any_point_then_rerun_loses_nothing_and_duplicates_nothing(tmp_path: Path, db: str) -> None:
-    """Kill -9 while fetching the feed, mid-pages and late in the run; the DB opens and a rerun completes exactly once."""
+    """Kill -9 while fetching the feed, mid-pages and late in the run; the DB opens, a rerun completes exactly once."""
     with fault_server() as server:
         feeds = write_feeds(tmp_path / "feeds.toml", _serve_big_feed(server))
 

@@ -63,7 +63,8 @@ def test_torn_tail_is_reported_then_repaired_with_every_page_byte_identical(db: 
 
 
 def test_batch_killed_between_append_and_commit_leaves_a_region_repair_removes(db: str) -> None:
-    """A writer SIGKILLed after its append leaves complete frames between two batches; doctor names them, repair drops them."""
+    """A writer SIGKILLed after its append leaves complete frames between two batches; doctor names them,
+    repair drops them."""
     first, killed, last = pages(0, 3), pages(3, 2), pages(5, 2)
     store.write_batch(db, first)
     start = only_pack(db).stat().st_size
@@ -71,14 +72,16 @@ def test_batch_killed_between_append_and_commit_leaves_a_region_repair_removes(d
             f"with store.write_connection({db!r}):\n"
             f"    rawstore.append({db!r}, [a.raw_html_zstd for a in pages(3, 2)], store.utcnow())\n"
             "    os.kill(os.getpid(), signal.SIGKILL)\n")
-    child = subprocess.run([sys.executable, "-c", code], cwd=REPO, env=ENV, capture_output=True, timeout=60, check=False)
+    child = subprocess.run([sys.executable, "-c", code], cwd=REPO, env=ENV, capture_output=True, timeout=60,
+                           check=False)
     assert child.returncode == -signal.SIGKILL, child.stderr.decode()
     store.write_batch(db, last)  # the killed writer's lock went with it
     end = start + sum(len(a.raw_html_zstd) for a in killed)
     pack = only_pack(db)
     rc, out = _doctor(db)
     assert rc == 1
-    assert out[0] == f"warning: {pack.name} [{start}, {end}): 2 complete frame(s) no article references (a failed batch's pages)"
+    assert out[0] == (f"warning: {pack.name} [{start}, {end}): 2 complete frame(s) no article references "
+                      "(a failed batch's pages)")
     assert _doctor(db, "--repair")[0] == 0
     assert _doctor(db)[0] == 0
     assert stored_html(db) == _expected(first, last)
@@ -114,7 +117,8 @@ def _point_past_end(db: str, pack: Path, broken: list[str]) -> None:
 ])
 def test_broken_references_are_named_with_their_articles_and_never_repaired_away(
         db: str, damage: Callable[[str, Path, list[str]], None], which: list[int], message: str) -> None:
-    """A truncated, missing or overwritten pack and a row past the end: each exits 1 naming the articles; repair keeps the rows."""
+    """A truncated, missing or overwritten pack and a row past the end: each exits 1 naming the articles;
+    repair keeps the rows."""
     stored = pages(0, 3)
     store.write_batch(db, stored)
     pack = only_pack(db)
@@ -139,7 +143,8 @@ def test_broken_references_are_named_with_their_articles_and_never_repaired_away
 
 
 def test_a_crash_on_either_side_of_the_commit_leaves_a_state_repair_finishes(db: str, tmp_path: Path) -> None:
-    """A leftover next-generation file (crash before the commit) or old pack (crash after it) is reported and removed."""
+    """A leftover next-generation file (crash before the commit) or old pack (crash after it) is reported
+    and removed."""
     stored, pack, size = _torn_db(db)
     directory = rawstore.pack_dir(db)
     old_copy = tmp_path / "old.zst"

@@ -6,7 +6,6 @@ from __future__ import annotations
 import fcntl
 import os
 import subprocess
-import sys
 import threading
 import time
 from collections.abc import Iterator
@@ -19,9 +18,7 @@ import zstandard
 
 from tasks import rawstore, store
 from tests.conftest import REPO, write_feeds
-
-sys.path.insert(0, str(REPO / "tests" / "integration"))
-from faultserver import FaultServer, article, fault_server, rss, send
+from tests.support.faultserver import FaultServer, article, fault_server, rss, send
 
 pytestmark = [pytest.mark.usefixtures("prefect_harness"), pytest.mark.slow]
 

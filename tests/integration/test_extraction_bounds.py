@@ -11,11 +11,11 @@ from collections.abc import Iterator
 from datetime import datetime
 
 import pytest
-from faultserver import article
 
 from tasks import articles
 from tasks.articles import PageJob, process_pages, shutdown_pool
 from tasks.models import Article, PageFailure
+from tests.support.faultserver import article
 
 # ~4.5 MB of short paragraphs: trafilatura needs ~15 s and ~350 MB on it (measured)
 PATHOLOGICAL = b"<html><body>" + b"<p>Lorem ipsum dolor sit amet, the plant and the grid.</p>\n" * 80_000 + b"</body></html>"

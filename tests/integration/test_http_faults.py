@@ -8,7 +8,14 @@ from datetime import timedelta
 from pathlib import Path
 
 import pytest
-from faultserver import (
+
+from tasks import feeds as feeds_mod
+from tasks import store
+from tasks.errors import FetchError
+from tasks.http import FetchPolicy, fetch, make_client
+from tasks.models import FeedConfig
+from tasks.poll import error_poll, finish_feeds, plan_feed
+from tests.support.faultserver import (
     FaultServer,
     bomb,
     compressed,
@@ -22,13 +29,6 @@ from faultserver import (
     stall,
     static,
 )
-
-from tasks import feeds as feeds_mod
-from tasks import store
-from tasks.errors import FetchError
-from tasks.http import FetchPolicy, fetch, make_client
-from tasks.models import FeedConfig
-from tasks.poll import error_poll, finish_feeds, plan_feed
 
 CAP = 1024 * 1024
 DEADLINE = 1.5

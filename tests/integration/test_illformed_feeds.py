@@ -8,12 +8,12 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
-from faultserver import BILLION_LAUGHS, FaultServer, fault_server, rss, static, xxe_feed
 
 from tasks import store
 from tasks.feeds import fetch_feed
 from tasks.models import FeedConfig
 from tasks.poll import error_poll, finish_feeds, plan_feed
+from tests.support.faultserver import BILLION_LAUGHS, FaultServer, fault_server, rss, static, xxe_feed
 
 # "Header:      Content-type: text/xml" in the file's header comment (feedparser's test harness)
 _HEADER = re.compile(rb"^Header:\s*([A-Za-z-]+):\s*(.*?)\s*$", re.MULTILINE)
@@ -63,7 +63,8 @@ def test_every_illformed_corpus_feed_is_polled_and_recorded(corpus: Path, server
     started = time.monotonic()
     _poll_all(db, urls)
     assert time.monotonic() - started < 60
-    _, rows = store.query(db, "select f.url, p.status, p.items_seen, p.error from feed_polls p join feeds f using (feed_id)")
+    _, rows = store.query(
+        db, "select f.url, p.status, p.items_seen, p.error from feed_polls p join feeds f using (feed_id)")
     assert sorted(r[0] for r in rows) == sorted(urls)  # one poll row per file, none lost
     by_status = {s: sum(1 for r in rows if r[1] == s) for s in ("ok", "error", "not_modified")}
     assert by_status["ok"] + by_status["error"] == len(files)

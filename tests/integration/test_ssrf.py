@@ -6,10 +6,10 @@ import socket
 from collections.abc import Iterator
 
 import pytest
-from faultserver import FaultServer, article, fault_server, redirect, static
 
 from tasks.articles import PageJob, fetch_pages
 from tasks.models import FetchResult, PageFailure
+from tests.support.faultserver import FaultServer, article, fault_server, redirect, static
 
 
 @pytest.fixture()
@@ -43,7 +43,7 @@ def _has_ipv6_loopback() -> bool:
 
 
 def test_private_address_forms_are_refused(feed_host: FaultServer, private: FaultServer) -> None:
-    """Literal, localhost, decimal, hex, short, IPv6 and IPv4-mapped forms of 127.0.0.1 are refused without a request."""
+    """Literal, localhost, decimal, hex, short, IPv6 and IPv4-mapped forms of 127.0.0.1 are refused unrequested."""
     port = private.port
     forms = [
         f"http://127.0.0.1:{port}/secret", f"http://localhost:{port}/secret", f"http://LOCALHOST:{port}/secret",

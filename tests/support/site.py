@@ -75,7 +75,8 @@ class Site:
             f'<url><loc>{base}{self.article_path(i)}</loc><news:news><news:publication_date>{d.isoformat()}Z'
             f"</news:publication_date></news:news></url>" for i, d in enumerate(self.days) if i % 2 == 1)
         sm = 'xmlns="http://www.sitemaps.org/schemas/sitemap/0.9"'
-        self.routes["/sitemap-pages.xml"] = (f'<?xml version="1.0"?><urlset {sm}>{urls}</urlset>'.encode(), "application/xml")
+        self.routes["/sitemap-pages.xml"] = (f'<?xml version="1.0"?><urlset {sm}>{urls}</urlset>'.encode(),
+                                             "application/xml")
         self.routes["/sitemap-news.xml"] = (
             f'<?xml version="1.0"?><urlset {sm} xmlns:news="http://www.google.com/schemas/sitemap-news/0.9">'
             f"{news}</urlset>".encode(), "application/xml")

@@ -63,7 +63,7 @@ def test_damaged_or_foreign_references_are_store_errors(tmp_path: Path, ref: raw
 
 
 def test_new_pack_and_new_directory_entries_are_fsynced(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
-    """Creating the pack directory fsyncs its parent, creating a pack fsyncs the directory; appending to one does not."""
+    """Creating the pack directory fsyncs its parent, creating a pack fsyncs the directory; an append does not."""
     import os
 
     real_fsync, synced = os.fsync, []

@@ -101,14 +101,15 @@ def test_page_failures_count_attempts_and_clear_on_success(db: str) -> None:
     assert store.table_counts(db)["page_failures"] == 0
 
 
-def _queued(url: str, retryable: bool = True, batch_fault: bool = False, retry_after: float | None = None) -> QueuedPage:
+def _queued(url: str, retryable: bool = True, batch_fault: bool = False,
+            retry_after: float | None = None) -> QueuedPage:
     return QueuedPage(url=url, feed_id=None, guid="g", title="T", published_at=datetime(2025, 1, 2),
                       listing_url="https://example.com/feed.xml", is_trusted=False, error="HTTP 503",
                       http_status=503, is_retryable=retryable, retry_after=retry_after, is_batch_fault=batch_fault)
 
 
 def test_retry_delay_grows_fourfold_from_the_next_poll_and_honours_retry_after() -> None:
-    """The first retry is due at once, later ones after 5, 20, 80 min ... capped at a day; Retry-After wins when later."""
+    """The first retry is due at once, later ones after 5, 20, 80 min, capped at a day; a later Retry-After wins."""
     assert [store.retry_delay_s(n) for n in (1, 2, 3, 4)] == [0.0, 300.0, 1200.0, 4800.0]
     assert store.retry_delay_s(20) == store.RETRY_MAX_S
     assert store.retry_delay_s(1, retry_after=90.0) == 90.0
@@ -139,7 +140,8 @@ def test_429_spends_no_attempt_and_waits_for_retry_after(db: str) -> None:
                       listing_url=None, is_trusted=False, error="HTTP 429", http_status=429, retry_after=600.0)
     for _ in range(store.MAX_PAGE_ATTEMPTS + 1):
         store.write_batch(db, [], [page])
-    _, rows = store.query(db, "select status, n_attempts, next_attempt_at > now() at time zone 'UTC' from page_failures")
+    _, rows = store.query(
+        db, "select status, n_attempts, next_attempt_at > now() at time zone 'UTC' from page_failures")
     assert rows == [("retrying", 0, True)]
 
 

@@ -79,7 +79,8 @@ def test_outlets_repeating_one_announcement_are_one_fact(con: duckdb.DuckDBPyCon
     """Four articles of three outlets with different wording and rounding within 2 % are one fact."""
     outlets(con)
     add_article(con, "a1", "2025-01-04", feed_id=1, url="https://techwire.example/msft-80", score=0.97)
-    add_fact(con, "a1", ["Microsoft"], 80e9, "FY2025", evidence="Microsoft plans to spend $80 billion on AI data centers.")
+    add_fact(con, "a1", ["Microsoft"], 80e9, "FY2025",
+             evidence="Microsoft plans to spend $80 billion on AI data centers.")
     add_article(con, "a2", "2025-01-04", feed_id=2)
     add_fact(con, "a2", ["Microsoft"], 80e9, "FY2025", evidence="Microsoft earmarks $80bn for AI data centres.")
     add_fact(con, "a2", ["Microsoft"], 70e9, "FY2025", version="v1")  # stale extractor version: ignored

@@ -173,11 +173,9 @@ def bomb_bytes(inflated_bytes: int, encoding: str = "gzip") -> bytes:
     """`inflated_bytes` of a feed-looking prefix and zeros, compressed (gzip, zlib deflate or raw deflate)."""
     wbits = {"gzip": 16 + zlib.MAX_WBITS, "deflate": zlib.MAX_WBITS, "raw-deflate": -zlib.MAX_WBITS}[encoding]
     comp = zlib.compressobj(9, zlib.DEFLATED, wbits)
-    out = [comp.compress(b"<?xml version='1.0'?><rss version='2.0'><channel><title>")]
     block = b"\0" * (1024 * 1024)
-    for _ in range(inflated_bytes // len(block)):
-        out.append(comp.compress(block))
-    out.append(comp.flush())
+    out = [comp.compress(b"<?xml version='1.0'?><rss version='2.0'><channel><title>"),
+           *(comp.compress(block) for _ in range(inflated_bytes // len(block))), comp.flush()]
     return b"".join(out)
 
 
