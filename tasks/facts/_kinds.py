@@ -100,10 +100,10 @@ _FINANCE_SENTENCE = re.compile(
 _AI_INFRA = re.compile(
     r"(?i:\bdata[\s-]?cent(?:er|re)s?\b|\bdatacent(?:er|re)s?\b|\binfrastructure\b|\bcompute\b|"
     r"\bcomputing\s(?:power|capacity|resources|infrastructure|clusters?)\b|\bgpus?\b|\bchips?\b|\baccelerators?\b|"
-    r"\bprocessors\b|\bservers?\b|\bsupercomput\w*|\bsuperclusters?\b|\bclusters?\b|\bcapacity\b|"
+    r"\bprocessors\b|\bservers?\b|\bsupercomput\w*|\bsuperclusters?\b|\bclusters?\b|\b(?:compute|computing|AI|GPU|cloud|data[\s-]?cent(?:er|re)|power)\scapacity\b|"
     r"\bgigawatts?\b|\bmegawatts?\b|\d\s?(?:gw|mw)\b|\bstargate\b|\bhyperscalers?\b|\bneoclouds?\b|"
     r"\bcloud\s(?:capacity|computing|services|contracts?|deals?|providers?|business|unit)\b|"
-    r"\bAI\s(?:campus(?:es)?|factor(?:y|ies)|build-?out|spending|investments?|capex)\b|\bcap(?:ital)?[\s-]?ex(?:penditures?)?\b|\bcapital\s(?:spending|expenditures?)\b)")
+    r"\bAI\s(?:campus(?:es)?|(?:giga)?factor(?:y|ies)|build-?out|spending|investments?|capex)\b|\bcap(?:ital)?[\s-]?ex(?:penditures?)?\b|\bcapital\s(?:spending|expenditures?)\b)")
 
 # whole-sector figures: "combined", "hyperscalers", "Big Tech", "tech giants"
 _SECTOR = re.compile(r"(?i:\bcombined\b|\bglobal(?:ly)?\s(?:spending|investment|capex)\b|\bworldwide\b|\bcollectively\b|\baltogether\b|\bhyperscalers\b|\bbig\stech\b|"

@@ -120,3 +120,11 @@ def test_the_firm_behind_a_cited_report_gives_a_market_estimate() -> None:
             "India's installed data center capacity will pass 2GW by 2026, according to a December report by KPMG. "
             "The firm projects capacity to rise to 8GW by 2030, generating an estimated $30 billion in capital expenditure.")
     assert [(f.companies, f.amount) for f in extract_facts(text, PUBLISHED)] == [(("hyperscalers",), 30e9)]
+
+
+def test_production_capacity_is_not_ai_infrastructure_context() -> None:
+    """"capacity" of a factory gives no AI-infrastructure context; "AI gigafactories" do."""
+    rockets = "The Pentagon will invest $1 billion in L3Harris to expand production capacity of rocket motors."
+    gigafactories = "Germany will spend EUR 20bn on AI gigafactories."
+    assert extract_facts(rockets, PUBLISHED) == []
+    assert [(f.companies, f.amount) for f in extract_facts(gigafactories, PUBLISHED)] == [(("Germany",), 20e9)]
