@@ -19,12 +19,12 @@ from pathlib import Path
 import psutil
 
 from tasks.demo import serve_on_loopback
+from tasks.settings import PREFECT_OFFLINE_ENV
 
 REPO = Path(__file__).resolve().parent.parent
 CORPUS = REPO.parent / "shared" / "corpus"
 BIN = Path(sys.executable).parent
-ENV = {**os.environ, "PREFECT_SERVER_ANALYTICS_ENABLED": "false", "DO_NOT_TRACK": "1",
-       "PREFECT_LOGGING_LEVEL": "WARNING"}
+ENV = {**os.environ, **PREFECT_OFFLINE_ENV, "PREFECT_LOGGING_LEVEL": "WARNING"}
 
 
 def corpus_pages() -> list[bytes]:

@@ -8,14 +8,15 @@ from pathlib import Path
 
 import pytest
 
+from tasks.settings import prepare_prefect_env
+from tests.support.paths import CORPUS, DATA, REPO
+from tests.support.records import write_feeds
+
 # Before anything imports Prefect: no analytics, no telemetry, no outbound connection.
-os.environ["PREFECT_SERVER_ANALYTICS_ENABLED"] = "false"
-os.environ["DO_NOT_TRACK"] = "1"
+prepare_prefect_env()
 os.environ.setdefault("PREFECT_LOGGING_LEVEL", "WARNING")
 
-REPO = Path(__file__).resolve().parent.parent
-DATA = REPO / "tests" / "data"
-CORPUS = REPO.parent / "shared" / "corpus"
+__all__ = ["CORPUS", "DATA", "REPO", "write_feeds"]
 
 
 @pytest.fixture(scope="session")
@@ -48,12 +49,3 @@ def site() -> Iterator[str]:
 def db(tmp_path: Path) -> str:
     """A fresh database path in tmp_path."""
     return str(tmp_path / "capex.duckdb")
-
-
-def write_feeds(path: Path, *urls: str, allow_private: bool = False) -> Path:
-    """Write a feeds file listing `urls`."""
-    lines = [f"[settings]\nallow_private_networks = {'true' if allow_private else 'false'}\n"]
-    for i, url in enumerate(urls):
-        lines.append(f'[[feeds]]\nname = "feed {i}"\nurl = "{url}"\n')
-    path.write_text("\n".join(lines), encoding="utf-8")
-    return path

@@ -7,7 +7,7 @@ from pathlib import Path
 import pytest
 
 from tasks import store
-from tests.e2e.test_cli import capex
+from tests.support.cli import capex
 
 
 @pytest.fixture(scope="session")

@@ -10,7 +10,7 @@ import pytest
 
 from tasks import store
 from tasks.errors import ConfigError
-from tests.conftest import write_feeds
+from tests.support.records import write_feeds
 from tests.support.site import Site, serve_site
 
 pytestmark = pytest.mark.usefixtures("prefect_harness")

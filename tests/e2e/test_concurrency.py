@@ -13,8 +13,8 @@ from pathlib import Path
 import pytest
 
 from tasks import store
-from tests.conftest import write_feeds
-from tests.e2e.test_cli import BIN, ENV
+from tests.support.cli import BIN, ENV
+from tests.support.records import write_feeds
 from tests.support.site import Site, serve_site
 
 pytestmark = pytest.mark.slow

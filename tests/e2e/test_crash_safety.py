@@ -13,7 +13,6 @@ from pathlib import Path
 import pytest
 
 from tasks import store
-from tests.conftest import REPO, write_feeds
 from tests.support.faultserver import (
     BILLION_LAUGHS,
     FaultServer,
@@ -25,6 +24,8 @@ from tests.support.faultserver import (
     stall,
     static,
 )
+from tests.support.paths import REPO
+from tests.support.records import write_feeds
 
 pytestmark = pytest.mark.usefixtures("prefect_harness")
 

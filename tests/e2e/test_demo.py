@@ -10,8 +10,8 @@ from pathlib import Path
 import pytest
 
 from tasks import store
-from tests.conftest import REPO
-from tests.e2e.test_cli import BIN
+from tests.support.cli import BIN
+from tests.support.paths import REPO
 
 pytestmark = pytest.mark.slow
 

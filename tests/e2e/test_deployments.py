@@ -14,8 +14,8 @@ import yaml
 
 from benchmarks._support import prefect_server as start_prefect_server
 from tasks import store
-from tests.conftest import REPO
-from tests.e2e.test_cli import BIN, ENV
+from tests.support.cli import BIN, ENV
+from tests.support.paths import REPO
 from tests.support.site import Site, serve_site
 
 pytestmark = pytest.mark.slow

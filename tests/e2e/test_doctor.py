@@ -17,9 +17,9 @@ from tasks import rawstore, store
 from tasks.articles import decompress_html
 from tasks.errors import StoreError
 from tasks.models import Article
-from tests.conftest import REPO
-from tests.e2e.test_cli import ENV, capex
+from tests.support.cli import ENV, capex
 from tests.support.packs import only_pack, pages, stored_html
+from tests.support.paths import REPO
 
 
 def _doctor(db: str, *args: str) -> tuple[int, list[str]]:

@@ -17,8 +17,9 @@ import pytest
 import zstandard
 
 from tasks import rawstore, store
-from tests.conftest import REPO, write_feeds
 from tests.support.faultserver import FaultServer, article, fault_server, rss, send
+from tests.support.paths import REPO
+from tests.support.records import write_feeds
 
 pytestmark = [pytest.mark.usefixtures("prefect_harness"), pytest.mark.slow]
 

@@ -7,7 +7,7 @@ from pathlib import Path
 import pytest
 
 from tasks import store
-from tests.conftest import write_feeds
+from tests.support.records import write_feeds
 
 pytestmark = pytest.mark.usefixtures("prefect_harness")
 

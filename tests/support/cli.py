@@ -7,10 +7,11 @@ import subprocess
 import sys
 from pathlib import Path
 
-from tests.conftest import REPO
+from tasks.settings import PREFECT_OFFLINE_ENV
+from tests.support.paths import REPO
 
 BIN = Path(sys.executable).parent
-ENV = {**os.environ, "PREFECT_SERVER_ANALYTICS_ENABLED": "false", "DO_NOT_TRACK": "1"}
+ENV = {**os.environ, **PREFECT_OFFLINE_ENV}
 
 
 def capex(*args: str, cwd: Path = REPO, stdin: bytes | None = None, timeout: float = 300,

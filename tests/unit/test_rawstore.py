@@ -9,7 +9,7 @@ import pytest
 
 from tasks import rawstore, store
 from tasks.errors import StoreError
-from tests.unit.test_store import _article
+from tests.support.records import make_article
 
 
 def test_append_then_load_returns_each_page(tmp_path: Path) -> None:
@@ -26,7 +26,7 @@ def test_append_then_load_returns_each_page(tmp_path: Path) -> None:
 def test_write_batch_keeps_the_html_out_of_duckdb(tmp_path: Path) -> None:
     """article_raw rows point into a pack (no blob), and the pack holds exactly the compressed page."""
     db = tmp_path / "capex.duckdb"
-    article = _article("https://example.com/a")
+    article = make_article("https://example.com/a")
     store.write_batch(db, [article])
     _, rows = store.query(db, "select raw_html_zstd, pack, pack_offset, raw_bytes from article_raw")
     blob, pack, offset, length = rows[0]
@@ -38,7 +38,7 @@ def test_write_batch_keeps_the_html_out_of_duckdb(tmp_path: Path) -> None:
 def test_stored_pages_resolve_old_inline_rows_and_pack_rows(tmp_path: Path) -> None:
     """Rows written before packs keep their blob; stored_pages hands out bytes for them, a RawRef for others."""
     db = tmp_path / "capex.duckdb"
-    old, new = _article("https://example.com/old"), _article("https://example.com/new")
+    old, new = make_article("https://example.com/old"), make_article("https://example.com/new")
     store.write_batch(db, [old, new])
     with store.write_connection(db) as con:
         con.execute("update article_raw set raw_html_zstd = ?, pack = null, pack_offset = null "

@@ -9,23 +9,8 @@ import duckdb
 import pytest
 
 from tasks import store
-from tasks.models import Analysis, Article, Classification, Fact, PageFailure, QueuedPage
-
-
-def _article(url: str, facts: tuple[Fact, ...] = (), version: str = "v1", capex: bool = True) -> Article:
-    return Article(
-        article_id=store.article_id_for(url), url=url, guid=None, feed_id=None, title="t", author=None,
-        site_name="s", published_at=datetime(2025, 1, 2), fetched_at=datetime(2025, 1, 3), language="en",
-        text="Acme will spend $5 billion on data centers.", raw_html_zstd=b"\x28\xb5\x2f\xfd",
-        analysis=Analysis(Classification(capex, 0.9, ("data centers",)), facts, version),
-    )
-
-
-def _fact(amount: float = 5e9) -> Fact:
-    return Fact(companies=("Acme",), amount=amount, amount_low=None, amount_high=None, currency="USD",
-                amount_usd=amount, period="2025", period_start=None, period_end=None, kind="capex",
-                status="plan", qualifier=None, evidence="Acme will spend $5 billion on data centers.",
-                evidence_start=0, evidence_end=43)
+from tasks.models import PageFailure, QueuedPage
+from tests.support.records import make_article, make_fact
 
 
 def test_migration_files_are_numbered_contiguously() -> None:
@@ -72,7 +57,7 @@ def test_bulk_insert_handles_nulls_lists_and_conflicts(tmp_path: Path) -> None:
 
 def test_write_batch_is_idempotent(db: str) -> None:
     """Writing the same article twice stores it once, with its facts once."""
-    article = _article("https://example.com/a", (_fact(),))
+    article = make_article("https://example.com/a", (make_fact(),))
     first = store.write_batch(db, [article])
     second = store.write_batch(db, [article])
     counts = store.table_counts(db)
@@ -82,8 +67,8 @@ def test_write_batch_is_idempotent(db: str) -> None:
 
 def test_replace_facts_swaps_versions_atomically(db: str) -> None:
     """Reprocessing an article replaces its facts with the new version's only."""
-    store.write_batch(db, [_article("https://example.com/a", (_fact(5e9), _fact(6e9)), version="v1")])
-    store.write_batch(db, [_article("https://example.com/a", (_fact(7e9),), version="v2")], replace_facts=True)
+    store.write_batch(db, [make_article("https://example.com/a", (make_fact(5e9), make_fact(6e9)), version="v1")])
+    store.write_batch(db, [make_article("https://example.com/a", (make_fact(7e9),), version="v2")], replace_facts=True)
     _, rows = store.query(db, "select amount, extractor_version from facts")
     _, current = store.query(db, "select amount from int_current_facts")
     assert rows == [(7e9, "v2")]
@@ -97,7 +82,7 @@ def test_page_failures_count_attempts_and_clear_on_success(db: str) -> None:
     store.write_batch(db, [], [failure])
     _, rows = store.query(db, "select n_attempts, error from page_failures")
     assert rows == [(2, "HTTP 503")]
-    store.write_batch(db, [_article("https://example.com/a")])
+    store.write_batch(db, [make_article("https://example.com/a")])
     assert store.table_counts(db)["page_failures"] == 0
 
 
@@ -202,9 +187,9 @@ def test_outlet_and_copies_are_recorded_on_insert(db: str) -> None:
     """An article gets its URL's registered domain as outlet; the same text at a second URL is linked to the first."""
     from dataclasses import replace
 
-    first = replace(_article("https://www.techwire.com/a"), text=_STORY)
-    copy = replace(_article("https://amp.techwire.com/a?utm=x"), text="By a reporter. " + _STORY + " Read more.")
-    other = _article("https://news.marketdesk.co.uk/b")
+    first = replace(make_article("https://www.techwire.com/a"), text=_STORY)
+    copy = replace(make_article("https://amp.techwire.com/a?utm=x"), text="By a reporter. " + _STORY + " Read more.")
+    other = make_article("https://news.marketdesk.co.uk/b")
     store.write_batch(db, [first])
     store.write_batch(db, [copy, other])
     _, rows = store.query(db, "select url, outlet, duplicate_of from articles order by fetched_at, url")
