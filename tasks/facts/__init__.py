@@ -76,6 +76,8 @@ _REPORT_CITED = re.compile(r"(?i:\baccording\sto\s(?:a|an|the)?\s?(?:[\w-]+\s){0
 # 140 keeps every dated figure of the tuning half (100 lost three)
 _PERIOD_AFTER_CHARS = 140
 _SPACES = re.compile(r"\s+")
+# companies whose business is AI infrastructure: money in a sentence naming one is about infrastructure
+_INFRA_OPERATORS = frozenset({"neocloud", "datacenter"})
 # a spending figure counts only where its sentence or one this close names AI infrastructure
 _NEIGHBOURS = 1
 # an earlier forecast for the same period: "$66 billion to $72 billion previously", "its prior outlook of $85 billion"
@@ -165,8 +167,10 @@ class _Context:
 
     def near_ai_infrastructure(self, index: int) -> bool:
         """True when sentence `index` or a sentence next to it names AI infrastructure (see _kinds._AI_INFRA), or
-        sentence `index` is a deal between a supplier of infrastructure and its buyer."""
-        if is_tiered_deal(self.sentences[index].text, self.mentions(index)):
+        sentence `index` is a deal between a supplier of infrastructure and its buyer or names a cloud or data-centre
+        operator ("$9 billion in CoreWeave capacity")."""
+        if is_tiered_deal(self.sentences[index].text, self.mentions(index)) or any(
+                m.actor.type in _INFRA_OPERATORS for m in self.mentions(index)):
             return True
         return any(names_ai_infrastructure(self.sentences[i].text)
                    for i in range(max(0, index - _NEIGHBOURS), min(len(self.sentences), index + _NEIGHBOURS + 1)))
