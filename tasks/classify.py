@@ -80,7 +80,8 @@ _BUILD = re.compile(r"(?i:\b(?:build\w*|built|construct\w*|pay(?:s|ing)?\sfor|bu
                     r"deals?|agreements?|contracts?|invest\w*|spend\w*|develop\w*)\b)")
 # venture and equity money: "co-led a $230 million round into AI chip startup Positron", "venture capital firms",
 # "AI investments" of private wealth; spending words here are not about buying infrastructure
-_EQUITY = re.compile(r"(?i:\b(?:funding|investment|financing|series\s[A-F])\srounds?\b|\bround\sinto\b|\bventure\scapital\b|"
+_EQUITY = re.compile(r"(?i:\b(?:funding|investment|financing|series\s[A-F])\srounds?\b|\bround\sinto\b|"
+                     r"\bventure\scapital\b|"
                      r"\bVCs?\b|\bstart-?ups?\b|\bportfolios?\b|\bvaluations?\b|\bstakes?\b)")
 # power politics, which the policy names as near misses however much the article says "data center": "residents",
 # "opposition", "electricity bills", "ratepayers", "moratorium", "zoning", "lawmakers", "pollution"
@@ -91,7 +92,8 @@ _POLITICS = re.compile(
 # a data-centre project being planned or built is AI-infrastructure spending without a figure: "announced plans for an
 # AI data center", "is building a 1-gigawatt campus", "broke ground on its data center", "a joint venture ... would
 # start at 1.8 gigawatts"
-_BUILD_PLAN = re.compile(r"(?i:\bplans?\s(?:for|to\s(?:build|construct|develop|open))\b|\bwill\s(?:build|construct|develop)\b|"
+_BUILD_PLAN = re.compile(r"(?i:\bplans?\s(?:for|to\s(?:build|construct|develop|open))\b|"
+                         r"\bwill\s(?:build|construct|develop)\b|"
                          r"\b(?:is|are)\s(?:building|constructing|developing)\b|\bbr(?:oke|eaks?)\sground\b|"
                          r"\bconstruction\s(?:of|on|began|starts?)\b|\bjoint\sventure\b)")
 # capacity in power or in chips (policy rule 12: "a compute deal sized in gigawatts or chips"): "4.5 GW", "six
@@ -143,7 +145,8 @@ _AI_CONTEXT = re.compile(r"(?:\bAI\b|\bA\.I\.|(?i:\bartificial\sintelligence\b|\
 FEATURES = ("title_capex", "title_money", "title_deal", "title_against", "lede", "lede_project", "strong",
             "density", "facts", "deals", "capacity", "politics")
 # how each signal reads in `reasons`
-_REASON = {"title_capex": "headline about AI-infrastructure spending", "title_money": "headline figure for AI infrastructure",
+_REASON = {"title_capex": "headline about AI-infrastructure spending",
+           "title_money": "headline figure for AI infrastructure",
            "title_deal": "headline compute or power deal", "lede": "a spending sentence in the lede",
            "facts": "spending figures", "deals": "compute or power deal sentences", "capacity": "capacity in GW/MW",
            "politics": "body on power politics"}

@@ -85,7 +85,8 @@ _EARLIER_FORECAST = re.compile(r"(?i:\]?\s*(?:\S+\s+){0,2}(?:previously|earlier|
 _EARLIER_FORECAST_BEFORE = re.compile(
     r"(?i:\b(?:previous|prior|earlier|initial|original|old)\s(?:forecast|guidance|outlook|estimate|range|projection|"
     r"target|plan)s?\b|\bhad\s(?:expected|forecast|projected|guided)\b)")
-_CAPACITY = re.compile(r"(?i:\b\d[\d.,]*\s?(?:gigawatts?|megawatts?|gw|mw)\b|\b(?:one|two|three|five|ten)\sgigawatts?\b)")
+_CAPACITY = re.compile(r"(?i:\b\d[\d.,]*\s?(?:gigawatts?|megawatts?|gw|mw)\b|"
+                       r"\b(?:one|two|three|five|ten)\sgigawatts?\b)")
 
 
 def extract_facts(text: str, published: date | None) -> list[Fact]:

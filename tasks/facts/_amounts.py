@@ -138,7 +138,8 @@ def _token(match: re.Match[str]) -> _Token | None:
     if number is None or (scale is None and not num[0].isdigit()):
         return None
     currency = _SUFFIX_CURRENCY[post.lower()] if post else None
-    if currency is None and pre or currency == "USD" and pre and _PREFIX_CURRENCY[pre.strip().lower()] not in ("USD", "¥"):
+    if currency is None and pre or (currency == "USD" and pre
+                                    and _PREFIX_CURRENCY[pre.strip().lower()] not in ("USD", "¥")):
         currency = _PREFIX_CURRENCY[pre.strip().lower()]
     if pre and pre.strip() == "¥" and post:
         currency = _SUFFIX_CURRENCY[post.lower()]

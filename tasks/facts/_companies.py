@@ -148,8 +148,9 @@ _POSSESSIVE = re.compile(r"['’]s\b")
 # after the figure only partners and agents count: "deal with Oracle", "investment from Nvidia", "spending by Meta",
 # "agreement with social media giant Meta"
 _PARTNER_BEFORE = re.compile(r"(?i:\b(?:with|from|by)\s(?:the\s)?(?-i:[a-z][\w-]*\s){0,3}\W{0,2})$")
-# a partner is named close after its figure, in the same phrase: "worth $27 billion with Blue Owl Capital", "a $27 billion
-# five-year AI infrastructure agreement with social media giant Meta" (48 missed that one; same dev-set scores)
+# a partner is named close after its figure, in the same phrase: "worth $27 billion with Blue Owl Capital",
+# "a $27 billion five-year AI infrastructure agreement with social media giant Meta" (48 missed that one; same dev-set
+# scores)
 _PARTNER_CHARS = 80
 # what may stand between the members of one group: "Alibaba, Tencent and Baidu", "[Amazon](…), [Meta](…)"
 _GROUP_GAP = re.compile(r"(?:['’]s)?[\s\])]*(?:,|,?\s(?:and|&)|&)[\s\[(]*")
@@ -313,7 +314,8 @@ def supply_buyers(sentence: str, mentions: list[Mention], base: int, start: int,
     """For a figure on the supplier's side of a compute deal, the buyers named after it ("to Meta"); None when the
     figure is not a supplier's (an empty tuple: a supplier's figure whose buyer is named elsewhere)."""
     clause = next((c for c in clause_spans(sentence) if c[0] <= start < c[1]), (0, len(sentence)))
-    verb = _SUPPLY.search(sentence, max(clause[0], start - _SUPPLY_BEFORE_CHARS), min(len(sentence), end + _SUPPLY_AFTER_CHARS))
+    verb = _SUPPLY.search(sentence, max(clause[0], start - _SUPPLY_BEFORE_CHARS),
+                          min(len(sentence), end + _SUPPLY_AFTER_CHARS))
     if verb is None:
         return None
     buyers = [m for m in mentions if m.start - base > verb.end() and m.actor.type not in FALLBACK_TYPES

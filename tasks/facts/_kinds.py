@@ -29,7 +29,8 @@ _CUES = re.compile(
     # "$100 billion to expand chipmaking", "its $15 billion semiconductor cluster": chip factories (policy rule 5)
     r"semiconductor\s(?:plants?|factor(?:y|ies)|clusters?|projects?|manufacturing|production)|"
     # "total liabilities of $200bn", "$30 billion of leases", "$375 million in damages", "a net worth of $200 billion",
-    # "a $50M fund for nonprofits", "a $1 billion philanthropic pledge", "a skills programme": not AI-infrastructure spending
+    # "a $50M fund for nonprofits", "a $1 billion philanthropic pledge", "a skills programme": not AI-infrastructure
+    # spending
     r"liabilit(?:y|ies)|(?<!finance\s)leases?|lease\sobligations|damages|net\sworth|non-?profits?|philanthrop\w*|charit(?:y|ies|able)|"
     r"training\s(?:programs?|programmes?|courses?|initiatives?)|upskilling|reskilling|skills|literacy|"
     # "put $65 million into two super PACs", "donated $83 million to campaigns", "lobbying": political money
@@ -106,11 +107,13 @@ _AI_INFRA = re.compile(
     r"\bAI\s(?:campus(?:es)?|(?:giga)?factor(?:y|ies)|build-?out|spending|investments?|capex)\b|\bcap(?:ital)?[\s-]?ex(?:penditures?)?\b|\bcapital\s(?:spending|expenditures?)\b)")
 
 # whole-sector figures: "combined", "hyperscalers", "Big Tech", "tech giants"
-_SECTOR = re.compile(r"(?i:\bcombined\b|\bglobal(?:ly)?\s(?:spending|investment|capex)\b|\bworldwide\b|\bcollectively\b|\baltogether\b|\bhyperscalers\b|\bbig\stech\b|"
+_SECTOR = re.compile(r"(?i:\bcombined\b|\bglobal(?:ly)?\s(?:spending|investment|capex)\b|\bworldwide\b|"
+                     r"\bcollectively\b|\baltogether\b|\bhyperscalers\b|\bbig\stech\b|"
                      r"\btech\sgiants\b|\bmegacaps?\b|\bthe\sindustry\b)")
 # sums over several spenders: these make a sector figure even when companies are named ("Amazon, Alphabet,
 # Microsoft and Meta reported a combined $120 billion"); a sector noun alone does not outrank a named subject
-_AGGREGATE = re.compile(r"(?i:\bcombined\b|\bcollectively\b|\baltogether\b|\bglobal(?:ly)?\s(?:spending|investment|capex)\b|"
+_AGGREGATE = re.compile(r"(?i:\bcombined\b|\bcollectively\b|\baltogether\b|"
+                        r"\bglobal(?:ly)?\s(?:spending|investment|capex)\b|"
                         r"\bworldwide\b|\bthe\sindustry\b)")
 
 # "received $8 billion", "insure a $20 billion", "revenue of about $5 billion", "sold [$24 billion": only short
@@ -131,7 +134,8 @@ _RATE_AFTER = re.compile(
 # $8 billion to the start-up", "its $2 billion investment in Nebius", "may invest $40bn in the lab in stages"
 _STAKE_VERB = re.compile(r"(?i:\b(?:invest(?:s|ed|ing)?|commit(?:s|ted|ting)?|pour(?:s|ed|ing)?|put(?:s|ting)?|"
                          r"inject(?:s|ed|ing)?|back(?:s|ed|ing)?|plow(?:s|ed|ing)?)\b)")
-_STAKE_LINK = re.compile(r"(?i:[\])]*\s+(?:(?:worth\s)?of\s(?:equity|shares|stock)\s|in\s(?:equity|cash|new\sfunding)\s)?"
+_STAKE_LINK = re.compile(r"(?i:[\])]*\s+(?:(?:worth\s)?of\s(?:equity|shares|stock)\s|"
+                         r"in\s(?:equity|cash|new\sfunding)\s)?"
                          r"(?:(?:equity\s)?investment\s|stake\s|equity\s)?(?:in(?:to)?|to)\s(?:the\s)?\[?)")
 # ("in data center company CoreWeave" is a purchase of capacity: the noun names a supplier of infrastructure)
 _STAKE_NOUN = re.compile(r"(?i:(?!(?:[\w-]+\s)?(?:data\s?cent|cloud|infrastructure|compute|gpu|hosting|colocation))"

@@ -55,11 +55,13 @@ _PERIOD = re.compile(
     r"|(?P<q_rel>\b(?P<q_which>this|the\scurrent|last|the\sprevious|the\sprior|next)\squarter\b)"
     # "first half of 2024", "H1 2024", "1H24", "the second half"
     r"|(?P<half>\b(?P<h_word>first|second)[\s-]half(?:\s(?:of\s)?(?P<h_year>" + _YEAR + r"))?\b"
-    r"|\bH(?P<h_n>[12])\s?'?(?P<h_year2>" + _YEAR + r"|\d\d)\b|\b(?P<h_n2>[12])H\s?'?(?P<h_year3>" + _YEAR + r"|\d\d)\b)"
+    r"|\bH(?P<h_n>[12])\s?'?(?P<h_year2>" + _YEAR + r"|\d\d)\b"
+    r"|\b(?P<h_n2>[12])H\s?'?(?P<h_year3>" + _YEAR + r"|\d\d)\b)"
     # "by 2028", "through 2030", "until 2030", "by the end of 2030"
     r"|(?P<to>\b(?:by|through|until|till|to)\s(?:the\send\sof\s)?(?P<to_year>" + _YEAR + r")\b)"
     # "over the next three years", "in the next 5 years", "over five years", "a five-year", "the next decade"
-    r"|(?P<next_n>\b(?:over|in|during|within)\s(?:the\snext|the\scoming|the\sfollowing)?\s?(?P<n>" + _N + r")\s(?:years|yrs)\b"
+    r"|(?P<next_n>\b(?:over|in|during|within)\s(?:the\snext|the\scoming|the\sfollowing)?\s?"
+    r"(?P<n>" + _N + r")\s(?:years|yrs)\b"
     r"|\b(?P<n2>" + _N + r")[\s-]year\b(?!\s(?:old|high|low))"
     r"|\b(?:over|in|during)\sthe\s(?:next|coming)\s(?P<decade>decade)\b)"
     # "by the end of the decade", "by 2030" handled above
@@ -155,7 +157,8 @@ def find_periods(text: str, start: int = 0, end: int | None = None) -> list[Peri
     found: list[PeriodMention] = []
     for match in _PERIOD.finditer(text, start, end):
         groups = tuple((k, v) for k, v in match.groupdict().items() if v is not None)
-        form = next(k for k in ("fq", "qe", "fye", "span", "fy", "fy_rel", "qtr", "q_rel", "half", "to", "next_n", "decade_end",
+        form = next(k for k in ("fq", "qe", "fye", "span", "fy", "fy_rel", "qtr", "q_rel", "half", "to", "next_n",
+                                "decade_end",
                                 "prev", "this", "next", "last", "year") if match.group(k) is not None)
         found.append(PeriodMention(match.start(), match.end(), form, groups))
     return found
@@ -279,7 +282,8 @@ def _earnings(form: str, g: dict[str, str], published: date | None, fy_end: int,
         return three_months_to(last if last - 2 <= published.year * 12 + published.month - 1 else last - 12)
     quarter = int(g.get("fq_n_d") or g.get("fq_n_e") or _ORDINAL[(g.get("fq_word_a") or g.get("fq_word_b")
                                                                   or g["fq_word_c"]).lower()])
-    year_text = next((g[k] for k in ("fq_year_a", "fq_year_b", "fq_year_c", "fq_year_d", "fq_year_e") if g.get(k)), None)
+    year_keys = ("fq_year_a", "fq_year_b", "fq_year_c", "fq_year_d", "fq_year_e")
+    year_text = next((g[k] for k in year_keys if g.get(k)), None)
     if year_text is not None:
         fiscal_year = _full_year(year_text) + (1 if start_named and fy_end != 12 else 0)
     elif published is None:
@@ -357,6 +361,7 @@ def _relative(form: str, g: dict[str, str], published: date, anchor: Period | No
         return span_period(published.year, published.year // 10 * 10 + 10)
     if form == "next_n":
         count = g.get("n") or g.get("n2")
-        years = 10 if g.get("decade") else int(count) if count and count.isdigit() else _COUNT.get((count or "").lower(), 0)
+        years = (10 if g.get("decade") else int(count) if count and count.isdigit()
+                 else _COUNT.get((count or "").lower(), 0))
         return span_period(published.year, published.year + years - 1) if years > 1 else None
     return None

@@ -19,7 +19,8 @@ _ABBREVIATION = re.compile(
     r"Jun|Jul|Aug|Sep|Sept|Oct|Nov|Dec|Gov|Sen|Rep|Gen|Prof|U\.S|U\.K|E\.U)\.)$"
 )
 # caption and video-link lines are not article text: "WATCH: ...", "watch now", "Photo by ..."
-_SKIP_LINE = re.compile(r"\s*(?:[-*]\s+\[|\**WATCH:|watch now|VIDEO\b|Photo by\b|Image:|!\[|\(Image|Getty Images)", re.IGNORECASE)
+_SKIP_LINE = re.compile(r"\s*(?:[-*]\s+\[|\**WATCH:|watch now|VIDEO\b|Photo by\b|Image:|!\[|\(Image|Getty Images)",
+                        re.IGNORECASE)
 
 # a line that is one link: "[Google spinout valued at $1.3 billion](https://...)" (related-story lists)
 _LINK_LINE = re.compile(r"\s*[-*]?\s*!?\[[^\]\n]*\]\([^)\n]*\)\s*")

@@ -86,7 +86,8 @@ def _norm(name: str) -> str:
 def is_sector(companies: list[str] | tuple[str, ...]) -> bool:
     """Whole-sector figures ("hyperscalers", "AI industry", four or more hyperscalers named together) are scored
     leniently (policy rule 6)."""
-    return is_hyperscaler_group(companies) or any(c.lower() == "hyperscalers" or "industry" in c.lower() for c in companies)
+    return is_hyperscaler_group(companies) or any(c.lower() == "hyperscalers" or "industry" in c.lower()
+                                                  for c in companies)
 
 
 def _close(a: float | None, b: float | None, tolerance: float) -> bool:
@@ -143,7 +144,8 @@ def _score_facts(item: Item, facts: tuple[Fact, ...], scores: Scores) -> None:
             scores.period_ok += int(fact.period == item.facts[hits[0]].get("period"))
             scores.fact_tp += 1
             if fact.period != item.facts[hits[0]].get("period"):
-                scores.misses.append(f"{item.id}: wrong period {_show(fact)} (gold {item.facts[hits[0]].get('period')})")
+                gold_period = item.facts[hits[0]].get("period")
+                scores.misses.append(f"{item.id}: wrong period {_show(fact)} (gold {gold_period})")
         elif not is_sector(fact.companies):
             scores.fact_fp += 1
             if any(amount_matches(fact, gold) for gold in item.facts):
@@ -254,10 +256,12 @@ def report(m: dict[str, Any]) -> list[str]:
         lines.append(f"{kind.replace('_', ' '):22}" + "".join(f"{cell:>24}" for cell in cells))
     story = [f["story_f1"] for f in m["folds"]]
     fact = [f["fact_f1"] for f in m["folds"]]
-    lines.append(f"{N_FOLDS}-fold story F1 " + " ".join(f"{v:.3f}" for v in story) + f" (mean {sum(story) / len(story):.3f})")
-    lines.append(f"{N_FOLDS}-fold fact F1  " + " ".join(f"{v:.3f}" for v in fact) + f" (mean {sum(fact) / len(fact):.3f})")
+    for label, values in (("story F1", story), ("fact F1 ", fact)):
+        spread = " ".join(f"{v:.3f}" for v in values)
+        lines.append(f"{N_FOLDS}-fold {label} {spread} (mean {sum(values) / len(values):.3f})")
     seed = m["seed"]
-    lines.append(f"seed: {'exact' if seed['exact'] else 'MISMATCH'} ({seed['n_facts']} facts, {seed['n_expected']} expected)")
+    verdict = "exact" if seed["exact"] else "MISMATCH"
+    lines.append(f"seed: {verdict} ({seed['n_facts']} facts, {seed['n_expected']} expected)")
     return lines
 
 

@@ -18,7 +18,8 @@ from tasks.models import Article, PageFailure
 from tests.support.faultserver import article
 
 # ~4.5 MB of short paragraphs: trafilatura needs ~15 s and ~350 MB on it (measured)
-PATHOLOGICAL = b"<html><body>" + b"<p>Lorem ipsum dolor sit amet, the plant and the grid.</p>\n" * 80_000 + b"</body></html>"
+PATHOLOGICAL = (b"<html><body>" + b"<p>Lorem ipsum dolor sit amet, the plant and the grid.</p>\n" * 80_000
+                + b"</body></html>")
 DEEP = b"<html><body>" + b"<div>" * 100_000 + b"deep text " * 500 + b"</div>" * 100_000 + b"</body></html>"
 
 
@@ -99,7 +100,8 @@ _PROSE = ("We spent the quarter on product work and the team shipped two updates
 _TRANSCRIPT = ("SPEAKER 1: " + _PROSE + "\nSPEAKER 2: Thanks, that is helpful. Next question, please.\n") * 1_500 + (
     "SPEAKER 1: We also spent $2 billion on data centers for AI this quarter.\n")
 _TABLE_ONLY = "\n".join(["| Quarter | Revenue | Capex |", "|---|---|---|"]
-                        + [f"| Q{q} 20{y} | ${q * y}.1 billion | ${q + y}.4 billion |" for y in range(10, 26) for q in (1, 2, 3, 4)])
+                        + [f"| Q{q} 20{y} | ${q * y}.1 billion | ${q + y}.4 billion |"
+                           for y in range(10, 26) for q in (1, 2, 3, 4)])
 _GERMAN = ("Die Bundesregierung will in den kommenden Jahren 20 Milliarden Euro in Rechenzentren für künstliche "
            "Intelligenz investieren, teilte das Wirtschaftsministerium am Dienstag mit. Die Mittel sollen über ein "
            "Förderprogramm an Unternehmen und Forschungseinrichtungen vergeben werden. ") * 6

@@ -27,9 +27,11 @@ def test_capex_story() -> None:
      ("The AI start-up raised $2 billion in a funding round led by venture firms, valuing it at $20 billion. "
       "The company makes coding assistants and has 300 employees. Its revenue tripled last year.")),
     ("Nvidia revenue jumps 60%", ("Nvidia reported revenue of $39 billion, up 60 percent, as sales of its chips "
-                                  "to gamers and carmakers rose. Its gross margin was 73 percent. Shares rose 3 percent.")),
+                                  "to gamers and carmakers rose. Its gross margin was 73 percent. "
+                                  "Shares rose 3 percent.")),
     ("Saudi Aramco lifts capital spending", ("Aramco will spend $50 billion on oil and gas fields this year, "
-                                             "mostly on drilling and pipelines, the company said. Crude output will rise.")),
+                                             "mostly on drilling and pipelines, the company said. "
+                                             "Crude output will rise.")),
     ("Fires spread in the Amazon", ("Fires in the Amazon rainforest burned large areas of forest this year. "
                                     "Brazil said it would spend more on firefighters.")),
 ])
@@ -91,7 +93,7 @@ LAYOFFS_FRAMED = _lines(
     ("Oracle cuts thousands of jobs as it ramps up AI spending", LAYOFFS_FRAMED),
 ])
 def test_policy_positives(title: str, text: str) -> None:
-    """A compute deal with no figure, a power pledge, an analysis of an announced plan and a layoff story framed around AI capex are stories."""
+    """A compute deal without a figure, a power pledge, a plan's analysis, a layoff story framed by capex: stories."""
     result = classify(title, text)
     assert result.is_capex, result
     assert result.reasons
@@ -170,7 +172,8 @@ def test_a_compute_deal_sized_in_chips_counts_as_capacity() -> None:
 def test_power_politics_under_a_near_miss_headline_is_negative() -> None:
     """A body mostly about residents, bills and opposition under a near-miss headline is not a spending story."""
     text = ("Residents in three states are organising opposition to new AI data centers. "
-            "Meta plans to spend $10 billion on a data center campus in Louisiana, and Amazon will invest $12 billion in AI data centers. "
+            "Meta plans to spend $10 billion on a data center campus in Louisiana, "
+            "and Amazon will invest $12 billion in AI data centers. "
             "Microsoft is spending $80 billion on AI data centers this year. "
             "Community groups say electricity bills will rise as utilities build power plants for the data centers. "
             "Lawmakers in Virginia proposed a moratorium on new data center construction. "
@@ -183,7 +186,8 @@ def test_power_politics_under_a_near_miss_headline_is_negative() -> None:
 
 
 @pytest.mark.parametrize("title", ["Trump ignores why his AI data center buildout is failing",
-                                   "Wall Street frets over the AI build-out", "Inside the data center construction boom"])
+                                   "Wall Street frets over the AI build-out",
+                                   "Inside the data center construction boom"])
 def test_a_headline_about_the_build_out_is_a_spending_headline(title: str) -> None:
     """A headline about the AI or data-centre build-out counts like a spending headline."""
     from tasks.classify import features

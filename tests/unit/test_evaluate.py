@@ -99,7 +99,8 @@ def test_a_named_group_of_hyperscalers_is_scored_like_the_sector() -> None:
                                              _gold(["hyperscalers"], 500e9, "2026")])
     facts = (_fact(("Microsoft", "Alphabet", "Amazon", "Meta"), 650e9, "2026", text,
                    "Microsoft, Alphabet, Amazon and Meta plan $650 billion."),
-             _fact(("Microsoft", "Alphabet", "Meta"), 500e9, "2026", text, "Microsoft, Alphabet and Meta plan $500 billion."))
+             _fact(("Microsoft", "Alphabet", "Meta"), 500e9, "2026", text,
+                   "Microsoft, Alphabet and Meta plan $500 billion."))
     m = score_item(item, Analysis(Classification(is_capex=True, score=0.9), facts, "test")).metrics()
     assert (m["fact_tp"], m["spurious_fact"], m["missed_fact"]) == (1, 1, 0)
 

@@ -71,7 +71,8 @@ def test_supplier_figure_without_any_buyer_is_dropped() -> None:
 
 def test_deal_figure_in_a_backlog_sentence_is_kept() -> None:
     """In a sentence about a backlog, the deal's own amount is still a fact; the backlog is not."""
-    text = "Oracle's contracted backlog jumped to $480 billion after an agreement with OpenAI worth more than $250 billion."
+    text = ("Oracle's contracted backlog jumped to $480 billion after an agreement with OpenAI worth more than "
+            "$250 billion.")
     facts = extract_facts(text, PUBLISHED)
     assert [f.amount for f in facts] == [250e9]
     assert "OpenAI" in facts[0].companies
@@ -95,7 +96,8 @@ def test_downstream_party_of_a_deal_is_the_buyer(text: str, buyer: str) -> None:
 
 
 @pytest.mark.parametrize(("text", "buyer"), [
-    ("The analyst noted that Nebius' backlog now includes a Microsoft contract worth up to $19.4 billion.", "Microsoft"),
+    ("The analyst noted that Nebius' backlog now includes a Microsoft contract worth up to $19.4 billion.",
+     "Microsoft"),
     ("CoreWeave added a $14 billion Meta contract for compute.", "Meta"),
 ])
 def test_a_company_naming_the_deal_is_its_buyer_when_downstream(text: str, buyer: str) -> None:

@@ -118,7 +118,8 @@ def test_the_firm_behind_a_cited_report_gives_a_market_estimate() -> None:
     """After "according to a report by KPMG", "the firm projects" is a market estimate, not a company's spending."""
     text = ("Airtel's data center unit Nxtra raised $1 billion from Carlyle. "
             "India's installed data center capacity will pass 2GW by 2026, according to a December report by KPMG. "
-            "The firm projects capacity to rise to 8GW by 2030, generating an estimated $30 billion in capital expenditure.")
+            "The firm projects capacity to rise to 8GW by 2030, generating an estimated $30 billion in capital "
+            "expenditure.")
     assert [(f.companies, f.amount) for f in extract_facts(text, PUBLISHED)] == [(("hyperscalers",), 30e9)]
 
 
