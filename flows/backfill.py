@@ -7,9 +7,8 @@ from collections import deque
 from pathlib import Path
 from typing import Any, cast
 
-from prefect import flow, get_run_logger, task
+from prefect import flow, get_run_logger
 from prefect.artifacts import create_markdown_artifact, create_progress_artifact, update_progress_artifact
-from prefect.cache_policies import NO_CACHE
 from prefect.runtime import flow_run
 from prefect.task_runners import ThreadPoolTaskRunner
 
@@ -20,12 +19,12 @@ from tasks.backfill import (
     ReprocessResult,
     Window,
     backfill_id,
-    discover_feed_history,
-    discover_sitemap,
+    discover_feeds_task,
+    discover_sitemap_task,
     parse_window,
     read_url_file,
     report_progress,
-    reprocess_batch,
+    reprocess_batch_task,
 )
 from tasks.errors import CapexError, ConfigError
 from tasks.extractor import get_extractor
@@ -38,10 +37,6 @@ BATCHES_IN_FLIGHT = 2
 # Stored articles per reprocess batch (one transaction each).
 REPROCESS_BATCH = 100
 
-# task(name=...)(fn) rather than task(fn, name=...): the same task, in the form Prefect's overloads type.
-discover_feeds_task = task(name="discover-feed-history", cache_policy=NO_CACHE)(discover_feed_history)
-discover_sitemap_task = task(name="discover-sitemap", cache_policy=NO_CACHE)(discover_sitemap)
-reprocess_batch_task = task(name="reprocess-articles", cache_policy=NO_CACHE)(reprocess_batch)
 
 
 # the ignore: Prefect types flow(task_runner=) as TaskRunner[PrefectFuture], invariant in the future type

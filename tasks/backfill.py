@@ -19,6 +19,9 @@ from pathlib import Path
 from typing import Any
 from urllib.parse import parse_qsl, urlencode, urljoin, urlsplit, urlunsplit
 
+from prefect import task
+from prefect.cache_policies import NO_CACHE
+
 from tasks.errors import BlockedURLError, ConfigError, FetchError
 from tasks.feeds import FEED_ACCEPT, normalize_url, parse_feed
 from tasks.http import MAX_FEED_BYTES, FetchPolicy, fetch, make_client, origin_of
@@ -353,3 +356,11 @@ def reprocess_batch(db: str, article_ids: Sequence[str], extractor: str = "rules
     result.n_capex = sum(a.analysis.classification.is_capex for a in articles)
     result.n_facts = sum(len(a.analysis.facts) for a in articles)
     return result
+
+
+# Prefect policy, beside the functions (STYLE.md): discovery and reprocessing are not retried as a
+# whole (each page and archive fetch has its own deadline; a failed reprocess batch stays due).
+# task(name=...)(fn) rather than task(fn, name=...): the same task, in the form Prefect's overloads type.
+discover_feeds_task = task(name="discover-feed-history", cache_policy=NO_CACHE)(discover_feed_history)
+discover_sitemap_task = task(name="discover-sitemap", cache_policy=NO_CACHE)(discover_sitemap)
+reprocess_batch_task = task(name="reprocess-articles", cache_policy=NO_CACHE)(reprocess_batch)
