@@ -1,8 +1,10 @@
 """The `capex` command line.
 
-Commands that need no flow (`extract`, `sql`) never import Prefect, so they start fast.
-Exit status: 0 when the run completed (also when some feeds or pages failed), 1 when the run itself
-failed, 2 for a usage or configuration error.
+Commands that need no flow (`extract`, `sql`) never import Prefect, so they start fast. Options and
+files are checked before Prefect starts. Every failure reaches main(), which prints it as one line
+(`capex: <what>: <problem>`, the traceback too with --debug) and exits with exit_code_for(): 0 when
+the run completed (also when some feeds or pages failed), 1 when the run itself failed, 2 for a
+usage or configuration error.
 """
 
 from __future__ import annotations
@@ -109,45 +111,8 @@ def _check_feeds(path: Path) -> None:
 
 def _start_prefect() -> None:
     """Prepare Prefect's environment; a configured PREFECT_API_URL must answer before a flow starts."""
-    import socket
-    from urllib.parse import urlsplit
-
     settings.prepare_prefect_env()
-    url = settings.prefect_api_url()
-    if not url:
-        return  # Prefect starts its temporary local server
-    parts = urlsplit(url)
-    if parts.scheme not in ("http", "https") or not parts.hostname:
-        raise ConfigError(f"PREFECT_API_URL {url}: not an http(s) URL")
-    port = parts.port or (443 if parts.scheme == "https" else 80)
-    try:
-        socket.create_connection((parts.hostname, port), timeout=PREFECT_CONNECT_TIMEOUT_S).close()
-    except OSError as exc:
-        reason = exc.strerror or type(exc).__name__
-        raise CapexError(f"PREFECT_API_URL {url}: cannot connect ({reason}); start the server "
-                         "(prefect server start) or unset PREFECT_API_URL") from None
-
-
-# A Prefect server that does not accept a connection within this is down, not slow.
-PREFECT_CONNECT_TIMEOUT_S = 5.0
-
-
-def _check_db_location(db_path: Path) -> None:
-    """A database a run will write must be creatable: checked before Prefect starts, not after."""
-    import os
-
-    if str(db_path).startswith("ducklake:"):
-        return  # a catalog, not a file: the store checks it when it connects
-    if db_path.is_dir():
-        raise ConfigError(f"--db {db_path}: is a directory, not a database file")
-    ancestor = db_path.parent
-    while not ancestor.exists() and ancestor != ancestor.parent:
-        ancestor = ancestor.parent
-    if not ancestor.is_dir():
-        raise ConfigError(f"--db {db_path}: {ancestor} is not a directory")
-    # the lock file and DuckDB's WAL are created beside the database
-    if not os.access(ancestor, os.W_OK | os.X_OK) or (db_path.exists() and not os.access(db_path, os.W_OK)):
-        raise ConfigError(f"--db {db_path}: not writable (directory {ancestor})")
+    settings.check_prefect_api()
 
 
 def _require_db(db_path: Path) -> None:
@@ -168,7 +133,7 @@ def poll(
     """One poll cycle over the feeds that are due (what the schedule runs)."""
     feeds_path, db_path = settings.resolve_feeds(feeds), settings.resolve_db(db)
     _check_feeds(feeds_path)
-    _check_db_location(db_path)
+    settings.check_db_location(db_path)
     _start_prefect()
     from flows.poll_feeds import poll_feeds
 
@@ -209,7 +174,7 @@ def _summary_value(value: Any) -> str:
 def demo(db: DbOpt = None) -> None:
     """Serve the bundled sample on 127.0.0.1, poll it, and print what was found."""
     db_path = Path(db) if db else Path("data/demo.duckdb")
-    _check_db_location(db_path)
+    settings.check_db_location(db_path)
     _start_prefect()
     import tempfile
 
@@ -298,7 +263,7 @@ def backfill(
     """Ad-hoc backfill: feed archives, a URL list, a sitemap, or reprocessing stored articles."""
     feeds_path, db_path = settings.resolve_feeds(feeds), settings.resolve_db(db)
     _check_backfill_options(feeds_path, since, until, urls, sitemap, reprocess)
-    _check_db_location(db_path)
+    settings.check_db_location(db_path)
     _start_prefect()
     from flows.backfill import run_backfill_cli
 
@@ -310,8 +275,6 @@ def backfill(
 def _check_backfill_options(feeds_path: Path, since: str | None, until: str | None, urls: str | None,
                             sitemap: str | None, reprocess: bool) -> None:
     """Everything a backfill can get wrong before Prefect starts: one source, a readable one, a valid window."""
-    from urllib.parse import urlsplit
-
     from tasks.backfill import parse_window
 
     given = [name for name, value in (("--urls", urls), ("--sitemap", sitemap), ("--reprocess", reprocess)) if value]
@@ -319,21 +282,11 @@ def _check_backfill_options(feeds_path: Path, since: str | None, until: str | No
         raise ConfigError(f"{' and '.join(given)}: cannot be used together (give one source)")
     parse_window(since, until)
     if urls is not None:
-        _check_readable(urls, "--urls")
+        settings.check_readable_file(urls, "--urls")
     elif sitemap is not None:
-        parts = urlsplit(sitemap)
-        if parts.scheme not in ("http", "https") or not parts.hostname:
-            raise ConfigError(f"--sitemap {sitemap}: not an http(s) URL")
+        settings.check_http_url(sitemap, "--sitemap")
     elif not reprocess:
         _check_feeds(feeds_path)
-
-
-def _check_readable(path_text: str, option: str) -> None:
-    try:
-        with Path(path_text).open("rb") as handle:
-            handle.read(1)
-    except OSError as exc:
-        raise ConfigError(f"{option} {path_text}: {settings.file_problem(exc)}") from None
 
 
 @app.command()

@@ -601,6 +601,8 @@ def print_rows(columns: list[str], rows: list[tuple[Any, ...]], fmt: str) -> Non
         return
     import shutil
 
+    if not columns:
+        return  # a statement without a result (SET, PRAGMA ...)
     width = shutil.get_terminal_size().columns if sys.stdout.isatty() else None
     cells = [[table_cell(columns, row, i) for i in range(len(columns))] for row in rows]
     for line in render_table(columns, cells, width):

@@ -1,13 +1,17 @@
 """Configuration resolved once: `--flag` > environment (CAPEX_DB, CAPEX_FEEDS) > default.
 
 This is the only module that reads os.environ; it also sets the variables that keep Prefect from
-making any outbound connection, before Prefect is imported anywhere.
+making any outbound connection, before Prefect is imported anywhere. The `check_*` functions
+validate what the user gave (files, URLs, the database location, the Prefect server) before
+anything expensive starts, raising ConfigError with one line naming the option and the problem.
 """
 
 from __future__ import annotations
 
 import os
 from pathlib import Path
+
+from tasks.errors import CapexError, ConfigError
 
 DEFAULT_DB = "data/capex.duckdb"
 DEFAULT_FEEDS = "feeds.toml"
@@ -61,6 +65,63 @@ def enable_verbose() -> None:
 def prefect_api_url() -> str | None:
     """The Prefect server the flows report to (PREFECT_API_URL), or None for a temporary local one."""
     return os.environ.get("PREFECT_API_URL", "").strip() or None
+
+
+# A Prefect server that does not accept a connection within this is down, not slow.
+PREFECT_CONNECT_TIMEOUT_S = 5.0
+
+
+def check_prefect_api() -> None:
+    """A configured PREFECT_API_URL must accept a connection (checked before a flow starts, in a second)."""
+    import socket
+    from urllib.parse import urlsplit
+
+    url = prefect_api_url()
+    if not url:
+        return  # Prefect starts its temporary local server
+    check_http_url(url, "PREFECT_API_URL")
+    parts = urlsplit(url)
+    port = parts.port or (443 if parts.scheme == "https" else 80)
+    try:
+        socket.create_connection((parts.hostname, port), timeout=PREFECT_CONNECT_TIMEOUT_S).close()
+    except OSError as exc:
+        reason = exc.strerror or type(exc).__name__
+        raise CapexError(f"PREFECT_API_URL {url}: cannot connect ({reason}); start the server "
+                         "(prefect server start) or unset PREFECT_API_URL") from None
+
+
+def check_http_url(url: str, option: str) -> None:
+    """An http(s) URL with a host, or a ConfigError naming the option."""
+    from urllib.parse import urlsplit
+
+    parts = urlsplit(url)
+    if parts.scheme not in ("http", "https") or not parts.hostname:
+        raise ConfigError(f"{option} {url}: not an http(s) URL")
+
+
+def check_readable_file(path_text: str, option: str) -> None:
+    """A file the user named can be opened and read, or a ConfigError naming the option and the problem."""
+    try:
+        with Path(path_text).open("rb") as handle:
+            handle.read(1)
+    except OSError as exc:
+        raise ConfigError(f"{option} {path_text}: {file_problem(exc)}") from None
+
+
+def check_db_location(db_path: Path) -> None:
+    """A database a run will write can be created there; a ConfigError naming the problem otherwise."""
+    if str(db_path).startswith("ducklake:"):
+        return  # a catalog, not a file: the store checks it when it connects
+    if db_path.is_dir():
+        raise ConfigError(f"--db {db_path}: is a directory, not a database file")
+    ancestor = db_path.parent
+    while not ancestor.exists() and ancestor != ancestor.parent:
+        ancestor = ancestor.parent
+    if not ancestor.is_dir():
+        raise ConfigError(f"--db {db_path}: {ancestor} is not a directory")
+    # the lock file and DuckDB's WAL are created beside the database
+    if not os.access(ancestor, os.W_OK | os.X_OK) or (db_path.exists() and not os.access(db_path, os.W_OK)):
+        raise ConfigError(f"--db {db_path}: not writable (directory {ancestor})")
 
 
 def prepare_prefect_env() -> None:
