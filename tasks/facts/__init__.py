@@ -85,6 +85,10 @@ _EARLIER_FORECAST = re.compile(r"(?i:\]?\s*(?:\S+\s+){0,2}(?:previously|earlier|
 _EARLIER_FORECAST_BEFORE = re.compile(
     r"(?i:\b(?:previous|prior|earlier|initial|original|old)\s(?:forecast|guidance|outlook|estimate|range|projection|"
     r"target|plan)s?\b|\bhad\s(?:expected|forecast|projected|guided)\b)")
+# a revised forecast: "raised its 2025 capex forecast to $70 billion from $66 billion" - the level it was raised from
+# is the earlier forecast for the same period, not the period before
+_REVISED_FORECAST = re.compile(r"(?i:\b(?:rais|lift|boost|increas|cut|lower|trim|reduc|revis|hik)\w*\s(?:\S+\s){0,4}?"
+                               r"(?:forecast|guidance|outlook|target|estimate|projection)s?\b)")
 _CAPACITY = re.compile(r"(?i:\b\d[\d.,]*\s?(?:gigawatts?|megawatts?|gw|mw)\b|"
                        r"\b(?:one|two|three|five|ten)\sgigawatts?\b)")
 
@@ -317,7 +321,8 @@ def _prior_period(body: str, end: int, compared: Period | None, companies: tuple
     is for the same period; a comparison ("up from $21.2 billion") is for the period before."""
     if compared is None:
         return None
-    if _EARLIER_FORECAST.match(body, end) or _EARLIER_FORECAST_BEFORE.search(body, max(0, end - 80), end):
+    if (_EARLIER_FORECAST.match(body, end) or _EARLIER_FORECAST_BEFORE.search(body, max(0, end - 80), end)
+            or _REVISED_FORECAST.search(body, 0, end)):
         return compared
     if compared.label[4:5] == "-" and compared.label[5:6].isdigit():
         return None  # a multi-year span has no single period before it

@@ -55,6 +55,7 @@ _TOKEN = re.compile(
 _RANGE_GAP = re.compile(r"\s?(?:-|–|—|to)\s?|\s(?:and)\s", re.IGNORECASE)
 # "between $91bn and $93bn", "in the range of $115 billion and $135 billion"
 _BETWEEN = re.compile(r"\b(?:between|range\sof)\s+(?:about\s+|roughly\s+)?$", re.IGNORECASE)
+_BY = re.compile(r"\bby\s+(?:about\s+|roughly\s+|around\s+|up\sto\s+|another\s+|an\sadditional\s+)?$", re.IGNORECASE)
 _FROM = re.compile(r"\bfrom\s+(?:about\s+|roughly\s+|around\s+)?$", re.IGNORECASE)
 # "…, from $66 billion to $72 billion previously": the earlier guidance range, one figure
 _EARLIER_AFTER = re.compile(r"\]?\s+(?:previously|earlier|before)\b", re.IGNORECASE)
@@ -202,6 +203,8 @@ def _is_range(text: str, first: _Token, second: _Token) -> bool:
         return False
     if _FROM.search(before) and not _EARLIER_AFTER.match(text, second.end):
         return False  # "from $1.5 billion to $10 billion" is a change between two levels
+    if _BY.search(before) and "to" in gap.group().lower():
+        return False  # "raised it by $5 billion to $70 billion": a change, then the new level
     scale = first.scale or second.scale
     return first.number * scale < second.number * second.scale
 

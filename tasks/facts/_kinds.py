@@ -56,7 +56,7 @@ _CUES = re.compile(
 _DELTA_BEFORE = re.compile(
     r"(?i:(?:\b(?:increas|rais|boost|lift|grow|grew|rose|jump|cut|reduc|lower|expand|hik|trim|slash)\w*"
     r"(?:\s\S+){0,5}\sby|\bup|\bdown|\badded|\badds)\s(?:about\s|roughly\s|nearly\s|more\sthan\s|over\s|some\s|"
-    r"around\s|almost\s)?$)")
+    r"around\s|almost\s|up\sto\s|an\sadditional\s|another\s)?$)")
 # the statement is an analyst's or third party's figure
 _ESTIMATE = re.compile(
     r"(?i:\b(?:analysts?|estimat(?:e|es|ed)|expectations|consensus|according\sto|research\sfirm|forecasters?|"

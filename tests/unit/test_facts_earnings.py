@@ -94,3 +94,16 @@ def test_far_period_of_another_phrase_does_not_date_the_figure() -> None:
             "stock exchange in 2027.")
     (fact,) = extract_facts(text, date(2026, 3, 1))
     assert (fact.companies, fact.amount, fact.period) == (("Yotta",), 2e9, None)
+
+
+def test_a_level_after_a_change_is_not_a_range() -> None:
+    """"raised by $5 billion to $70 billion": the change is no fact, the new level is, and no range is formed."""
+    facts = extract_facts("Meta raised its capex forecast by another $5 billion to $70 billion for 2025.",
+                          date(2026, 3, 2))
+    assert [(f.amount, f.amount_low, f.period) for f in facts] == [(70e9, None, "2025")]
+
+
+def test_the_level_a_forecast_was_raised_from_is_for_the_same_period() -> None:
+    """"raised its 2025 forecast to $70 billion from $66 billion": both figures are for 2025."""
+    facts = extract_facts("Meta raised its 2025 capex forecast to $70 billion from $66 billion.", date(2025, 10, 30))
+    assert [(f.amount, f.period) for f in facts] == [(70e9, "2025"), (66e9, "2025")]
