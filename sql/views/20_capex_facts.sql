@@ -2,8 +2,9 @@
 -- Grain: one row per consolidated fact = one cluster of int_fact_clusters (same set of companies,
 -- kind, period, currency and status class, amounts within 2 %; see that view for the rule).
 -- Rules:
--- * n_sources = distinct articles reporting the fact; n_outlets = distinct outlets (feed name,
---   else site name, else host); n_mentions = fact rows (an article may repeat a figure).
+-- * n_sources = distinct articles reporting the fact (a copy of an article at another URL is not
+--   one); n_outlets = distinct outlets (registered domain of the article URL, see
+--   int_article_sources); n_mentions = fact rows (an article may repeat a figure).
 -- * first_seen/last_seen = earliest/latest publication (else fetch) time of those articles.
 -- * The example is the earliest report (ties: higher classifier score, then article id): its
 --   amount, range, qualifier, URL, title and evidence sentence are shown, so the evidence states

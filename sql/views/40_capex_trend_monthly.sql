@@ -3,7 +3,8 @@
 -- quiet month has zeros).
 -- Rules:
 -- * n_stories = AI-capex articles first seen that month (published, else fetched);
---   n_fact_mentions = their current facts before consolidation (what counting articles gives).
+--   n_fact_mentions = current facts, before consolidation, of the original articles (stories or
+--   not: a fact is a fact wherever it appears) first seen that month.
 -- * A consolidated fact (capex_facts) is new in the month of its first_seen: n_new_facts counts
 --   them, each once however many outlets repeat it later.
 -- * usd_new_facts sums amount_usd of new facts whose period is a year or shorter (year, fiscal
