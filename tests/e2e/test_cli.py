@@ -10,10 +10,9 @@ from pathlib import Path
 
 import pytest
 
-from tests.conftest import DATA, REPO, write_feeds
 from tests.support.cli import BIN, ENV, capex
-
-__all__ = ["BIN", "ENV", "capex"]  # other e2e tests import these from here (tests/support/cli.py holds them)
+from tests.support.paths import DATA, REPO
+from tests.support.records import write_feeds
 
 
 @pytest.mark.parametrize(

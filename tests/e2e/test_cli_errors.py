@@ -290,7 +290,7 @@ def test_sql_fits_80_columns_on_a_terminal_and_is_whole_when_piped(db: Path) -> 
 
 def _troubleshooting_rows() -> list[tuple[str, str, int]]:
     """The README's Troubleshooting rows whose first cell is a whole `capex ...` command."""
-    from tests.conftest import REPO
+    from tests.support.paths import REPO
 
     text = (REPO / "README.md").read_text()
     section = text[text.index("## Troubleshooting"):text.index("## Database")]
