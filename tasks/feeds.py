@@ -298,7 +298,8 @@ def _entity_decl_in_text(body: bytes) -> bool:
 
 def _item(entry: Any, base_url: str) -> FeedItem | None:
     link = entry.get("link") or next(
-        (l.get("href") for l in entry.get("links", []) if l.get("rel") in (None, "alternate") and l.get("href")),
+        (link.get("href") for link in entry.get("links", [])
+         if link.get("rel") in (None, "alternate") and link.get("href")),
         None,
     )
     if not link or not isinstance(link, str):
@@ -354,6 +355,7 @@ def utc_now() -> datetime:
 
 
 __all__ = [
-    "FetchError", "ParsedFeed", "check_feeds_file", "declares_entities", "fetch_feed", "is_retryable", "load_feeds_file",
-    "next_poll_after_failure", "next_poll_after_success", "normalize_url", "parse_feed", "parse_feed_full",
+    "FetchError", "ParsedFeed", "check_feeds_file", "declares_entities", "fetch_feed", "is_retryable",
+    "load_feeds_file", "next_poll_after_failure", "next_poll_after_success", "normalize_url", "parse_feed",
+    "parse_feed_full",
 ]

@@ -55,7 +55,7 @@ class ReportData:
 
 def _rows(db_path: Path, sql: str) -> list[dict[str, Any]]:
     columns, rows = query(db_path, sql)
-    return [dict(zip(columns, row)) for row in rows]
+    return [dict(zip(columns, row, strict=True)) for row in rows]
 
 
 _TOTALS_SQL = """
@@ -150,7 +150,8 @@ def fmt_amount(row: dict[str, Any]) -> str:
         text = f"{fmt_money(row['amount_low'], currency)}\u2013{fmt_money(row.get('amount_high'), currency)}"
     else:
         text = fmt_money(row.get("amount"), currency)
-    qualifier = {"approx": "~", "at_least": "\u2265", "more_than": ">", "up_to": "\u2264"}.get(row.get("qualifier") or "")
+    hedges = {"approx": "~", "at_least": "\u2265", "more_than": ">", "up_to": "\u2264"}
+    qualifier = hedges.get(row.get("qualifier") or "")
     return f"{qualifier or ''}{text}"
 
 
@@ -202,12 +203,12 @@ def chart_company_periods(rows: list[dict[str, Any]]) -> Figure:
     n_bars = max(len(p) for _, p in panels)
     fig = _new_figure(11, 1.4 + 0.34 * n_bars)
     axes = fig.subplots(1, len(panels), squeeze=False)[0]
-    for ax, (title, panel) in zip(axes, panels):
+    for ax, (title, panel) in zip(axes, panels, strict=True):
         labels = [f"{r['company']} \u00b7 {r['period']}" for r in panel]
         values = [r["amount_usd"] for r in panel]
         bars = ax.barh(labels, values, color=[STATUS_COLORS.get(r["status"], "#999999") for r in panel],
                        edgecolor="white", linewidth=0)
-        for bar, row in zip(bars, panel):
+        for bar, row in zip(bars, panel, strict=True):
             if row["shared"]:
                 bar.set_hatch("//")
         ax.bar_label(bars, labels=[fmt_usd(v) for v in values], padding=3, fontsize=8)
@@ -285,7 +286,7 @@ def chart_feed_health(rows: list[dict[str, Any]]) -> Figure:
     errors = [r["errors_7d"] for r in rows]
     ax.barh(names, ok, color="#4c9a6a", label="successful polls")
     ax.barh(names, errors, left=ok, color="#c0392b", label="failed polls")
-    for label, row in zip(ax.get_yticklabels(), rows):
+    for label, row in zip(ax.get_yticklabels(), rows, strict=True):
         if not row["is_active"]:
             label.set_color("#888888")
         elif row["is_failing"]:
