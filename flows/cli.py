@@ -400,8 +400,11 @@ def sql(
 
 # Statement types that write files even on a read-only database (DuckDB's parser names them).
 _FILE_WRITING = {"COPY": "COPY", "COPY_DATABASE": "COPY FROM DATABASE", "EXPORT": "EXPORT DATABASE",
-                 "ATTACH": "ATTACH (creates a database file)", "LOAD": "INSTALL/LOAD (writes extension files)"}
+                 "ATTACH": "ATTACH (creates a database file)", "LOAD": "INSTALL/LOAD (writes extension files)",
+                 "CREATE PERSISTENT SECRET": "CREATE PERSISTENT SECRET"}
 _PREPARED = re.compile(r"^\s*prepare\s+\S+\s+as\s+(.*)$", re.IGNORECASE | re.DOTALL)  # "prepare p as copy ..."
+# "create persistent secret s (...)": stored in a file under ~/.duckdb
+_PERSISTENT_SECRET = re.compile(r"^\s*create\s+(or\s+replace\s+)?persistent\s+secret\b", re.IGNORECASE)
 
 
 def _check_query(query: str, allow_write_files: bool) -> None:
@@ -423,6 +426,8 @@ def _check_query(query: str, allow_write_files: bool) -> None:
         prepared = _PREPARED.match(statement.query) if kind == "PREPARE" else None
         if prepared:
             _check_query(prepared.group(1), allow_write_files)
+        if kind == "CREATE" and _PERSISTENT_SECRET.match(statement.query):
+            kind = "CREATE PERSISTENT SECRET"
         if kind in _FILE_WRITING:
             raise ConfigError(f"QUERY: {_FILE_WRITING[kind]} writes files; capex sql is read-only "
                               "(add --allow-write-files to run it)")
