@@ -10,10 +10,13 @@ import pytest
 pytestmark = [pytest.mark.corpus, pytest.mark.slow]
 
 # Floors measured by `make eval` on the dev set; lowering one needs review (STYLE.md, Tests).
-# Re-pinned when labels.jsonl grew from 86 to 160 items (74 real articles, mostly hard negatives):
-# rules-1.1 measures story F1 0.830 and fact F1 0.882 on the grown set.
-STORY_F1_FLOOR = 0.83
-FACT_F1_FLOOR = 0.88
+# rules-1.9 (2026-12-01) measures, whole set: story F1 0.9298, fact F1 0.9399; held-out half: story F1 0.9153,
+# fact F1 0.8775. Floors are those figures cut to three decimals; the held-out half is never read when rules are
+# written, so its floors catch a change that fits the tuning half only.
+STORY_F1_FLOOR = 0.929
+FACT_F1_FLOOR = 0.939
+HELDOUT_STORY_F1_FLOOR = 0.915
+HELDOUT_FACT_F1_FLOOR = 0.877
 
 
 @pytest.fixture(scope="module")
@@ -34,6 +37,16 @@ def test_story_f1(metrics: dict[str, Any]) -> None:
 def test_fact_f1(metrics: dict[str, Any]) -> None:
     """Fact extraction F1 stays above its floor."""
     assert metrics["fact_f1"] >= FACT_F1_FLOOR
+
+
+def test_heldout_story_f1(metrics: dict[str, Any]) -> None:
+    """Story F1 on the held-out half stays above its floor."""
+    assert metrics["heldout_story_f1"] >= HELDOUT_STORY_F1_FLOOR
+
+
+def test_heldout_fact_f1(metrics: dict[str, Any]) -> None:
+    """Fact F1 on the held-out half stays above its floor."""
+    assert metrics["heldout_fact_f1"] >= HELDOUT_FACT_F1_FLOOR
 
 
 def test_grounding(metrics: dict[str, Any]) -> None:
