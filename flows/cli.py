@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import json
 import logging
+import os
 import re
 import sys
 from datetime import date
@@ -61,6 +62,10 @@ def _one_line(exc: BaseException) -> str:
     text = lines[0] if lines else ""
     if isinstance(exc, CapexError):
         return text
+    if "Timed out while attempting to connect to ephemeral Prefect API server" in text:
+        name, limit = settings.prefect_startup_timeout()
+        return (f"Prefect's temporary server did not start within {limit} s (machine busy?): raise {name}, "
+                "or run `prefect server start` and set PREFECT_API_URL")
     # not one of ours: say what it is, and where to see more
     hint = "" if settings.debug_enabled() else " (run with --debug for the traceback)"
     return f"{type(exc).__name__}: {text}{hint}"
@@ -233,7 +238,6 @@ def _print_demo_tables(db_path: Path) -> None:
 
 def _program_dir() -> str:
     """How to name programs installed beside `capex` (".venv/bin/"), so that printed commands work as written."""
-    import os
     import shutil
 
     here = Path(os.path.abspath(Path(sys.executable).parent))  # not resolved: a venv's python is a symlink

@@ -124,7 +124,23 @@ def check_db_location(db_path: Path) -> None:
         raise ConfigError(f"--db {db_path}: not writable (directory {ancestor})")
 
 
+# How long a command waits for Prefect's temporary local server to answer (Prefect's default: 20 s).
+# Each command without PREFECT_API_URL starts its own; with a poll, a backfill and a report started
+# at once on a busy 2-core machine, one came up after more than 20 s and its command failed. The
+# wait ends as soon as the server answers, so a long limit costs nothing when the machine is idle.
+# A value the user sets in the environment wins.
+PREFECT_STARTUP_TIMEOUT = ("PREFECT_SERVER_EPHEMERAL_STARTUP_TIMEOUT_SECONDS", "180")
+
+
+def prefect_startup_timeout() -> tuple[str, str]:
+    """The variable bounding the temporary Prefect server's start-up, and its value in seconds."""
+    name, default = PREFECT_STARTUP_TIMEOUT
+    return name, os.environ.get(name, default)
+
+
 def prepare_prefect_env() -> None:
-    """Disable Prefect's analytics and telemetry in this process and its children."""
+    """Disable Prefect's analytics and telemetry in this process and its children; give its temporary
+    server time to start on a busy machine."""
     for key, value in PREFECT_OFFLINE_ENV.items():
         os.environ[key] = value
+    os.environ.setdefault(*PREFECT_STARTUP_TIMEOUT)

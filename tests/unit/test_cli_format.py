@@ -62,3 +62,32 @@ def test_printed_commands_name_programs_that_exist(monkeypatch: pytest.MonkeyPat
     prefix = _program_dir()
     assert prefix.endswith("/")
     assert (Path(prefix) / "duckdb").is_file() and (Path(prefix) / "capex").is_file()
+
+
+def test_a_temporary_server_that_does_not_start_in_time_is_one_line_with_the_remedy(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """Prefect's start-up timeout reads as one line naming the limit, the variable raising it and the alternative."""
+    from flows.cli import _one_line
+    from tasks import settings
+
+    monkeypatch.delenv(settings.PREFECT_STARTUP_TIMEOUT[0], raising=False)
+    line = _one_line(RuntimeError("Timed out while attempting to connect to ephemeral Prefect API server. stdout: x"))
+    assert line == ("Prefect's temporary server did not start within 180 s (machine busy?): raise "
+                    "PREFECT_SERVER_EPHEMERAL_STARTUP_TIMEOUT_SECONDS, or run `prefect server start` and set "
+                    "PREFECT_API_URL")
+
+
+def test_commands_give_the_temporary_server_a_long_start_up_unless_the_user_chose(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """prepare_prefect_env sets the start-up limit to 180 s, and keeps a value the user set."""
+    from tasks import settings
+
+    name = settings.PREFECT_STARTUP_TIMEOUT[0]
+    monkeypatch.delenv(name, raising=False)
+    settings.prepare_prefect_env()
+    assert settings.prefect_startup_timeout() == (name, "180")
+    monkeypatch.setenv(name, "45")
+    settings.prepare_prefect_env()
+    assert settings.prefect_startup_timeout() == (name, "45")
