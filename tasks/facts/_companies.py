@@ -129,7 +129,8 @@ def has_reference(sentence: str) -> bool:
 # Attribution: which of the actors named in a sentence is the spender of one figure.
 # "…$115 billion for 2026, while Oracle projects $50 billion", "…; Meta…", "…, but Google…", "…, and compatriot
 # Adani outlining…": a new clause with its own subject
-_CLAUSE_BREAK = re.compile(r";\s|,\s(?:while|whereas|but|although|though)\s|\s(?:while|whereas)\s|,\sand\s(?!\[?[A-Z])"
+_CLAUSE_BREAK = re.compile(r";\s|:\s(?=\[?[A-Z])|,\s(?:while|whereas|but|although|though)\s|\s(?:while|whereas)\s|"
+                           r",\sand\s(?!\[?[A-Z])"
                            r"|,\sand\s(?=the\s)")
 # "After the Intel deal was revealed, the company announced…": an introductory clause is not the subject
 _INTRO_CLAUSE = re.compile(r"(?i)^(?:(?:[\w-]+\s){0,2}(?:after|before)|when|once|since|although|though|as|if|until|"

@@ -34,7 +34,9 @@ _CUES = re.compile(
     r"liabilit(?:y|ies)|(?<!finance\s)leases?|lease\sobligations|damages|net\sworth|non-?profits?|philanthrop\w*|charit(?:y|ies|able)|"
     r"training\s(?:programs?|programmes?|courses?|initiatives?)|upskilling|reskilling|skills|literacy|"
     # "put $65 million into two super PACs", "donated $83 million to campaigns", "lobbying": political money
-    r"super\spacs?|pacs?|donat(?:e|es|ed|ing|ions?)|lobbying|campaigns?|candidates?|elections?)\b)"
+    r"super\spacs?|pacs?|donat(?:e|es|ed|ing|ions?)|lobbying|campaigns?|candidates?|elections?|"
+    # money a country or market draws in, not money spent: "aiming to attract $200 billion", "$61 billion of inflows"
+    r"attract(?:s|ed|ing)?|lur(?:e|es|ed|ing)|inflows?)\b)"
     # "a $15 billion increase", "$5 billion uptick", "$30 billion year-over-year", "$50 billion above"
     r"|(?P<delta>\b(?:increase|increases|uptick|jump|rise|boost|hike|surge|gain|growth|year[\s-]over[\s-]year|"
     r"more\sthan\s(?:last|the\sprevious|a\syear)|more|above|higher\sthan|difference|gap|shortfall|decrease|cut)\b)"

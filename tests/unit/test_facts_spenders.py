@@ -103,3 +103,16 @@ def test_downstream_party_of_a_deal_is_the_buyer(text: str, buyer: str) -> None:
 def test_a_company_naming_the_deal_is_its_buyer_when_downstream(text: str, buyer: str) -> None:
     """"a Microsoft contract" in a supplier's sentence: the downstream party named by the deal noun is the spender."""
     assert [f.companies for f in extract_facts(text, PUBLISHED)] == [(buyer,)]
+
+
+def test_a_chief_executive_stands_for_the_company() -> None:
+    """"Jassy said the company plans" is Amazon's figure, not the article's earlier subject's."""
+    text = "Nvidia shares rose. Jassy said the company plans to spend about $200 billion in capex in 2026."
+    assert [f.companies for f in extract_facts(text, PUBLISHED)] == [("Amazon",)]
+
+
+def test_a_colon_starts_a_new_clause() -> None:
+    """"Nvidia's customers are spending heavily: Meta guided to ..." is Meta's figure alone."""
+    text = ("Nvidia beat estimates. Nvidia's customers are spending heavily: Meta guided to capex of $115 billion "
+            "to $135 billion for 2026.")
+    assert [f.companies for f in extract_facts(text, PUBLISHED)] == [("Meta",)]

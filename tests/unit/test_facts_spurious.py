@@ -129,3 +129,9 @@ def test_production_capacity_is_not_ai_infrastructure_context() -> None:
     gigafactories = "Germany will spend EUR 20bn on AI gigafactories."
     assert extract_facts(rockets, PUBLISHED) == []
     assert [(f.companies, f.amount) for f in extract_facts(gigafactories, PUBLISHED)] == [(("Germany",), 20e9)]
+
+
+def test_investment_a_country_attracts_is_not_spending() -> None:
+    """A country aiming to attract investment spends nothing itself."""
+    text = "India is aiming to attract $200 billion in AI infrastructure investment over the next two years."
+    assert extract_facts(text, PUBLISHED) == []
