@@ -34,6 +34,7 @@ from tasks.facts._kinds import (
     is_deal_figure,
     is_finance_sentence,
     is_hypothetical,
+    is_market_forecast,
     is_rate,
     is_sector_figure,
     is_spending,
@@ -76,6 +77,8 @@ _REPORT_CITED = re.compile(r"(?i:\baccording\sto\s(?:a|an|the)?\s?(?:[\w-]+\s){0
 # 140 keeps every dated figure of the tuning half (100 lost three)
 _PERIOD_AFTER_CHARS = 140
 _SPACES = re.compile(r"\s+")
+# companies that sell AI infrastructure: their forecast of a market's spending is not their own spending
+_SUPPLIERS = frozenset({"chipmaker", "hardware", "supplier"})
 # companies whose business is AI infrastructure: money in a sentence naming one is about infrastructure
 _INFRA_OPERATORS = frozenset({"neocloud", "datacenter"})
 # a spending figure counts only where its sentence or one this close names AI infrastructure
@@ -278,7 +281,9 @@ def _sentence_facts(text: str, sentence: Sentence, index: int, context: _Context
         right = min((next_start + money.end - base) // 2 if i + 1 < len(monies) else len(body),
                     money.end - base + _SECTOR_CHARS)
         named = any(actor(c) is not None and actor(c).type not in FALLBACK_TYPES for c in actors)  # type: ignore[union-attr]
-        if is_sector_figure(body, left, right, named) and not is_hyperscaler_group(actors):
+        sells = all(actor(c) is not None and actor(c).type in _SUPPLIERS for c in actors)  # type: ignore[union-attr]
+        if (is_sector_figure(body, left, right, named) and not is_hyperscaler_group(actors)) or is_market_forecast(
+                body, money.start - base, money.end - base, sells):
             actors = (_SECTOR_ACTOR,)
         facts.append(_fact(sentence, money, actors, period, body, cues, published))
         context.fact_actors.setdefault(index, actors)

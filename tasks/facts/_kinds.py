@@ -108,6 +108,14 @@ _AI_INFRA = re.compile(
     r"\bcloud\s(?:capacity|computing|services|contracts?|deals?|providers?|business|unit)\b|"
     r"\bAI\s(?:campus(?:es)?|(?:giga)?factor(?:y|ies)|build-?out|spending|investments?|capex)\b|\bcap(?:ital)?[\s-]?ex(?:penditures?)?\b|\bcapital\s(?:spending|expenditures?)\b)")
 
+# a market's spending named after a forecast's figure: "$3 trillion of global data center spending", "$3 trillion to
+# $4 trillion in AI infrastructure spending"; the forecast verb stands this close before the figure
+_MARKET_SPEND_AFTER = re.compile(r"(?i:[\])]*\s(?:in|of)\s(?:[\w-]+\s){0,4}?(?:spending|spend|investments?|capex|"
+                                 r"outlays?)\b)")
+_MARKET_WORD = re.compile(r"(?i:\b(?:global|worldwide|industry|industry-wide|total|market|sector)\b)")
+_FORECAST_BEFORE = re.compile(r"(?i:\b(?:expects?|expected|forecasts?|estimates?|sees|saw|predicts?|predicted|"
+                              r"projects?|projected|anticipates?)\b)")
+_FORECAST_CHARS = 60
 # whole-sector figures: "combined", "hyperscalers", "Big Tech", "tech giants"
 _SECTOR = re.compile(r"(?i:\bcombined\b|\bglobal(?:ly)?\s(?:spending|investment|capex)\b|\bworldwide\b|"
                      r"\bcollectively\b|\baltogether\b|\bhyperscalers\b|\bbig\stech\b|"
@@ -231,6 +239,16 @@ def is_sector_figure(sentence: str, start: int, end: int, named_subject: bool = 
 def names_ai_infrastructure(sentence: str) -> bool:
     """True when a sentence names AI infrastructure (data centres, chips, compute, capacity, capex...)."""
     return _AI_INFRA.search(sentence) is not None
+
+
+def is_market_forecast(sentence: str, start: int, end: int, forecaster_sells: bool) -> bool:
+    """True for a forecast of a market's spending made by someone who does not spend it: "Morgan Stanley expects
+    $3 trillion of global data center spending", "Huang (Nvidia) expects $3 trillion to $4 trillion in AI
+    infrastructure spending". The figure is a sector figure, not the forecaster's."""
+    phrase = _MARKET_SPEND_AFTER.match(sentence, end)
+    if phrase is None or not _FORECAST_BEFORE.search(sentence, max(0, start - _FORECAST_CHARS), start):
+        return False
+    return forecaster_sells or _MARKET_WORD.search(phrase.group()) is not None
 
 
 def has_capex_cue(cues: list[Cue]) -> bool:

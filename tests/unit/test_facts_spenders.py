@@ -116,3 +116,18 @@ def test_a_colon_starts_a_new_clause() -> None:
     text = ("Nvidia beat estimates. Nvidia's customers are spending heavily: Meta guided to capex of $115 billion "
             "to $135 billion for 2026.")
     assert [f.companies for f in extract_facts(text, PUBLISHED)] == [("Meta",)]
+
+
+@pytest.mark.parametrize("text", [
+    "Morgan Stanley expects $3 trillion of global data center spending through 2028.",
+    "Nvidia CEO Jensen Huang expects $3 trillion to $4 trillion in AI infrastructure spending by 2030.",
+])
+def test_a_market_forecast_is_a_sector_figure(text: str) -> None:
+    """A forecaster's figure for a market's spending belongs to the sector, not to the forecaster."""
+    assert [f.companies for f in extract_facts(text, PUBLISHED)] == [("hyperscalers",)]
+
+
+def test_a_company_forecasting_its_own_capex_keeps_it() -> None:
+    """"Meta expects $70 billion in capital expenditures" stays Meta's."""
+    facts = extract_facts("Meta expects $70 billion in capital expenditures this year.", PUBLISHED)
+    assert [f.companies for f in facts] == [("Meta",)]
