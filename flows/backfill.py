@@ -12,7 +12,7 @@ from prefect.artifacts import create_markdown_artifact, create_progress_artifact
 from prefect.runtime import flow_run
 from prefect.task_runners import ThreadPoolTaskRunner
 
-from tasks import store
+from tasks import progress, store
 from tasks.articles import PageJob, start_workers_early
 from tasks.backfill import (
     Discovery,
@@ -23,7 +23,6 @@ from tasks.backfill import (
     discover_sitemap_task,
     parse_window,
     read_url_file,
-    report_progress,
     reprocess_batch_task,
 )
 from tasks.errors import CapexError, ConfigError
@@ -68,6 +67,7 @@ def backfill(
     """
     window = parse_window(since, until)
     run_id = str(flow_run.get_id() or uuid.uuid4())
+    progress.reset("backfill")
     store.start_run(db, run_id, "backfill")
     with guarded_run(db, run_id):
         if reprocess:
@@ -160,11 +160,11 @@ def _ingest_queue(db: str, bid: str, pending: list[store.QueuedURL], allow_priva
         if len(in_flight) >= BATCHES_IN_FLIGHT:
             done += _collect(db, bid, in_flight.popleft(), totals)
             update_progress_artifact(artifact, _pct(done, total))
-            report_progress(done, total, totals["new_articles"], totals["pages_failed"])
+            progress.report("backfill", done, total, totals["new_articles"], totals["pages_failed"])
     while in_flight:
         done += _collect(db, bid, in_flight.popleft(), totals)
         update_progress_artifact(artifact, _pct(done, total))
-        report_progress(done, total, totals["new_articles"], totals["pages_failed"])
+        progress.report("backfill", done, total, totals["new_articles"], totals["pages_failed"])
     return totals
 
 
@@ -246,7 +246,7 @@ def _reprocess(db: str, window: Any, extractor: str) -> dict[str, Any]:
         totals["articles_failed"] += len(result.failed_ids)
         totals["failures"] += result.failures
         update_progress_artifact(artifact, _pct(done, total))
-        report_progress(done, total, totals["articles_reprocessed"], totals["articles_failed"])
+        progress.report("backfill", done, total, totals["articles_reprocessed"], totals["articles_failed"])
     return totals
 
 
@@ -258,26 +258,9 @@ def run_backfill_cli(
     feeds: str | None, db: str, since: str | None, until: str | None, urls: str | None, sitemap: str | None,
     reprocess: bool,
 ) -> dict[str, Any]:
-    """Run the backfill flow with a progress bar (counts and ETA) on stderr."""
-    from rich.console import Console
-    from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeRemainingColumn
-
-    from tasks.backfill import add_progress_listener, remove_progress_listener
-
+    """Run the backfill flow for the CLI (which shows its progress), the extraction workers warming first."""
     parse_window(since, until)  # bad dates: exit 2 before Prefect starts
     # a backfill is there to extract pages: the workers warm up (~5 s of CPU, tasks/worker_preload.py)
     # on the other core while this process starts Prefect
     start_workers_early()
-    with Progress(TextColumn("backfill"), BarColumn(), MofNCompleteColumn(), TextColumn("{task.fields[detail]}"),
-                  TimeRemainingColumn(), console=Console(stderr=True), transient=False) as progress:
-        bar = progress.add_task("backfill", total=None, detail="")
-
-        def listener(done: int, total: int, new: int, failed: int) -> None:
-            progress.update(bar, completed=done, total=total, detail=f"new {new}, failed {failed}")
-
-        add_progress_listener(listener)
-        try:
-            return backfill(since=since, until=until, feeds=feeds, urls=urls, sitemap=sitemap, reprocess=reprocess,
-                            db=db)
-        finally:
-            remove_progress_listener(listener)
+    return backfill(since=since, until=until, feeds=feeds, urls=urls, sitemap=sitemap, reprocess=reprocess, db=db)

@@ -14,6 +14,9 @@ import logging
 import os
 import re
 import sys
+import time
+from collections.abc import Iterator
+from contextlib import contextmanager
 from datetime import date
 from pathlib import Path
 from typing import Annotated, Any
@@ -142,8 +145,59 @@ def poll(
     _start_prefect()
     from flows.poll_feeds import poll_feeds
 
-    summary = _run_flow(poll_feeds, feeds=str(feeds_path), db=str(db_path), force=force)
+    with _progress_display("poll"):
+        summary = _run_flow(poll_feeds, feeds=str(feeds_path), db=str(db_path), force=force)
     _print_summary("poll", summary, db_path)
+
+
+# Seconds between two plain progress lines when stderr is not a terminal (a log file, a pipe).
+PLAIN_PROGRESS_EVERY_S = 10.0
+
+
+@contextmanager
+def _progress_display(label: str) -> Iterator[None]:
+    """A run's progress on stderr: a rich bar (pages done of total, new, failed, ETA) on a terminal,
+    otherwise a plain `poll: 120/500 pages, new 98, failed 2` line every PLAIN_PROGRESS_EVERY_S and
+    at the end, so logs stay readable."""
+    from tasks import progress
+
+    if sys.stderr.isatty():
+        from rich.console import Console
+        from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeRemainingColumn
+
+        with Progress(TextColumn(label), BarColumn(), MofNCompleteColumn(), TextColumn("{task.fields[detail]}"),
+                      TimeRemainingColumn(), console=Console(stderr=True), transient=True) as bar:
+            task = bar.add_task(label, total=None, detail="")
+
+            def draw(p: progress.Progress) -> None:
+                bar.update(task, completed=p.done, total=p.total or None, detail=f"new {p.new}, failed {p.failed}")
+
+            progress.add_listener(draw)
+            try:
+                yield
+            finally:
+                progress.remove_listener(draw)
+        return
+    last: list[progress.Progress] = []
+    printed_at = [0.0]
+
+    def line(p: progress.Progress) -> None:
+        last[:] = [p]
+        if time.monotonic() - printed_at[0] >= PLAIN_PROGRESS_EVERY_S:
+            printed_at[0] = time.monotonic()
+            _print_progress(p)
+
+    progress.add_listener(line)
+    try:
+        yield
+    finally:
+        progress.remove_listener(line)
+        if last and printed_at[0] and last[0].done:  # the final count, when a line was printed before
+            _print_progress(last[0])
+
+
+def _print_progress(p: Any) -> None:
+    print(f"{p.label}: {p.done}/{p.total} pages, new {p.new}, failed {p.failed}", file=sys.stderr, flush=True)
 
 
 # Failures listed after a run; the rest are in the database (page_retry_queue, feed_polls).
@@ -271,8 +325,9 @@ def backfill(
     _start_prefect()
     from flows.backfill import run_backfill_cli
 
-    summary = _run_flow(run_backfill_cli, feeds=str(feeds_path), db=str(db_path), since=since, until=until,
-                        urls=urls, sitemap=sitemap, reprocess=reprocess)
+    with _progress_display("backfill"):
+        summary = _run_flow(run_backfill_cli, feeds=str(feeds_path), db=str(db_path), since=since, until=until,
+                            urls=urls, sitemap=sitemap, reprocess=reprocess)
     _print_summary("backfill", summary, db_path)
 
 

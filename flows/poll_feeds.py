@@ -15,7 +15,7 @@ from prefect.futures import as_completed
 from prefect.runtime import flow_run
 from prefect.task_runners import ThreadPoolTaskRunner
 
-from tasks import store
+from tasks import progress, store
 from tasks.articles import PageJob, start_workers_early
 from tasks.feeds import FEEDS_PER_TASK, load_feeds_file
 from tasks.models import FeedsFile, FeedState, QueuedPage, utcnow
@@ -64,6 +64,7 @@ def poll_feeds(
     config = load_feeds_file(Path(feeds))
     states = store.sync_feeds(db, config.feeds)
     store.start_run(db, run_id, "poll-feeds")
+    progress.reset("poll")
     with guarded_run(db, run_id):
         summary = _poll(db, config, states, run_id, force, _Run(db, config.allow_private_networks, extractor,
                                                                 page_budget_s))
@@ -160,8 +161,9 @@ class _Run:
             start_workers_early()  # the extraction workers warm up while the first pages download
         # the budget runs from the feed's first batch: its pages not started by then wait for the next run
         deadline = self.deadlines.setdefault(feed_id, time.time() + self.page_budget_s)
+        progress.expect("poll", len(jobs))
         future = ingest_batch_task.submit(self.db, jobs, listing_url, self.allow_private, trust_all=trusted,
-                                          extractor=self.extractor, deadline=deadline)
+                                          extractor=self.extractor, deadline=deadline, progress_label="poll")
         self.batches[feed_id].append((jobs, listing_url, trusted, future))
 
     def collect(self, feed_id: int | None, name: str) -> int:

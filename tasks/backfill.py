@@ -12,7 +12,7 @@ import hashlib
 import io
 import json
 import logging
-from collections.abc import Callable, Sequence
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, time, timedelta
 from pathlib import Path
@@ -292,27 +292,6 @@ def _lastmod(value: str | None) -> datetime | None:
         return _parse_when(value.strip(), "lastmod")
     except ConfigError:
         return None
-
-
-ProgressFn = Callable[[int, int, int, int], None]
-_LISTENERS: list[ProgressFn] = []
-
-
-def add_progress_listener(fn: ProgressFn) -> None:
-    """Receive (done, total, new, failed) after every batch of a backfill in this process (the CLI's bar)."""
-    _LISTENERS.append(fn)
-
-
-def remove_progress_listener(fn: ProgressFn) -> None:
-    """Stop receiving progress."""
-    if fn in _LISTENERS:
-        _LISTENERS.remove(fn)
-
-
-def report_progress(done: int, total: int, new: int, failed: int) -> None:
-    """Tell the listeners how far the backfill is."""
-    for fn in list(_LISTENERS):  # noqa: PERF101 -- a copy: a listener may remove itself
-        fn(done, total, new, failed)
 
 
 # ---------------------------------------------------------------- reprocessing

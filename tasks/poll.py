@@ -13,7 +13,7 @@ from typing import Any
 from prefect import task
 from prefect.cache_policies import NO_CACHE
 
-from tasks import store
+from tasks import progress, store
 from tasks.articles import PageJob, iter_page_groups, process_pages, shutdown_pool
 from tasks.backfill import Window
 from tasks.errors import BlockedURLError, FetchError, StoreError
@@ -166,7 +166,7 @@ def _dedupe_items(items: Sequence[FeedItem]) -> list[FeedItem]:
 def ingest_batch(
     db: str, jobs: Sequence[PageJob], listing_url: str | None, allow_private: bool, trust_all: bool = False,
     extractor: str = "rules", backfill_id: str | None = None, deadline: float | None = None,
-    window: Window | None = None,
+    window: Window | None = None, progress_label: str | None = None,
 ) -> BatchResult:
     """Fetch, extract and analyse a batch of pages, committing them in byte-bounded groups.
 
@@ -175,13 +175,17 @@ def ingest_batch(
     to the retry queue with what a later attempt needs (listing URL, trust, GUID, title, date).
     Pages not started by `deadline` (time.time(): the feed's page budget) are queued for the next
     run at no attempt's cost. With a backfill's `window`, pages whose date is known only once
-    fetched (URL lists, sitemaps without lastmod) are dropped when it falls outside.
+    fetched (URL lists, sitemaps without lastmod) are dropped when it falls outside. With
+    `progress_label`, each committed group advances that run's progress (tasks/progress.py).
     """
     result = BatchResult()
     context = _QueueContext(listing_url, trust_all, backfill_id)
     with _BATCH_SLOTS:
         for fetched in iter_page_groups(jobs, listing_url, allow_private, trust_all=trust_all, deadline=deadline):
+            new, failed = result.n_new, result.n_failed
             _ingest_group(db, fetched, extractor, result, context, window)
+            if progress_label:
+                progress.advance(progress_label, len(fetched), result.n_new - new, result.n_failed - failed)
     return result
 
 

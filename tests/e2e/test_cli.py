@@ -68,14 +68,18 @@ def test_extract_does_not_import_prefect() -> None:
 
 @pytest.mark.slow
 def test_poll_cli_then_sql_and_duckdb_cli(site: str, tmp_path: Path) -> None:
-    """`capex poll` fills the database and prints a summary (Prefect's lines with --verbose); sql and duckdb read it."""
+    """`capex poll` fills the database, prints plain progress and a summary (Prefect's lines with --verbose);
+    sql and duckdb read it."""
     feeds = write_feeds(tmp_path / "feeds.toml", f"{site}/feed.xml")
     db = tmp_path / "c.duckdb"
     info = {"PREFECT_LOGGING_LEVEL": "INFO"}  # the tests' conftest sets WARNING
     result = capex("poll", "--feeds", str(feeds), "--db", str(db), env=info)
     assert result.returncode == 0, result.stderr.decode()[-2000:]
     err = result.stderr.decode().splitlines()
-    assert err[0] == f"poll finished, database {db}" and "  new articles        2" in err
+    # piped, progress is plain lines (no "0/?" bar), then the summary
+    assert err[0].startswith("poll: ") and err[-1] != err[0] and "0/?" not in result.stderr.decode()
+    assert "poll: 3/3 pages, new 2, failed 1" in err  # the site lists one broken page
+    assert f"poll finished, database {db}" in err and "  new articles        2" in err
     assert not any("| INFO" in line for line in err)  # Prefect's own lines only with --verbose
     verbose = capex("--verbose", "poll", "--feeds", str(feeds), "--db", str(db), env=info)
     assert verbose.returncode == 0 and "| INFO    | prefect - Starting temporary server" in verbose.stderr.decode()
