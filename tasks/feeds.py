@@ -11,7 +11,7 @@ import tomllib
 from collections.abc import Sequence
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
-from datetime import UTC, datetime, timedelta
+from datetime import datetime, timedelta
 from pathlib import Path
 from typing import Any
 from urllib.parse import urljoin, urlsplit, urlunsplit
@@ -49,7 +49,9 @@ RETRY_AFTER_CAP = timedelta(days=7)
 FRESHNESS_CAP = timedelta(hours=24)
 FEED_ACCEPT = "application/rss+xml, application/atom+xml, application/feed+json, application/xml;q=0.9, */*;q=0.5"
 
-# Never let feedparser fetch anything itself (it has no timeout) nor resolve entities.
+# feedparser only ever parses bytes fetched by tasks/http.py (it has no timeout of its own); links are
+# resolved against the feed's URL and entry HTML is sanitised. Entities are refused before parsing
+# (declares_entities), since feedparser's XML parser would expand them.
 feedparser.RESOLVE_RELATIVE_URIS = True
 feedparser.SANITIZE_HTML = True
 # "<!ENTITY" in a document we could not pre-parse (unknown encoding, broken prolog)
@@ -347,11 +349,6 @@ def next_poll_after_failure(now: datetime, failures: int, retry_after: float | N
         delay = max(delay, timedelta(seconds=min(retry_after, RETRY_AFTER_CAP.total_seconds())))
     next_at: datetime = now + delay
     return next_at
-
-
-def utc_now() -> datetime:
-    """Naive UTC now (the database convention)."""
-    return datetime.now(UTC).replace(tzinfo=None)
 
 
 __all__ = [

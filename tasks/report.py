@@ -53,8 +53,8 @@ class ReportData:
 # ---------------------------------------------------------------- data
 
 
-def _rows(db_path: Path, sql: str) -> list[dict[str, Any]]:
-    columns, rows = query(db_path, sql)
+def _rows(db_path: Path, sql: str, params: list[Any] | None = None) -> list[dict[str, Any]]:
+    columns, rows = query(db_path, sql, params)
     return [dict(zip(columns, row, strict=True)) for row in rows]
 
 
@@ -89,12 +89,12 @@ qualify row_number() over (partition by fact_key order by company) = 1
 order by amount_usd desc, company, period
 """
 _MONTHLY_SQL = "select * from capex_trend_monthly order by month"
-_NEWEST_SQL = f"""
+_NEWEST_SQL = """
 select
     *
 from capex_facts
 order by first_seen desc, n_sources desc, fact_key
-limit {NEWEST_FACTS}
+limit ?
 """
 _PROGRAMMES_SQL = """
 select
@@ -113,7 +113,7 @@ def load_report_data(db_path: Path) -> ReportData:
         totals=_rows(db_path, _TOTALS_SQL)[0],
         company_periods=_rows(db_path, _COMPANY_PERIODS_SQL),
         monthly=_rows(db_path, _MONTHLY_SQL),
-        newest_facts=_rows(db_path, _NEWEST_SQL),
+        newest_facts=_rows(db_path, _NEWEST_SQL, [NEWEST_FACTS]),
         programmes=_rows(db_path, _PROGRAMMES_SQL),
         feeds=_rows(db_path, _FEEDS_SQL),
     )
