@@ -37,7 +37,7 @@ profile: $(STAMP)
 	$(BIN)/python -m benchmarks.profile_poll --out out/poll-profile.txt
 
 eval: $(STAMP)
-	$(BIN)/python -m tasks.facts.evaluate
+	$(BIN)/python -m tasks.extract.facts.evaluate
 
 # the rule set and the mypy settings live in pyproject.toml
 lint: $(STAMP)

@@ -26,8 +26,9 @@ SAMPLE_PAGES = 60
 
 
 def _articles() -> list[Article]:
-    from tasks.articles import PageJob, process_page
     from tasks.errors import ExtractionError
+    from tasks.ingest.pool import process_page
+    from tasks.models import PageJob
 
     now = datetime(2025, 1, 1)
     articles = []
@@ -53,7 +54,8 @@ def _write_inline(db: Path, batch: list[Article]) -> None:
 
 def grow(n_articles: int, layout: str, tmp: Path) -> dict[str, float]:
     """Write n_articles in batches; mean seconds per batch over the first and the last 1,000 articles."""
-    from tasks import rawstore, store
+    from tasks import store
+    from tasks.store import rawstore
 
     sample = _articles()
     db = tmp / f"growth-{layout}.duckdb"

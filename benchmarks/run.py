@@ -79,7 +79,8 @@ POOL_CEILING_PAGES = 300
 
 def _pool_alone(pages: list[bytes]) -> tuple[float, int]:
     """Seconds the worker pool alone (no HTTP, Prefect or DuckDB) takes to process `pages`, warm."""
-    from tasks.articles import PageJob, process_pages, shutdown_pool, start_workers_early
+    from tasks.ingest.pool import process_pages, shutdown_pool, start_workers_early
+    from tasks.models import PageJob
 
     now = datetime(2025, 1, 1)
     jobs = [(PageJob(f"https://bench.example/{i}", None, None, None, None), body, now) for i, body in enumerate(pages)]
@@ -119,7 +120,7 @@ def bench_extract_per_article(pages: list[bytes]) -> dict[str, float]:
     """(c) classify + extract on the text of each real page, after trafilatura."""
     import trafilatura
 
-    from tasks.extractor import get_extractor
+    from tasks.extract.extractor import get_extractor
 
     extractor = get_extractor()
     texts = []

@@ -13,8 +13,9 @@ from prefect.runtime import flow_run
 from prefect.task_runners import ThreadPoolTaskRunner
 
 from tasks import progress, store
-from tasks.articles import PageJob, start_workers_early
-from tasks.backfill import (
+from tasks.errors import CapexError, ConfigError
+from tasks.extract.extractor import get_extractor
+from tasks.ingest.backfill import (
     Discovery,
     ReprocessResult,
     Window,
@@ -25,11 +26,11 @@ from tasks.backfill import (
     read_url_file,
     reprocess_batch_task,
 )
-from tasks.errors import CapexError, ConfigError
-from tasks.extractor import get_extractor
-from tasks.feeds import load_feeds_file
-from tasks.http import origin_of
-from tasks.poll import BATCH_SIZE, BatchResult, guarded_run, ingest_batch_task, queued_pages, summary_markdown
+from tasks.ingest.feeds import load_feeds_file
+from tasks.ingest.http import origin_of
+from tasks.ingest.poll import BATCH_SIZE, BatchResult, guarded_run, ingest_batch_task, queued_pages, summary_markdown
+from tasks.ingest.pool import start_workers_early
+from tasks.models import PageJob
 
 # Batches in flight: one fetching while another is extracted keeps both the network and the cores busy.
 BATCHES_IN_FLIGHT = 2
@@ -260,7 +261,7 @@ def run_backfill_cli(
 ) -> dict[str, Any]:
     """Run the backfill flow for the CLI (which shows its progress), the extraction workers warming first."""
     parse_window(since, until)  # bad dates: exit 2 before Prefect starts
-    # a backfill is there to extract pages: the workers warm up (~5 s of CPU, tasks/worker_preload.py)
+    # a backfill is there to extract pages: the workers warm up (~5 s of CPU, tasks/ingest/worker_preload.py)
     # on the other core while this process starts Prefect
     start_workers_early()
     return backfill(since=since, until=until, feeds=feeds, urls=urls, sitemap=sitemap, reprocess=reprocess, db=db)

@@ -110,7 +110,7 @@ def _quiet_prefect_logs() -> None:
 
 def _check_feeds(path: Path) -> None:
     """Validate the feeds file before Prefect starts; its warnings (unknown keys) go to stderr."""
-    from tasks.feeds import check_feeds_file
+    from tasks.ingest.feeds import check_feeds_file
 
     _, warnings = check_feeds_file(path)
     for warning in warnings:
@@ -334,7 +334,7 @@ def backfill(
 def _check_backfill_options(feeds_path: Path, since: str | None, until: str | None, urls: str | None,
                             sitemap: str | None, reprocess: bool) -> None:
     """Everything a backfill can get wrong before Prefect starts: one source, a readable one, a valid window."""
-    from tasks.backfill import parse_window
+    from tasks.ingest.backfill import parse_window
 
     given = [name for name, value in (("--urls", urls), ("--sitemap", sitemap), ("--reprocess", reprocess)) if value]
     if len(given) > 1:
@@ -396,7 +396,7 @@ def extract(
     published: Annotated[str | None, typer.Option("--published", help="publication date YYYY-MM-DD")] = None,
 ) -> None:
     """Classify articles and extract their AI-capex facts (one result per source, in order); exit 1 if any failed."""
-    from tasks.extract_one import analyse_source
+    from tasks.ingest.sources import analyse_source
 
     try:
         published_date = date.fromisoformat(published) if published else None
@@ -501,7 +501,7 @@ def doctor(
     repair: Annotated[bool, typer.Option("--repair", help="compact packs with unreferenced or torn regions")] = False,
 ) -> None:
     """Check every stored raw-HTML reference against its pack; exit 1 when anything is wrong (after --repair)."""
-    from tasks import doctor as checkup
+    from tasks.store import doctor as checkup
 
     db_path = settings.resolve_db(db)
     _require_db(db_path)

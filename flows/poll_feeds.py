@@ -16,10 +16,8 @@ from prefect.runtime import flow_run
 from prefect.task_runners import ThreadPoolTaskRunner
 
 from tasks import progress, store
-from tasks.articles import PageJob, start_workers_early
-from tasks.feeds import FEEDS_PER_TASK, load_feeds_file
-from tasks.models import FeedsFile, FeedState, QueuedPage, utcnow
-from tasks.poll import (
+from tasks.ingest.feeds import FEEDS_PER_TASK, load_feeds_file
+from tasks.ingest.poll import (
     BATCH_SIZE,
     PAGE_BUDGET_S,
     BatchResult,
@@ -36,6 +34,8 @@ from tasks.poll import (
     stopped_feeds,
     summary_markdown,
 )
+from tasks.ingest.pool import start_workers_early
+from tasks.models import FeedsFile, FeedState, PageJob, QueuedPage, utcnow
 
 # Feeds fetched at once, and batches of pages in flight (each fetches FETCH_CONCURRENCY pages).
 FEED_CONCURRENCY = 8

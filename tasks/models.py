@@ -91,7 +91,7 @@ class Fact:
     evidence: str
     evidence_start: int
     evidence_end: int
-    # spenders named in the text that the registry (tasks/facts/companies.toml) does not know
+    # spenders named in the text that the registry (tasks/extract/facts/companies.toml) does not know
     unregistered: tuple[str, ...] = ()
 
 
@@ -133,6 +133,17 @@ class Article:
     text: str
     raw_html_zstd: bytes
     analysis: Analysis
+
+
+@dataclass(frozen=True, slots=True)
+class PageJob:
+    """One page to fetch and process."""
+
+    url: str
+    guid: str | None
+    feed_id: int | None
+    published_at: datetime | None
+    title: str | None
 
 
 @dataclass(frozen=True, slots=True)

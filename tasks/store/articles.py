@@ -11,13 +11,13 @@ from typing import Any
 
 import duckdb
 
-from tasks import rawstore
 from tasks.errors import StoreError
-from tasks.identity import content_fingerprint, outlet_of
 from tasks.models import Article, FeedItem, PageFailure, PollRecord, QueuedPage, utcnow
+from tasks.store import rawstore
 from tasks.store.bulk import bulk_insert
 from tasks.store.connect import read_connection, write_connection
 from tasks.store.feeds import insert_items, record_polls
+from tasks.store.identity import content_fingerprint, outlet_of
 from tasks.store.queue import record_failures
 from tasks.store.sql import first_line, json_list, rollback_quietly
 

@@ -9,8 +9,8 @@ from collections.abc import Sequence
 from datetime import datetime
 from typing import Any
 
-from tasks import rawstore
 from tasks.models import QueuedURL, utcnow
+from tasks.store import rawstore
 from tasks.store.bulk import bulk_insert
 from tasks.store.connect import write_connection
 from tasks.store.reads import query

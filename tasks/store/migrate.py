@@ -9,9 +9,9 @@ from pathlib import Path
 
 import duckdb
 
-from tasks.identity import content_fingerprint, outlet_of
 from tasks.models import utcnow
 from tasks.store.bulk import typed_columns
+from tasks.store.identity import content_fingerprint, outlet_of
 from tasks.store.sql import rollback_quietly
 
 logger = logging.getLogger(__name__)

@@ -97,7 +97,7 @@ def test_csv_url_file_with_dates_respects_window(gazette: tuple[Site, str], db: 
 
 def test_resume_continues_from_the_checkpoint(gazette: tuple[Site, str], db: str, tmp_path: Path) -> None:
     """A backfill whose queue is half done re-fetches only the pending URLs when started again."""
-    from tasks.backfill import backfill_id, parse_window, read_url_file
+    from tasks.ingest.backfill import backfill_id, parse_window, read_url_file
 
     site, base = gazette
     url_file = tmp_path / "urls.txt"
@@ -136,7 +136,7 @@ def _store_old_articles(db: str, n: int) -> list[str]:
 
 def test_reprocess_replaces_older_facts_without_network(db: str) -> None:
     """Reprocessing stored raw HTML moves every article to the current extractor version, offline."""
-    from tasks.extractor import get_extractor
+    from tasks.extract.extractor import get_extractor
 
     _store_old_articles(db, 5)
     summary = _backfill(reprocess=True, db=db)
@@ -153,7 +153,7 @@ def test_reprocess_replaces_older_facts_without_network(db: str) -> None:
 
 def test_reprocess_reports_a_page_cut_off_its_pack_and_goes_on(db: str) -> None:
     """A pack truncated inside the last page fails that article only, with the reason; the others are done."""
-    from tasks import rawstore
+    from tasks.store import rawstore
 
     urls = _store_old_articles(db, 4)
     _, rows = store.query(db, "select pack, max(pack_offset) from article_raw group by pack")
@@ -181,7 +181,7 @@ def test_bad_dates_are_config_errors(db: str, since: str | None, until: str | No
 def test_archive_longer_than_the_page_cap_is_cut_with_a_recorded_error(gazette: tuple[Site, str],
                                                                        monkeypatch: pytest.MonkeyPatch) -> None:
     """An archive chain longer than MAX_FEED_PAGES keeps what the walked pages listed and says where it stopped."""
-    import tasks.backfill as backfill_tasks
+    import tasks.ingest.backfill as backfill_tasks
 
     _site, base = gazette
     monkeypatch.setattr(backfill_tasks, "MAX_FEED_PAGES", 2)

@@ -59,7 +59,7 @@ def test_extract_json_lines_one_per_source_in_order(tmp_path: Path) -> None:
 
 def test_extract_does_not_import_prefect() -> None:
     """The extract path imports no Prefect module, so it starts fast."""
-    code = ("import sys; from flows.cli import app; from tasks.extract_one import analyse_source; "
+    code = ("import sys; from flows.cli import app; from tasks.ingest.sources import analyse_source; "
             "analyse_source('-', as_text=True); print(any(m.startswith('prefect') for m in sys.modules))")
     out = subprocess.run([sys.executable, "-c", code], cwd=REPO, env=ENV, input=b"x", check=False, capture_output=True,
                          timeout=60)

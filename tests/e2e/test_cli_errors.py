@@ -192,7 +192,7 @@ def test_extract_failures_exit_1_on_stderr_and_the_rest_prints(tmp_path: Path) -
 
 def test_extract_http_errors_and_oversized_sources_fail_in_json_too(site: str, tmp_path: Path) -> None:
     """A 404 and a source over the size limit keep their error objects on stdout, say why on stderr, exit 1."""
-    from tasks.extract_one import MAX_SOURCE_BYTES
+    from tasks.ingest.sources import MAX_SOURCE_BYTES
 
     big = tmp_path / "big.html"
     with big.open("wb") as handle:

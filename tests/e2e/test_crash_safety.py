@@ -140,8 +140,8 @@ def test_hostile_feeds_are_recorded_and_listed_while_good_articles_are_kept_once
 ) -> None:
     """Stalled, bombed, rate-limited, gone, entity and private-link feeds fail loudly; the good feed is stored once."""
     from flows.poll_feeds import poll_feeds
-    from tasks import feeds as feeds_mod
-    from tasks.poll import summary_markdown
+    from tasks.ingest import feeds as feeds_mod
+    from tasks.ingest.poll import summary_markdown
 
     monkeypatch.setattr(feeds_mod, "FEED_DEADLINE_S", 2.0)
     with fault_server() as server, fault_server() as private:

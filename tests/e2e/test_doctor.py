@@ -13,10 +13,11 @@ from pathlib import Path
 import pytest
 import zstandard
 
-from tasks import rawstore, store
-from tasks.articles import decompress_html
+from tasks import store
 from tasks.errors import StoreError
+from tasks.ingest.pool import decompress_html
 from tasks.models import Article
+from tasks.store import rawstore
 from tests.support.cli import ENV, capex
 from tests.support.packs import only_pack, pages, stored_html
 from tests.support.paths import REPO
@@ -68,7 +69,8 @@ def test_batch_killed_between_append_and_commit_leaves_a_region_repair_removes(d
     first, killed, last = pages(0, 3), pages(3, 2), pages(5, 2)
     store.write_batch(db, first)
     start = only_pack(db).stat().st_size
-    code = ("import os, signal; from tasks import rawstore, store; from tests.support.packs import pages\n"
+    code = ("import os, signal; from tasks import store; from tasks.store import rawstore\n"
+            "from tests.support.packs import pages\n"
             f"with store.write_connection({db!r}):\n"
             f"    rawstore.append({db!r}, [a.raw_html_zstd for a in pages(3, 2)], store.utcnow())\n"
             "    os.kill(os.getpid(), signal.SIGKILL)\n")

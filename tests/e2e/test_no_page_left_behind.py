@@ -16,7 +16,8 @@ from typing import Any
 import pytest
 import zstandard
 
-from tasks import rawstore, store
+from tasks import store
+from tasks.store import rawstore
 from tests.support.faultserver import FaultServer, article, fault_server, rss, send
 from tests.support.paths import REPO
 from tests.support.records import write_feeds
@@ -186,7 +187,7 @@ def test_full_database_filesystem_fails_the_run_in_one_line_and_recovers(tmp_pat
 
 def test_batch_failing_on_a_held_write_lock_is_retried(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     """A batch whose commit waits past the writers' lock timeout is queued; the next poll stores its pages."""
-    from tasks.articles import start_workers_early
+    from tasks.ingest.pool import start_workers_early
 
     db = str(tmp_path / "capex.duckdb")
     monkeypatch.setattr(store.connect, "WRITER_LOCK_TIMEOUT_S", 0.5)

@@ -10,9 +10,10 @@ import pytest
 
 from benchmarks._support import Routes, rss, serve
 from tasks import store
-from tasks.articles import PageJob, shutdown_pool
-from tasks.feeds import parse_feed
-from tasks.poll import ingest_batch
+from tasks.ingest.feeds import parse_feed
+from tasks.ingest.poll import ingest_batch
+from tasks.ingest.pool import shutdown_pool
+from tasks.models import PageJob
 
 pytestmark = pytest.mark.corpus
 

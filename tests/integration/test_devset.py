@@ -24,7 +24,7 @@ def metrics(corpus: Path) -> dict[str, Any]:
     """Evaluation metrics over ../shared/corpus (skipped when the corpus is absent)."""
     if not (corpus / "labels.jsonl").exists():
         pytest.skip(f"no labels.jsonl in {corpus}")
-    from tasks.facts.evaluate import evaluate
+    from tasks.extract.facts.evaluate import evaluate
 
     return evaluate(corpus)
 

@@ -12,9 +12,9 @@ from datetime import datetime
 
 import pytest
 
-from tasks import articles
-from tasks.articles import PageJob, process_pages, shutdown_pool
-from tasks.models import Article, PageFailure
+from tasks.ingest import pool as articles
+from tasks.ingest.pool import process_pages, shutdown_pool
+from tasks.models import Article, PageFailure, PageJob
 from tests.support.faultserver import article
 
 # ~4.5 MB of short paragraphs: trafilatura needs ~15 s and ~350 MB on it (measured)
@@ -112,7 +112,7 @@ def _analyse(title: str | None, text: str) -> tuple[bool, tuple[str, ...]]:
     from concurrent.futures import ThreadPoolExecutor
     from datetime import date
 
-    from tasks.extractor import get_extractor
+    from tasks.extract.extractor import get_extractor
 
     with ThreadPoolExecutor(max_workers=1) as pool:
         analysis = pool.submit(get_extractor().analyse, title, text, date(2026, 2, 1)).result(timeout=60)

@@ -9,12 +9,12 @@ from pathlib import Path
 
 import pytest
 
-from tasks import feeds as feeds_mod
 from tasks import store
 from tasks.errors import FetchError
-from tasks.http import FetchPolicy, fetch, make_client
+from tasks.ingest import feeds as feeds_mod
+from tasks.ingest.http import FetchPolicy, fetch, make_client
+from tasks.ingest.poll import error_poll, finish_feeds, plan_feed
 from tasks.models import FeedConfig
-from tasks.poll import error_poll, finish_feeds, plan_feed
 from tests.support.faultserver import (
     FaultServer,
     bomb,

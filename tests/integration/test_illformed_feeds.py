@@ -10,9 +10,9 @@ from pathlib import Path
 import pytest
 
 from tasks import store
-from tasks.feeds import fetch_feed
+from tasks.ingest.feeds import fetch_feed
+from tasks.ingest.poll import error_poll, finish_feeds, plan_feed
 from tasks.models import FeedConfig
-from tasks.poll import error_poll, finish_feeds, plan_feed
 from tests.support.faultserver import BILLION_LAUGHS, FaultServer, fault_server, rss, static, xxe_feed
 
 # "Header:      Content-type: text/xml" in the file's header comment (feedparser's test harness)

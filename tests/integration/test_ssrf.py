@@ -7,8 +7,8 @@ from collections.abc import Iterator
 
 import pytest
 
-from tasks.articles import PageJob, fetch_pages
-from tasks.models import FetchResult, PageFailure
+from tasks.ingest.fetch import fetch_pages
+from tasks.models import FetchResult, PageFailure, PageJob
 from tests.support.faultserver import FaultServer, article, fault_server, redirect, static
 
 

@@ -8,9 +8,10 @@ from pathlib import Path
 
 import zstandard
 
-from tasks import rawstore, store
-from tasks.articles import decompress_html
+from tasks import store
+from tasks.ingest.pool import decompress_html
 from tasks.models import Analysis, Article, Classification
+from tasks.store import rawstore
 from tests.support.site import article_html
 
 

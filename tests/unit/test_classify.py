@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from tasks.classify import classify
+from tasks.extract.classify import classify
 
 CAPEX_STORY = (
     "Meta raised its capital expenditure forecast on Wednesday. The company now expects capital expenditures "
@@ -103,7 +103,7 @@ def test_headline_passing_mention_is_negative() -> None:
     """A layoffs story with one background sentence on capex guidance is no story, and its fact is still extracted."""
     from datetime import date
 
-    from tasks.extractor import get_extractor
+    from tasks.extract.extractor import get_extractor
 
     text = _lines(
         "Meta is laying off about 5 percent of its staff, the company told employees on Tuesday.",
@@ -132,7 +132,7 @@ def test_non_ai_capital_spending_is_negative_with_a_reason() -> None:
 
 def test_the_lede_starts_after_a_photo_caption_and_its_credit() -> None:
     """A caption and its credit line are not the lede: the first prose sentences after them are."""
-    from tasks.classify import features
+    from tasks.extract.classify import features
 
     text = ("Jane Doe, chief executive of Example Corp., speaks at a conference in New York City, Sept. 22, 2025.\n\n"
             "John Roe | Reuters\n\n"
@@ -143,7 +143,7 @@ def test_the_lede_starts_after_a_photo_caption_and_its_credit() -> None:
 
 def test_a_data_centre_being_built_is_a_spending_sentence() -> None:
     """A data-centre project being planned or built counts like spending, without a figure."""
-    from tasks.classify import features
+    from tasks.extract.classify import features
 
     planned = features("Crusoe plans Wyoming campus", "Crusoe announced plans for an AI data center in Cheyenne.", [])
     mentioned = features("Crusoe in Wyoming", "Crusoe runs an AI data center in Cheyenne, officials said.", [])
@@ -156,14 +156,14 @@ def test_a_data_centre_being_built_is_a_spending_sentence() -> None:
 ])
 def test_venture_money_is_not_a_spending_sentence(sentence: str) -> None:
     """Venture rounds and "AI investments" of investors do not count as spending on AI infrastructure."""
-    from tasks.classify import features
+    from tasks.extract.classify import features
 
     assert features("Private wealth chases AI", sentence, [])["strong"] == 0
 
 
 def test_a_compute_deal_sized_in_chips_counts_as_capacity() -> None:
     """A deal sized in GPUs counts like one sized in gigawatts (policy rule 12)."""
-    from tasks.classify import features
+    from tasks.extract.classify import features
 
     text = "OpenAI and Nscale signed a partnership delivering up to 50,000 GPUs for a sovereign AI cluster."
     assert features("Stargate UK", text, [])["capacity"] == 1.0
@@ -190,6 +190,6 @@ def test_power_politics_under_a_near_miss_headline_is_negative() -> None:
                                    "Inside the data center construction boom"])
 def test_a_headline_about_the_build_out_is_a_spending_headline(title: str) -> None:
     """A headline about the AI or data-centre build-out counts like a spending headline."""
-    from tasks.classify import features
+    from tasks.extract.classify import features
 
     assert features(title, "The company said so.", [])["title_capex"] == 1.0

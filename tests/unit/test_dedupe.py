@@ -4,10 +4,9 @@ from __future__ import annotations
 
 import pytest
 
-from tasks.articles import PageJob
-from tasks.feeds import normalize_url
-from tasks.models import FeedItem, FeedState, PollRecord, article_id_for, utcnow
-from tasks.poll import FeedPlan, _dedupe_items, claim_jobs
+from tasks.ingest.feeds import normalize_url
+from tasks.ingest.poll import FeedPlan, _dedupe_items, claim_jobs
+from tasks.models import FeedItem, FeedState, PageJob, PollRecord, article_id_for, utcnow
 
 
 @pytest.mark.parametrize(

@@ -10,8 +10,8 @@ from typing import Any
 
 import pytest
 
-from tasks.facts._audit import audit
-from tasks.facts._devset import (
+from tasks.extract.facts._audit import audit
+from tasks.extract.facts._devset import (
     HELD_OUT,
     N_FOLDS,
     SPLIT_FILE,
@@ -22,7 +22,7 @@ from tasks.facts._devset import (
     read_labels,
     read_split,
 )
-from tasks.facts.evaluate import Scores, score_item
+from tasks.extract.facts.evaluate import Scores, score_item
 from tasks.models import Analysis, Classification, Fact
 
 

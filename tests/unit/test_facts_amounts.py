@@ -6,8 +6,8 @@ from datetime import date
 
 import pytest
 
-from tasks.facts._amounts import find_money
-from tasks.facts._fx import per_usd, to_usd
+from tasks.extract.facts._amounts import find_money
+from tasks.extract.facts._fx import per_usd, to_usd
 
 
 def _one(text: str):  # type: ignore[no-untyped-def]

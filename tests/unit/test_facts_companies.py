@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from datetime import date
 
-from tasks.facts._companies import actor, find_mentions, names_in, registry_size
+from tasks.extract.facts._companies import actor, find_mentions, names_in, registry_size
 
 PUBLISHED = date(2026, 3, 2)
 
@@ -52,7 +52,7 @@ def test_fiscal_calendars() -> None:
 
 
 def _spender(sentence: str, figure: str) -> tuple[str, ...]:
-    from tasks.facts._companies import attribute
+    from tasks.extract.facts._companies import attribute
 
     start = sentence.index(figure)
     return attribute(sentence, find_mentions(sentence), 0, start, start + len(figure)).names
@@ -104,7 +104,7 @@ def test_four_hyperscalers_sharing_a_figure_stay_named() -> None:
 
 def test_a_named_group_stays_named_despite_a_sum_word() -> None:
     """"together" or "combined" beside four named hyperscalers keeps the four; an unnamed sector is "hyperscalers"."""
-    from tasks.facts import extract_facts
+    from tasks.extract.facts import extract_facts
 
     named = extract_facts("Microsoft, Alphabet, Amazon and Meta together plan to spend $650 billion on AI data "
                           "centers this year.", PUBLISHED)

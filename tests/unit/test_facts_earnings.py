@@ -6,8 +6,8 @@ from datetime import date
 
 import pytest
 
-from tasks.facts import extract_facts
-from tasks.facts._periods import find_periods, resolve
+from tasks.extract.facts import extract_facts
+from tasks.extract.facts._periods import find_periods, resolve
 
 AFTER_RESULTS = date(2025, 10, 30)
 

@@ -7,7 +7,7 @@ from datetime import date
 
 import pytest
 
-from tasks.facts import EXTRACTOR_VERSION, extract_facts
+from tasks.extract.facts import EXTRACTOR_VERSION, extract_facts
 
 PUBLISHED = date(2026, 2, 5)
 
@@ -112,7 +112,7 @@ def test_objects_of_not_spending_words_are_not_facts() -> None:
     """Money received, insured or sold is not spending even when infrastructure words follow it."""
     from datetime import date as _date
 
-    from tasks.facts import extract_facts as _extract
+    from tasks.extract.facts import extract_facts as _extract
 
     day = _date(2026, 3, 1)
     assert _extract("Cohere has received $3 billion in investment from Oracle for data centers.", day) == []
@@ -123,7 +123,7 @@ def test_generic_explainer_and_deal_statistics_are_not_facts() -> None:
     """Generic "when you put $X" explainers, "the $X mark" statistics and ecosystem values are not facts."""
     from datetime import date as _date
 
-    from tasks.facts import extract_facts as _extract
+    from tasks.extract.facts import extract_facts as _extract
 
     day = _date(2026, 3, 1)
     assert _extract("When you put $15 billion of GPUs in one place for Meta, power gets tight.", day) == []
@@ -135,7 +135,7 @@ def test_takeovers_and_community_spending_are_not_facts() -> None:
     """Buying a company and spending on public water works are not AI-infrastructure spending."""
     from datetime import date as _date
 
-    from tasks.facts import extract_facts as _extract
+    from tasks.extract.facts import extract_facts as _extract
 
     day = _date(2026, 3, 1)
     assert _extract("A consortium of investors agreed to buy Switch Data Centers for $12 billion.", day) == []
@@ -147,7 +147,7 @@ def test_fiscal_year_budget_of_one_company_is_capex_and_headline_repeat_merges()
     """A company's figure for its fiscal year is capex, and an undated headline repeat of it is dropped."""
     from datetime import date as _date
 
-    from tasks.facts import extract_facts as _extract
+    from tasks.extract.facts import extract_facts as _extract
 
     text = ("Cisco plans $9bn for AI data centres\n"
             "Cisco will put $9bn into AI data centres in its 2026 financial year, the company said.")
@@ -159,8 +159,8 @@ def _demo(name: str):  # type: ignore[no-untyped-def]
     """Analyse one bundled demo page."""
     from pathlib import Path
 
-    from tasks.articles import extract_page
-    from tasks.extractor import get_extractor
+    from tasks.extract.extractor import get_extractor
+    from tasks.ingest.pages import extract_page
 
     page = extract_page((Path(__file__).resolve().parents[2] / "demo" / "articles" / f"{name}.html").read_bytes())
     return get_extractor().analyse(page.title, page.text, page.published)

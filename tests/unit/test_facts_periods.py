@@ -6,7 +6,7 @@ from datetime import date
 
 import pytest
 
-from tasks.facts._periods import find_periods, half_period, resolve
+from tasks.extract.facts._periods import find_periods, half_period, resolve
 
 PUBLISHED = date(2025, 7, 22)
 
@@ -90,7 +90,7 @@ def test_relative_period_without_date() -> None:
 
 
 def _period_of(text: str, published: date) -> str | None:
-    from tasks.facts import extract_facts
+    from tasks.extract.facts import extract_facts
 
     facts = extract_facts(text, published)
     assert facts, text
@@ -123,7 +123,7 @@ def test_capacity_target_does_not_date_the_money() -> None:
 
 def test_period_of_another_clause_is_not_borrowed() -> None:
     """A figure after ", while" does not take the year of the clause before."""
-    from tasks.facts import extract_facts
+    from tasks.extract.facts import extract_facts
 
     text = "Meta projected $120 billion in capex for 2026, while Oracle projects $45 billion in capex."
     facts = {f.companies: f.period for f in extract_facts(text, date(2026, 2, 5))}

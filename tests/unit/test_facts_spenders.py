@@ -6,8 +6,8 @@ from datetime import date
 
 import pytest
 
-from tasks.facts import extract_facts
-from tasks.facts._companies import unregistered_subject
+from tasks.extract.facts import extract_facts
+from tasks.extract.facts._companies import unregistered_subject
 
 PUBLISHED = date(2026, 4, 14)
 

@@ -6,7 +6,7 @@ from datetime import date
 
 import pytest
 
-from tasks.facts import extract_facts
+from tasks.extract.facts import extract_facts
 
 PUBLISHED = date(2026, 3, 2)
 

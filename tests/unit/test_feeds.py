@@ -1,4 +1,4 @@
-"""Unit tests of tasks/feeds.py: the feeds file, feed parsing safety, TTL, and the polling schedule."""
+"""Unit tests of tasks/ingest/feeds.py: the feeds file, feed parsing safety, TTL, and the polling schedule."""
 
 from __future__ import annotations
 
@@ -8,7 +8,7 @@ from pathlib import Path
 import pytest
 
 from tasks.errors import ConfigError
-from tasks.feeds import (
+from tasks.ingest.feeds import (
     BACKOFF_BASE,
     BACKOFF_CAP,
     BACKOFF_JITTER,

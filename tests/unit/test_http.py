@@ -1,4 +1,4 @@
-"""Unit tests of tasks/http.py pure helpers: address policy, Retry-After, origins, retryability."""
+"""Unit tests of tasks/ingest/http.py pure helpers: address policy, Retry-After, origins, retryability."""
 
 from __future__ import annotations
 
@@ -7,7 +7,7 @@ from datetime import UTC, datetime
 import pytest
 
 from tasks.errors import BlockedURLError, FetchError
-from tasks.http import is_public_address, is_retryable, origin_of, parse_retry_after
+from tasks.ingest.http import is_public_address, is_retryable, origin_of, parse_retry_after
 
 
 @pytest.mark.parametrize("address", [

@@ -8,7 +8,7 @@ import re
 import duckdb
 import pytest
 
-from tasks.extract_one import analyse_source
+from tasks.ingest.sources import analyse_source
 from tasks.models import Fact
 from tasks.store import migrate
 from tests.support.paths import REPO

@@ -7,8 +7,9 @@ from pathlib import Path
 
 import pytest
 
-from tasks import rawstore, store
+from tasks import store
 from tasks.errors import StoreError
+from tasks.store import rawstore
 from tests.support.records import make_article
 
 

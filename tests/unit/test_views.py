@@ -10,8 +10,8 @@ from typing import Any
 import duckdb
 import pytest
 
-from tasks.identity import outlet_of
 from tasks.store import bulk_insert, migrate, utcnow
+from tasks.store.identity import outlet_of
 
 VERSION = "v2"
 _ids = itertools.count(1)

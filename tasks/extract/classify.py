@@ -1,6 +1,6 @@
 """Story classification: is AI-infrastructure spending central to this article?
 
-The story decision is separate from fact extraction (tasks/extractor.py extracts facts from every
+The story decision is separate from fact extraction (tasks/extract/extractor.py extracts facts from every
 article and passes them in). It scores how central AI-infrastructure spending is: the headline (a
 spending headline, a figure beside AI infrastructure, a compute or power deal), the lede, how many and
 what share of the sentences pair spending with AI infrastructure, the spending figures, deal sentences
@@ -14,7 +14,7 @@ from __future__ import annotations
 import re
 from collections.abc import Sequence
 
-from tasks.facts._sentences import Sentence
+from tasks.extract.facts._sentences import Sentence
 from tasks.models import Classification, Fact
 
 # Only the start of a huge page is read: a story states its subject early, and a 5 MB page must not hang.
@@ -167,7 +167,7 @@ def _signals(title: str | None, text: str, facts: Sequence[Fact]) -> tuple[dict[
     Returns:
         One value per name in FEATURES, and the sentences pairing spending with AI infrastructure.
     """
-    from tasks.facts._sentences import mask_urls, split_sentences
+    from tasks.extract.facts._sentences import mask_urls, split_sentences
 
     title = title or ""
     # link targets are not prose: "[pushing back](https://.../ai-data-center-rejection)" says no "data center"
@@ -239,7 +239,7 @@ def classify(title: str | None, text: str, facts: Sequence[Fact] | None = None) 
     if problem:
         return Classification(is_capex=False, score=0.0, reasons=(problem, *cut))
     if facts is None:
-        from tasks.facts import extract_facts
+        from tasks.extract.facts import extract_facts
 
         facts = extract_facts(text, None) if _MONEY.search(text) else []
     if not (_AI_CONTEXT.search(title) or _AI_CONTEXT.search(text, 0, _MAX_CHARS)):

@@ -23,8 +23,8 @@ from prefect import task
 from prefect.cache_policies import NO_CACHE
 
 from tasks.errors import BlockedURLError, ConfigError, FetchError
-from tasks.feeds import FEED_ACCEPT, normalize_url, parse_feed
-from tasks.http import MAX_FEED_BYTES, FetchPolicy, fetch, make_client, origin_of
+from tasks.ingest.feeds import FEED_ACCEPT, normalize_url, parse_feed
+from tasks.ingest.http import MAX_FEED_BYTES, FetchPolicy, fetch, make_client, origin_of
 from tasks.models import QueuedURL
 
 logger = logging.getLogger(__name__)
@@ -310,9 +310,10 @@ class ReprocessResult:
 
 def reprocess_batch(db: str, article_ids: Sequence[str], extractor: str = "rules") -> ReprocessResult:
     """Re-run extraction and analysis over the stored raw HTML of these articles; replace their facts atomically."""
-    from tasks import rawstore, store
-    from tasks.articles import PageJob, decompress_html, process_pages
-    from tasks.models import Article, PageFailure
+    from tasks import store
+    from tasks.ingest.pool import decompress_html, process_pages
+    from tasks.models import Article, PageFailure, PageJob
+    from tasks.store import rawstore
 
     pages, ids = [], {}
     result = ReprocessResult()

@@ -10,7 +10,7 @@ one zstd frame, appended under the writers' lock and never rewritten; old months
 
 Bytes appended by a batch whose commit then failed (or a partial frame of a process killed during
 an append) stay in the pack unreferenced: harmless, as the next append starts at the end of the
-file; `capex doctor` reports them and `--repair` compacts them away (tasks/doctor.py). A pack made
+file; `capex doctor` reports them and `--repair` compacts them away (tasks/store/doctor.py). A pack made
 by a repair is named `YYYY-MM.N.zst` (generation N), so appends of the month start a new
 `YYYY-MM.zst`. Creating a pack or the pack directory fsyncs the directory that lists it: the file's
 own fsync does not make its name durable, and the rows that point at it are committed right after.

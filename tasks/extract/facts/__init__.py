@@ -11,8 +11,8 @@ from collections import Counter
 from dataclasses import replace
 from datetime import date
 
-from tasks.facts._amounts import Money, find_money
-from tasks.facts._companies import (
+from tasks.extract.facts._amounts import Money, find_money
+from tasks.extract.facts._companies import (
     FALLBACK_TYPES,
     Mention,
     actor,
@@ -26,8 +26,8 @@ from tasks.facts._companies import (
     supply_buyers,
     unregistered_subject,
 )
-from tasks.facts._fx import to_usd
-from tasks.facts._kinds import (
+from tasks.extract.facts._fx import to_usd
+from tasks.extract.facts._kinds import (
     find_cues,
     has_capex_cue,
     is_comparison,
@@ -43,7 +43,7 @@ from tasks.facts._kinds import (
     names_ai_infrastructure,
     status_of,
 )
-from tasks.facts._periods import (
+from tasks.extract.facts._periods import (
     Period,
     PeriodMention,
     find_periods,
@@ -52,7 +52,7 @@ from tasks.facts._periods import (
     span_start,
     statement_date,
 )
-from tasks.facts._sentences import Sentence, mask_urls, split_sentences
+from tasks.extract.facts._sentences import Sentence, mask_urls, split_sentences
 from tasks.models import Fact
 
 EXTRACTOR_VERSION = "rules-1.9"

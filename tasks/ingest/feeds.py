@@ -23,7 +23,7 @@ from defusedxml import DefusedXmlException
 from defusedxml.ElementTree import DefusedXMLParser
 
 from tasks.errors import ConfigError, FetchError
-from tasks.http import (
+from tasks.ingest.http import (
     FEED_DEADLINE_S,
     MAX_FEED_BYTES,
     FetchPolicy,
@@ -49,7 +49,7 @@ RETRY_AFTER_CAP = timedelta(days=7)
 FRESHNESS_CAP = timedelta(hours=24)
 FEED_ACCEPT = "application/rss+xml, application/atom+xml, application/feed+json, application/xml;q=0.9, */*;q=0.5"
 
-# feedparser only ever parses bytes fetched by tasks/http.py (it has no timeout of its own); links are
+# feedparser only ever parses bytes fetched by tasks/ingest/http.py (it has no timeout of its own); links are
 # resolved against the feed's URL and entry HTML is sanitised. Entities are refused before parsing
 # (declares_entities), since feedparser's XML parser would expand them.
 feedparser.RESOLVE_RELATIVE_URIS = True

@@ -34,7 +34,7 @@ def _read_source(source: str, as_text: bool) -> tuple[bytes, str | None]:
     if source == "-":
         return sys.stdin.buffer.read(MAX_SOURCE_BYTES + 1), None
     if source.startswith(("http://", "https://")):
-        from tasks.http import FetchPolicy, fetch, make_client
+        from tasks.ingest.http import FetchPolicy, fetch, make_client
 
         policy = FetchPolicy(trust_all=True)  # a URL the user typed is trusted like a feed URL
         with make_client(policy) as client:
@@ -61,7 +61,7 @@ def analyse_source(source: str, as_text: bool = False, published: date | None = 
 
 
 def _analyse(source: str, as_text: bool, published: date | None) -> dict[str, Any]:
-    from tasks.extractor import get_extractor
+    from tasks.extract.extractor import get_extractor
 
     raw, url = _read_source(source, as_text)
     if len(raw) > MAX_SOURCE_BYTES:
@@ -69,7 +69,7 @@ def _analyse(source: str, as_text: bool, published: date | None) -> dict[str, An
     if as_text:
         title, text = None, raw.decode("utf-8", errors="replace")
     else:
-        from tasks.pages import extract_page
+        from tasks.ingest.pages import extract_page
 
         page = extract_page(raw, url)
         title, text = page.title, page.text

@@ -1,6 +1,6 @@
 """What the extraction workers' forkserver loads and warms once, before it forks any worker.
 
-Importing this module (the forkserver does, see tasks/articles.py) imports the extraction stack
+Importing this module (the forkserver does, see tasks/ingest/pool.py) imports the extraction stack
 and fills the caches that are otherwise built lazily in every worker. The costly one is
 dateparser's: the first date string htmldate cannot read with its own patterns (e.g. "Jun 13,
 4:03") makes dateparser compile split regexes for every locale it knows, ~4.5 s of CPU, once per
@@ -26,7 +26,7 @@ def warm_up() -> None:
     import trafilatura  # noqa: F401 -- imported here so workers inherit it
     from htmldate.extractors import get_external_parser
 
-    from tasks.extractor import get_extractor
+    from tasks.extract.extractor import get_extractor
 
     try:
         get_external_parser().get_date_data(_LOCALE_PROBE)

@@ -14,17 +14,19 @@ from prefect import task
 from prefect.cache_policies import NO_CACHE
 
 from tasks import progress, store
-from tasks.articles import PageJob, iter_page_groups, process_pages, shutdown_pool
-from tasks.backfill import Window
 from tasks.errors import BlockedURLError, FetchError, StoreError
-from tasks.feeds import fetch_feeds, next_poll_after_failure, next_poll_after_success, parse_feed_full
-from tasks.http import RETRYABLE_STATUS, is_retryable, origin_of
+from tasks.ingest.backfill import Window
+from tasks.ingest.feeds import fetch_feeds, next_poll_after_failure, next_poll_after_success, parse_feed_full
+from tasks.ingest.fetch import iter_page_groups
+from tasks.ingest.http import RETRYABLE_STATUS, is_retryable, origin_of
+from tasks.ingest.pool import process_pages, shutdown_pool
 from tasks.models import (
     Article,
     FeedItem,
     FeedState,
     FetchResult,
     PageFailure,
+    PageJob,
     PollRecord,
     QueuedPage,
     utcnow,
@@ -335,7 +337,7 @@ def _retry_condition(task_obj: object, task_run: object, state: object) -> bool:
 # task(name=...)(fn) rather than task(fn, name=...): the same task, in the form Prefect's overloads type.
 fetch_feeds_task = task(name="fetch-feeds", cache_policy=NO_CACHE)(fetch_feeds)
 # Thread-run tasks cannot be interrupted by a Prefect timeout; every fetch and extraction
-# carries its own deadline instead (tasks/http.py, tasks/articles.py).
+# carries its own deadline instead (tasks/ingest/http.py, tasks/ingest/pool.py).
 ingest_batch_task = task(
     name="ingest-pages", retries=1, retry_delay_seconds=2, cache_policy=NO_CACHE, retry_condition_fn=_retry_condition,
 )(ingest_batch)

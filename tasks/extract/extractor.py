@@ -24,18 +24,18 @@ class Extractor(Protocol):
 
 
 class RuleExtractor:
-    """The deterministic, offline extractor in tasks/classify.py and tasks/facts/."""
+    """The deterministic, offline extractor in tasks/extract/classify.py and tasks/extract/facts/."""
 
     def __init__(self) -> None:
-        from tasks.facts import EXTRACTOR_VERSION
+        from tasks.extract.facts import EXTRACTOR_VERSION
 
         self.version = EXTRACTOR_VERSION
 
     def analyse(self, title: str | None, text: str, published: date | None) -> Analysis:
         """Extract the facts wherever they appear, then judge separately whether the article is a story."""
-        from tasks.classify import classify
-        from tasks.facts import _MAX_TEXT_CHARS as FACTS_MAX_CHARS  # limit: to say when text was cut
-        from tasks.facts import extract_facts
+        from tasks.extract.classify import classify
+        from tasks.extract.facts import _MAX_TEXT_CHARS as FACTS_MAX_CHARS  # limit: to say when text was cut
+        from tasks.extract.facts import extract_facts
 
         facts = tuple(extract_facts(text, published)) if isinstance(text, str) else ()
         classification = classify(title, text, facts)

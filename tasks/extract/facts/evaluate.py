@@ -1,4 +1,4 @@
-"""Score the rule extractor on the labelled development set: `python -m tasks.facts.evaluate [--verbose]`.
+"""Score the rule extractor on the labelled development set: `python -m tasks.extract.facts.evaluate [--verbose]`.
 
 Reads ../shared/corpus/labels.jsonl (relative to the repository root) and ../shared/seeds/; prints story
 precision/recall/F1, fact precision/recall/F1, period accuracy, grounding rate and the seed result.
@@ -16,12 +16,12 @@ from datetime import date
 from pathlib import Path
 from typing import Any
 
-from tasks.facts._audit import AUDIT_SEED, NEWS_FILE, audit
-from tasks.facts._companies import is_hyperscaler_group
-from tasks.facts._devset import HELD_OUT, N_FOLDS, TUNING, Item, fold_of, half_of, load_items, write_split
+from tasks.extract.facts._audit import AUDIT_SEED, NEWS_FILE, audit
+from tasks.extract.facts._companies import is_hyperscaler_group
+from tasks.extract.facts._devset import HELD_OUT, N_FOLDS, TUNING, Item, fold_of, half_of, load_items, write_split
 from tasks.models import Analysis, Fact
 
-REPO = Path(__file__).resolve().parents[2]
+REPO = Path(__file__).resolve().parents[3]
 CORPUS = REPO.parent / "shared" / "corpus"
 SEEDS = REPO.parent / "shared" / "seeds"
 # matching tolerances of the labelling policy (corpus README, rule 9)
@@ -182,7 +182,7 @@ def _f1(tp: int, fp: int, fn: int) -> tuple[float, float, float]:
 
 def seed_result() -> dict[str, Any]:
     """Run the seed article and compare with its expected facts (all fields)."""
-    from tasks.extractor import get_extractor
+    from tasks.extract.extractor import get_extractor
 
     expected = json.loads((SEEDS / "ai-capex-china-2024-08-27.expected.json").read_text(encoding="utf-8"))
     text = (SEEDS / expected["source_file"]).read_text(encoding="utf-8")
@@ -210,7 +210,7 @@ def evaluate(corpus: Path = CORPUS) -> dict[str, Any]:
         grounding (unprefixed keys), the same for the halves (`tuning_*`, `heldout_*`), per-fold
         story and fact F1 (`folds`), the seed result, the median time and the misses per half.
     """
-    from tasks.extractor import get_extractor
+    from tasks.extract.extractor import get_extractor
 
     extractor = get_extractor()
     parts = {name: Scores() for name in ("", TUNING, HELD_OUT)}

@@ -12,7 +12,7 @@ import random
 from dataclasses import dataclass
 from pathlib import Path
 
-from tasks.facts._devset import parse_date
+from tasks.extract.facts._devset import parse_date
 
 NEWS_FILE = Path("news-2025-2026") / "articles.jsonl.gz"
 # the sample is drawn with a fixed seed, so a rerun shows the same titles until the flags change
@@ -45,7 +45,7 @@ def audit(corpus: Path, sample_size: int = AUDIT_SAMPLE, seed: int = AUDIT_SEED)
     Returns:
         The audit, or None when the news file is not in the corpus.
     """
-    from tasks.extractor import get_extractor
+    from tasks.extract.extractor import get_extractor
 
     path = corpus / NEWS_FILE
     if not path.exists():

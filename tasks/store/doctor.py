@@ -1,6 +1,6 @@
 """`capex doctor`: check every stored raw-HTML reference against its pack, and compact damaged packs.
 
-A pack (tasks/rawstore.py) is a run of zstd frames, one per page, appended under the writers' lock.
+A pack (tasks/store/rawstore.py) is a run of zstd frames, one per page, appended under the writers' lock.
 What goes wrong: a batch whose append succeeded but whose commit failed leaves complete frames that
 no row points at; a process killed during an append leaves a partial frame (a torn tail, which
 becomes a torn region inside the pack once the next batch appends after it); a pack truncated,
@@ -28,8 +28,9 @@ from typing import TYPE_CHECKING, BinaryIO
 
 import zstandard
 
-from tasks import rawstore, store
+from tasks import store
 from tasks.errors import StoreError
+from tasks.store import rawstore
 
 if TYPE_CHECKING:  # only tasks/store/ opens DuckDB; this module runs SQL on the connections it hands out
     import duckdb

@@ -62,7 +62,7 @@ def read_split(path: Path = SPLIT_FILE) -> dict[str, str]:
 def write_split(ids: list[str], path: Path = SPLIT_FILE) -> None:
     """Write the split file for these ids (sorted), with a header stating the rule."""
     header = (f"# dev-set split: HELD-OUT when int(sha256('{SPLIT_SEED}' + id).hexdigest(), 16) % 2 == 1\n"
-              "# regenerate: python -m tasks.facts.evaluate --write-split (ids only, no corpus text)\n")
+              "# regenerate: python -m tasks.extract.facts.evaluate --write-split (ids only, no corpus text)\n")
     path.write_text(header + "".join(f"{i}\t{half_of(i)}\n" for i in sorted(ids)), encoding="utf-8")
 
 
