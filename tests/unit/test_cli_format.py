@@ -6,7 +6,7 @@ from pathlib import Path
 
 import pytest
 
-from flows.cli import _print_summary, _program_dir
+from flows.console import _program_dir, print_summary
 from tasks.report import render_table, table_cell
 
 COLUMNS = ["companies", "currency", "amount", "amount_usd", "sum(amount_usd)", "usd_bn", "score", "url"]
@@ -44,7 +44,7 @@ def test_run_summary_is_readable_lines(capsys: pytest.CaptureFixture[str]) -> No
     """A run summary prints as aligned name/value lines and its failures, never as a Python dict."""
     summary = {"feeds_polled": 2, "new_articles": 5, "feeds_stopped": [], "resumed": False,
                "failures": ["http://a/x: HTTP 404"], "run_id": "r1"}
-    _print_summary("poll", summary, Path("data/c.duckdb"))
+    print_summary("poll", summary, Path("data/c.duckdb"))
     assert capsys.readouterr().err.splitlines() == [
         "poll finished, database data/c.duckdb",
         "  feeds polled   2",
