@@ -28,7 +28,7 @@ _THRESHOLD = 0.5
 _WEIGHTS = {
     "title_capex": 0.2, "title_money": 0.2, "title_deal": 0.2, "lede": 0.1, "strong": 0.75, "density": 1.0,
     "facts": 0.15, "deals": 0.15, "capacity": 0.05, "lede_project": 0.2, "title_against": -0.3,
-    "politics": -1.0,
+    "politics": -1.0, "title_market": -0.2,
 }
 # the opening sentences state a story's subject like its title does
 _LEDE_SENTENCES = 3
@@ -82,7 +82,16 @@ _BUILD = re.compile(r"(?i:\b(?:build\w*|built|construct\w*|pay(?:s|ing)?\sfor|bu
 # "AI investments" of private wealth; spending words here are not about buying infrastructure
 _EQUITY = re.compile(r"(?i:\b(?:funding|investment|financing|series\s[A-F])\srounds?\b|\bround\sinto\b|"
                      r"\bventure\scapital\b|"
-                     r"\bVCs?\b|\bstart-?ups?\b|\bportfolios?\b|\bvaluations?\b|\bstakes?\b)")
+                     r"\bVCs?\b|\bstart-?ups?\b|\bportfolios?\b|\bvaluations?\b|\bstakes?\b|"
+                     # money put into a named company is a stake: "investing $2 billion each into [Lumentum",
+                     # "will invest up to $20 billion in [ModelLab" (a linked name; places are not linked)
+                     r"\binvest\w*\s(?:(?:up\sto|about|roughly|another|an\sadditional)\s)?(?:[$€£]\s?[\d.,]+\s?"
+                     r"(?:billion|million|bn|m)?\s)?(?:each\s)?(?:into\s\[?[A-Z]|in\s\[[A-Z]))")
+# money as an abstract aim, not money spent: "vying for AI investment, infrastructure and talent", "to drive AI
+# innovation and investment", "the need for continued investment in data-center infrastructure"
+_VAGUE = re.compile(r"(?i:\b(?:attract\w*|vying\sfor|compet\w*\sfor|drive|driving|promote|promoting|encourag\w*|"
+                    r"spur\w*|unlock\w*|need\sfor|continued|innovation\sand|incentiv\w*)\s(?:[\w-]+\s){0,2}?"
+                    r"investments?\b)")
 # power politics, which the policy names as near misses however much the article says "data center": "residents",
 # "opposition", "electricity bills", "ratepayers", "moratorium", "zoning", "lawmakers", "pollution"
 _POLITICS = re.compile(
@@ -131,6 +140,15 @@ _TITLE_AGAINST = re.compile(
     r"\bmoratorium\b|\bban\b|\blawsuit\b|\bpollution\b|\bwater\b|\bbacklash\b|"
     # equity, not spending: "gets $5B investment from Amazon", "raises $170 million Series A", "takes a stake"
     r"\binvestment\sfrom\b|\bseries\s[A-F]\b|\bfunding\sround\b|\bvaluation\b|\bstake\b)")
+# headlines about markets rather than spending (policy rule 13): share moves ("Oracle stock spikes 9%", "shares slip"),
+# earnings and results, stock picks ("these 3 stocks"), venture money ("partnering with Indian VC firms", "start-ups"),
+# policy submissions ("response to the UK's copyright consultation"), insurers and lenders; the body must then carry
+# the spending on its own
+_TITLE_MARKET = re.compile(
+    r"(?i:\b(?:stocks?|shares)\s(?:\w+\s)?(?:spikes?|jumps?|climbs?|gains?|rises?|rall(?:y|ies)|soars?|surges?|"
+    r"falls?|drops?|slips?|slides?|sinks?|tumbles?|plunges?|wraps?)\b|\b\d[\d.]*%|\bearnings\b|\bresults\b|"
+    r"\bstocks\b|\bETFs?\b|\bVCs?\b|\bventure\scapital|\bstart-?ups\b|\bcopyright\b|\bconsultation\b|"
+    r"\binsur(?:ers?|ance)\b|\bbankers?\b)")
 # a data-centre project in the lede, sized in power: "an AI data center that would start at 1.8 gigawatts"
 _PROJECT = re.compile(r"(?i:\b(?:plans?|planned|build(?:s|ing)?|construct\w*|develop\w*|announc\w*|campus|"
                       r"project|facility|cluster)\b)")
@@ -143,7 +161,7 @@ _AI_CONTEXT = re.compile(r"(?:\bAI\b|\bA\.I\.|(?i:\bartificial\sintelligence\b|\
                          r"\bhyperscalers?\b|\bsupercomputers?\b|\bStargate\b|\bcloud\b))")
 
 FEATURES = ("title_capex", "title_money", "title_deal", "title_against", "lede", "lede_project", "strong",
-            "density", "facts", "deals", "capacity", "politics")
+            "density", "facts", "deals", "capacity", "politics", "title_market")
 # how each signal reads in `reasons`
 _REASON = {"title_capex": "headline about AI-infrastructure spending",
            "title_money": "headline figure for AI infrastructure",
@@ -189,6 +207,7 @@ def _signals(title: str | None, text: str, facts: Sequence[Fact]) -> tuple[dict[
         "title_money": float(bool(_TITLE_MONEY.search(title) and _TITLE_MONEY_OBJECT.search(title))),
         "title_deal": float(bool(_TITLE_DEAL.search(title))),
         "title_against": against,
+        "title_market": float(bool(_TITLE_MARKET.search(title))),
         "lede": float(any(s.end <= lede_end for s in (*strong, *deals))),
         "lede_project": float(any(_CAPACITY.search(s.text) and _INFRA.search(s.text) and _PROJECT.search(s.text)
                                   for s in lede)),
@@ -204,7 +223,8 @@ def _signals(title: str | None, text: str, facts: Sequence[Fact]) -> tuple[dict[
 
 def _spends_on_infrastructure(sentence: str) -> bool:
     """A spending word and a separate AI-infrastructure word, outside a sentence about equity or venture money."""
-    spending = [m.span() for m in _SPENDING.finditer(sentence)]
+    vague = [m.span() for m in _VAGUE.finditer(sentence)]
+    spending = [m.span() for m in _SPENDING.finditer(sentence) if not any(v[0] <= m.start() < v[1] for v in vague)]
     infra = [m.span() for m in _INFRA.finditer(sentence)]
     # "AI investments" is both words at once, and says nothing about what is bought
     apart = any(not (a[0] < b[1] and b[0] < a[1]) for a in spending for b in infra)

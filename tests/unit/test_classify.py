@@ -193,3 +193,38 @@ def test_a_headline_about_the_build_out_is_a_spending_headline(title: str) -> No
     from tasks.extract.classify import features
 
     assert features(title, "The company said so.", [])["title_capex"] == 1.0
+
+
+@pytest.mark.parametrize("title", ["Examplesoft stock spikes 9% as results answer AI build-out worries",
+                                   "Top analysts pick these 3 stocks for the AI boom",
+                                   "Chipco partners with VC firms in search of AI start-ups",
+                                   "Our response to the copyright consultation",
+                                   "AI data center boom tests insurers"])
+def test_market_headlines_count_against(title: str) -> None:
+    """Share moves, results, stock picks, venture money, policy submissions and insurers are market headlines."""
+    from tasks.extract.classify import features
+
+    assert features(title, "The company said so.", [])["title_market"] == 1.0
+    assert features("Examplesoft to spend $10 billion on AI data centers", "It said so.", [])["title_market"] == 0
+
+
+def test_a_results_headline_needs_the_body_to_carry_the_spending() -> None:
+    """One capital-intensity quote under a share-move headline is negative; a body about capex is still positive."""
+    passing = ("Examplesoft shares rose 9% after its quarterly results beat estimates. Revenue grew 20% and the "
+               "cloud unit signed new customers. \"Investing in AI infrastructure is capital-intensive, but our "
+               "model keeps it profitable,\" the chief executive said. Analysts raised their price targets.")
+    assert not classify("Examplesoft stock spikes 9% as results ease AI build-out worries", passing).is_capex
+    assert classify("Examplesoft stock climbs 3% as capex plan reassures", CAPEX_STORY).is_capex
+
+
+@pytest.mark.parametrize("sentence", [
+    "Chipco is investing $2 billion each into [Lumenco](https://example.com) and [Coherix](https://example.com) "
+    "to secure optics for AI data centers.",
+    "For the country to lead, its rules must help it compete for AI investment, infrastructure and talent.",
+    "Analysts stressed the need for continued investment in data-center infrastructure over the next decade.",
+])
+def test_stakes_and_investment_as_an_aim_are_not_spending_sentences(sentence: str) -> None:
+    """Money put into a named company and "investment" as a policy aim are not spending on AI infrastructure."""
+    from tasks.extract.classify import features
+
+    assert features("Chipco and the AI race", sentence, [])["strong"] == 0

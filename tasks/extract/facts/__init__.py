@@ -55,7 +55,7 @@ from tasks.extract.facts._periods import (
 from tasks.extract.facts._sentences import Sentence, mask_urls, split_sentences
 from tasks.models import Fact
 
-EXTRACTOR_VERSION = "rules-1.9"
+EXTRACTOR_VERSION = "rules-1.10"
 
 # an article is far shorter; a 5 MB page is read only this far so that it cannot stall a run
 _MAX_TEXT_CHARS = 300_000
