@@ -196,7 +196,7 @@ def _signals(title: str | None, text: str, facts: Sequence[Fact]) -> tuple[dict[
     strong = [s for s in sentences if _CAPEX.search(s.text) or _spends_on_infrastructure(s.text)
               or (_POWER.search(s.text) and _DATA_CENTER.search(s.text) and _BUILD.search(s.text))
               or (_DEAL.search(s.text) and _CAPACITY.search(s.text) and _INFRA.search(s.text))
-              or (_BUILD_PLAN.search(s.text) and _DATA_CENTER.search(s.text))]
+              or (_BUILD_PLAN.search(s.text) and _DATA_CENTER.search(s.text) and not _POLITICS.search(s.text))]
     deals = [s for s in sentences if _DEAL.search(s.text) and (_INFRA.search(s.text) or _CAPACITY.search(s.text))]
     lede = _lede(sentences)
     lede_end = lede[-1].end if lede else 0

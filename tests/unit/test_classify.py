@@ -228,3 +228,11 @@ def test_stakes_and_investment_as_an_aim_are_not_spending_sentences(sentence: st
     from tasks.extract.classify import features
 
     assert features("Chipco and the AI race", sentence, [])["strong"] == 0
+
+
+def test_a_data_centre_under_construction_in_a_politics_sentence_is_not_spending() -> None:
+    """"The impact construction of new data centers has on local residents" is power politics, not a project."""
+    from tasks.extract.classify import features
+
+    text = "Critics point to the impact construction of new data centers has on local residents."
+    assert features("Chipco rewires data centers", text, [])["strong"] == 0

@@ -127,6 +127,16 @@ def test_a_market_forecast_is_a_sector_figure(text: str) -> None:
     assert [f.companies for f in extract_facts(text, PUBLISHED)] == [("hyperscalers",)]
 
 
+@pytest.mark.parametrize("text", [
+    "Analysts expect the big four to spend $600bn next year on AI data centers.",
+    "The Big Four are expected to spend $600 billion on capex next year, analysts at a bank said.",
+])
+def test_a_sector_figure_attributed_to_analysts_is_the_sectors(text: str) -> None:
+    """"Analysts expect the big four to spend $600bn" is a sector figure, not the analysts' and not lost."""
+    facts = extract_facts(text, PUBLISHED)
+    assert [(f.companies, f.amount, f.period) for f in facts] == [(("hyperscalers",), 600e9, "2027")]
+
+
 def test_a_company_forecasting_its_own_capex_keeps_it() -> None:
     """"Meta expects $70 billion in capital expenditures" stays Meta's."""
     facts = extract_facts("Meta expects $70 billion in capital expenditures this year.", PUBLISHED)

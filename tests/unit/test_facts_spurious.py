@@ -17,10 +17,19 @@ PUBLISHED = date(2026, 3, 2)
     "The software group committed more than $6 billion to the model maker last month.",
     "SoftBank's fresh $25 billion investment in OpenAI lifts its total bet on the lab.",
     "Microsoft invested $3 billion in G42 to deepen its Gulf partnership.",
+    # between companies the registry does not know, named like companies
+    "BigCloud will invest $20bn in ModelLab, which will spend it on GPUs for its data centers.",
+    "Voltaris will invest up to $20 billion in Cerulean Labs as the lab expands its data centers.",
 ])
 def test_stakes_in_companies_are_not_facts(text: str) -> None:
     """Money put into another company (a stake, a staged investment) is never a spending fact."""
     assert extract_facts(text, PUBLISHED) == []
+
+
+def test_investment_in_a_place_is_still_a_fact() -> None:
+    """Money an unregistered company spends in a region ("in Louisiana") is not a stake."""
+    facts = extract_facts("Voltaris will invest $12 billion in Louisiana to build AI data centers.", PUBLISHED)
+    assert [f.amount for f in facts] == [12e9]
 
 
 def test_compute_bought_from_a_company_is_still_a_fact() -> None:

@@ -119,7 +119,7 @@ _FORECAST_CHARS = 60
 # whole-sector figures: "combined", "hyperscalers", "Big Tech", "tech giants"
 _SECTOR = re.compile(r"(?i:\bcombined\b|\bglobal(?:ly)?\s(?:spending|investment|capex)\b|\bworldwide\b|"
                      r"\bcollectively\b|\baltogether\b|\bhyperscalers\b|\bbig\stech\b|"
-                     r"\btech\sgiants\b|\bmegacaps?\b|\bthe\sindustry\b)")
+                     r"\btech\sgiants\b|\bmegacaps?\b|\bthe\sindustry\b|\bthe\sbig\s(?:four|five)\b)")
 # sums over several spenders: these make a sector figure even when companies are named ("Amazon, Alphabet,
 # Microsoft and Meta reported a combined $120 billion"); a sector noun alone does not outrank a named subject
 _AGGREGATE = re.compile(r"(?i:\bcombined\b|\bcollectively\b|\baltogether\b|"
@@ -151,6 +151,10 @@ _STAKE_LINK = re.compile(r"(?i:[\])]*\s+(?:(?:worth\s)?of\s(?:equity|shares|stoc
 _STAKE_NOUN = re.compile(r"(?i:(?!(?:[\w-]+\s)?(?:data\s?cent|cloud|infrastructure|compute|gpu|hosting|colocation))"
                          r"(?:[\w-]+\s){0,2}(?:start-?up|lab|company|firm|developer|chatgpt\smaker|claude\smaker|"
                          r"model\smaker|ai\smaker|neocloud|chipmaker|chip\sdesigner)s?\b)")
+# a company the registry does not know, by the shape of its name: "in ModelLab", "into Cerulean Labs", "in Voltaris
+# AI" (an inner capital or a company word; "in Louisiana", "in New Mexico" are places, where spending is built)
+_STAKE_NAME = re.compile(r"(?:[A-Z][a-z]+[A-Z][\w-]*|[A-Z][\w.&-]*(?:\s[A-Z][\w.&-]*){0,2}\s(?:AI|Labs?|Inc\.?|"
+                         r"Technologies|Intelligence|Robotics|Systems)\b)")
 # a purchase from the company, not a stake in it: "in CoreWeave capacity", "into Oracle's cloud services"
 _PURCHASE_OBJECT = re.compile(r"(?i:(?:['’]s)?\]?(?:\([^)]*\))?\s+(?:cloud\s)?(?:capacity|compute|computing|services|"
                               r"servers|chips|gpus|infrastructure|data\scent(?:er|re)s?)\b)")
@@ -312,6 +316,9 @@ def is_stake(sentence: str, start: int, end: int, companies_at: list[tuple[int, 
     company = next((c for c in companies_at if c[0] == target), None)
     if company is not None:
         return _PURCHASE_OBJECT.match(sentence, company[1]) is None
+    name = _STAKE_NAME.match(sentence, target)
+    if name is not None:
+        return _PURCHASE_OBJECT.match(sentence, name.end()) is None
     return _STAKE_NOUN.match(sentence, target) is not None
 
 
