@@ -88,10 +88,12 @@ _EQUITY = re.compile(r"(?i:\b(?:funding|investment|financing|series\s[A-F])\srou
                      r"\binvest\w*\s(?:(?:up\sto|about|roughly|another|an\sadditional)\s)?(?:[$€£]\s?[\d.,]+\s?"
                      r"(?:billion|million|bn|m)?\s)?(?:each\s)?(?:into\s\[?[A-Z]|in\s\[[A-Z]))")
 # money as an abstract aim, not money spent: "vying for AI investment, infrastructure and talent", "to drive AI
-# innovation and investment", "the need for continued investment in data-center infrastructure"
+# innovation and investment", "the need for continued investment in data-center infrastructure"; money for a field,
+# not for infrastructure: "intensified investment in the sector", "investing heavily in the technology"
 _VAGUE = re.compile(r"(?i:\b(?:attract\w*|vying\sfor|compet\w*\sfor|drive|driving|promote|promoting|encourag\w*|"
                     r"spur\w*|unlock\w*|need\sfor|continued|innovation\sand|incentiv\w*)\s(?:[\w-]+\s){0,2}?"
-                    r"investments?\b)")
+                    r"investments?\b|\binvest(?:s|ed|ing|ments?)?[\])(\s]+(?:heavily[\])(\s]+)?in\sthe\s"
+                    r"(?:sector|technology|space|field|industry|area)\b)")
 # power politics, which the policy names as near misses however much the article says "data center": "residents",
 # "opposition", "electricity bills", "ratepayers", "moratorium", "zoning", "lawmakers", "pollution"
 _POLITICS = re.compile(
@@ -142,13 +144,16 @@ _TITLE_AGAINST = re.compile(
     r"\binvestment\sfrom\b|\bseries\s[A-F]\b|\bfunding\sround\b|\bvaluation\b|\bstake\b)")
 # headlines about markets rather than spending (policy rule 13): share moves ("Oracle stock spikes 9%", "shares slip"),
 # earnings and results, stock picks ("these 3 stocks"), venture money ("partnering with Indian VC firms", "start-ups"),
-# policy submissions ("response to the UK's copyright consultation"), insurers and lenders; the body must then carry
-# the spending on its own
+# policy and regulation ("response to the UK's copyright consultation"), insurers and bankers; the body must then
+# carry the spending on its own
 _TITLE_MARKET = re.compile(
     r"(?i:\b(?:stocks?|shares)\s(?:\w+\s)?(?:spikes?|jumps?|climbs?|gains?|rises?|rall(?:y|ies)|soars?|surges?|"
     r"falls?|drops?|slips?|slides?|sinks?|tumbles?|plunges?|wraps?)\b|\b\d[\d.]*%|\bearnings\b|\bresults\b|"
     r"\bstocks\b|\bETFs?\b|\bVCs?\b|\bventure\scapital|\bstart-?ups\b|\bcopyright\b|\bconsultation\b|"
-    r"\binsur(?:ers?|ance)\b|\bbankers?\b)")
+    r"\binsur(?:ers?|ance)\b|\bbankers?\b|"
+    # policy and regulation: "lawmakers propose", "export controls", "tariffs", "antitrust", "regulators plan"
+    r"\blawmakers\b|\bsenators?\b|\blegislation\b|\bantitrust\b|\bexport\scontrols?\b|\btariffs?\b|"
+    r"\bexecutive\sorder\b|\bregulators?\b)")
 # a data-centre project in the lede, sized in power: "an AI data center that would start at 1.8 gigawatts"
 _PROJECT = re.compile(r"(?i:\b(?:plans?|planned|build(?:s|ing)?|construct\w*|develop\w*|announc\w*|campus|"
                       r"project|facility|cluster)\b)")

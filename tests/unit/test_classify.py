@@ -199,9 +199,10 @@ def test_a_headline_about_the_build_out_is_a_spending_headline(title: str) -> No
                                    "Top analysts pick these 3 stocks for the AI boom",
                                    "Chipco partners with VC firms in search of AI start-ups",
                                    "Our response to the copyright consultation",
-                                   "AI data center boom tests insurers"])
+                                   "AI data center boom tests insurers",
+                                   "State lawmakers propose a pause on new data centers"])
 def test_market_headlines_count_against(title: str) -> None:
-    """Share moves, results, stock picks, venture money, policy submissions and insurers are market headlines."""
+    """Share moves, results, stock picks, venture money, policy and insurers are market headlines."""
     from tasks.extract.classify import features
 
     assert features(title, "The company said so.", [])["title_market"] == 1.0
@@ -222,6 +223,7 @@ def test_a_results_headline_needs_the_body_to_carry_the_spending() -> None:
     "to secure optics for AI data centers.",
     "For the country to lead, its rules must help it compete for AI investment, infrastructure and talent.",
     "Analysts stressed the need for continued investment in data-center infrastructure over the next decade.",
+    "Hyperscalers such as Google and Amazon are [investing heavily](https://example.com) in the technology.",
 ])
 def test_stakes_and_investment_as_an_aim_are_not_spending_sentences(sentence: str) -> None:
     """Money put into a named company and "investment" as a policy aim are not spending on AI infrastructure."""
