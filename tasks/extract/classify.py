@@ -4,8 +4,9 @@ The story decision is separate from fact extraction (tasks/extract/extractor.py 
 article and passes them in). It scores how central AI-infrastructure spending is: the headline (a
 spending headline, a figure beside AI infrastructure, a compute or power deal), the lede, how many and
 what share of the sentences pair spending with AI infrastructure, the spending figures, deal sentences
-and capacity in gigawatts. Each signal adds a fixed weight; the article is a story at 0.5. One
-background paragraph cannot reach that: it needs the headline, the lede or a real share of the body.
+and capacity in gigawatts; a near-miss or market headline (share moves, results, venture money, policy) counts
+against. Each signal adds a fixed weight; the article is a story at 0.5. One background paragraph cannot reach
+that: it needs the headline, the lede or a real share of the body.
 Unreadable input (no text, no prose, not English) is negative with the reason, never an error.
 """
 
@@ -83,13 +84,13 @@ _BUILD = re.compile(r"(?i:\b(?:build\w*|built|construct\w*|pay(?:s|ing)?\sfor|bu
 _EQUITY = re.compile(r"(?i:\b(?:funding|investment|financing|series\s[A-F])\srounds?\b|\bround\sinto\b|"
                      r"\bventure\scapital\b|"
                      r"\bVCs?\b|\bstart-?ups?\b|\bportfolios?\b|\bvaluations?\b|\bstakes?\b|"
-                     # money put into a named company is a stake: "investing $2 billion each into [Lumentum",
+                     # money put into a named company is a stake: "investing $2 billion each into [Lumenco",
                      # "will invest up to $20 billion in [ModelLab" (a linked name; places are not linked)
                      r"\binvest\w*\s(?:(?:up\sto|about|roughly|another|an\sadditional)\s)?(?:[$€£]\s?[\d.,]+\s?"
                      r"(?:billion|million|bn|m)?\s)?(?:each\s)?(?:into\s\[?[A-Z]|in\s\[[A-Z]))")
-# money as an abstract aim, not money spent: "vying for AI investment, infrastructure and talent", "to drive AI
-# innovation and investment", "the need for continued investment in data-center infrastructure"; money for a field,
-# not for infrastructure: "intensified investment in the sector", "investing heavily in the technology"
+# money as an abstract aim, not money spent: "competing for AI investment and talent", "to spur innovation and
+# investment", "calls for continued investment in data centres"; money for a field, not for infrastructure: "more
+# investment in the sector", "investing heavily in the field"
 _VAGUE = re.compile(r"(?i:\b(?:attract\w*|vying\sfor|compet\w*\sfor|drive|driving|promote|promoting|encourag\w*|"
                     r"spur\w*|unlock\w*|need\sfor|continued|innovation\sand|incentiv\w*)\s(?:[\w-]+\s){0,2}?"
                     r"investments?\b|\binvest(?:s|ed|ing|ments?)?[\])(\s]+(?:heavily[\])(\s]+)?in\sthe\s"
@@ -143,7 +144,7 @@ _TITLE_AGAINST = re.compile(
     # equity, not spending: "gets $5B investment from Amazon", "raises $170 million Series A", "takes a stake"
     r"\binvestment\sfrom\b|\bseries\s[A-F]\b|\bfunding\sround\b|\bvaluation\b|\bstake\b)")
 # headlines about markets rather than spending (policy rule 13): share moves ("Oracle stock spikes 9%", "shares slip"),
-# earnings and results, stock picks ("these 3 stocks"), venture money ("partnering with Indian VC firms", "start-ups"),
+# earnings and results, stock picks ("these 3 stocks"), venture money ("teams up with VC firms", "start-ups"),
 # policy and regulation ("response to the UK's copyright consultation"), insurers and bankers; the body must then
 # carry the spending on its own
 _TITLE_MARKET = re.compile(
@@ -172,7 +173,8 @@ _REASON = {"title_capex": "headline about AI-infrastructure spending",
            "title_money": "headline figure for AI infrastructure",
            "title_deal": "headline compute or power deal", "lede": "a spending sentence in the lede",
            "facts": "spending figures", "deals": "compute or power deal sentences", "capacity": "capacity in GW/MW",
-           "politics": "body on power politics"}
+           "politics": "body on power politics",
+           "title_market": "headline about markets, results, venture money or policy (counts against)"}
 
 
 def features(title: str | None, text: str, facts: Sequence[Fact]) -> dict[str, float]:

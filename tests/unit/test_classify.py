@@ -212,7 +212,7 @@ def test_market_headlines_count_against(title: str) -> None:
 def test_a_results_headline_needs_the_body_to_carry_the_spending() -> None:
     """One capital-intensity quote under a share-move headline is negative; a body about capex is still positive."""
     passing = ("Examplesoft shares rose 9% after its quarterly results beat estimates. Revenue grew 20% and the "
-               "cloud unit signed new customers. \"Investing in AI infrastructure is capital-intensive, but our "
+               "cloud unit signed new customers. \"Building AI infrastructure takes a lot of capital, but we "
                "model keeps it profitable,\" the chief executive said. Analysts raised their price targets.")
     assert not classify("Examplesoft stock spikes 9% as results ease AI build-out worries", passing).is_capex
     assert classify("Examplesoft stock climbs 3% as capex plan reassures", CAPEX_STORY).is_capex
@@ -222,7 +222,7 @@ def test_a_results_headline_needs_the_body_to_carry_the_spending() -> None:
     "Chipco is investing $2 billion each into [Lumenco](https://example.com) and [Coherix](https://example.com) "
     "to secure optics for AI data centers.",
     "For the country to lead, its rules must help it compete for AI investment, infrastructure and talent.",
-    "Analysts stressed the need for continued investment in data-center infrastructure over the next decade.",
+    "Analysts called for continued investment in data centres in the years ahead.",
     "Hyperscalers such as Google and Amazon are [investing heavily](https://example.com) in the technology.",
 ])
 def test_stakes_and_investment_as_an_aim_are_not_spending_sentences(sentence: str) -> None:
@@ -233,8 +233,8 @@ def test_stakes_and_investment_as_an_aim_are_not_spending_sentences(sentence: st
 
 
 def test_a_data_centre_under_construction_in_a_politics_sentence_is_not_spending() -> None:
-    """"The impact construction of new data centers has on local residents" is power politics, not a project."""
+    """A sentence on how building data centres affects nearby residents is power politics, not a project."""
     from tasks.extract.classify import features
 
-    text = "Critics point to the impact construction of new data centers has on local residents."
+    text = "Critics worry about construction of new data centers near residents of the valley."
     assert features("Chipco rewires data centers", text, [])["strong"] == 0
