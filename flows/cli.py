@@ -272,10 +272,11 @@ def doctor(
 ) -> None:
     """Check every stored raw-HTML reference against its pack; exit 1 when anything is wrong (after --repair)."""
     from tasks.store import doctor as checkup
+    from tasks.store.repair import repair as repair_packs
 
     db_path = settings.resolve_db(db)
     _require_db(db_path)
-    report = checkup.repair(db_path) if repair else checkup.check(db_path)
+    report = repair_packs(db_path) if repair else checkup.check(db_path)
     for action in report.repaired:
         print(f"repaired: {action}")
     for problem in report.problems:

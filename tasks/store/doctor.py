@@ -20,7 +20,7 @@ while it is compacted.
 from __future__ import annotations
 
 import os
-from collections.abc import Iterator, Sequence
+from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -29,19 +29,22 @@ from typing import TYPE_CHECKING, BinaryIO
 import zstandard
 
 from tasks import store
-from tasks.errors import StoreError
 from tasks.store import rawstore
 
 if TYPE_CHECKING:  # only tasks/store/ opens DuckDB; this module runs SQL on the connections it hands out
     import duckdb
 
+
 # Bytes read at a time when scanning or copying a pack: bounds memory whatever the pack's size.
 CHUNK_BYTES = 1 << 20
+
 
 _ROW_SQL = (
     "select r.article_id, a.url, r.pack, r.pack_offset, r.raw_bytes from article_raw r "
     "left join articles a using (article_id) where r.raw_html_zstd is null order by r.pack, r.pack_offset"
 )
+
+
 _INLINE_SQL = (
     "select r.article_id, a.url, r.raw_html_zstd, r.raw_bytes from article_raw r "
     "left join articles a using (article_id) where r.raw_html_zstd is not null order by r.article_id"
@@ -83,15 +86,12 @@ class Report:
 
 
 @dataclass(slots=True)
-class _Pack:
+class Pack:
     """A pack file opened under the writers' lock, its size then, and the rows pointing into it."""
 
     handle: BinaryIO | None
     size: int
     refs: list[Ref] = field(default_factory=list)
-
-
-# ---------------------------------------------------------------- check
 
 
 def check(db_path: str | os.PathLike[str]) -> Report:
@@ -101,13 +101,13 @@ def check(db_path: str | os.PathLike[str]) -> Report:
     taken for an unreferenced tail); the frames are then read through the handles opened there.
     """
     with store.write_connection(db_path) as con:
-        packs = _open_packs(db_path, con)
+        packs = open_packs(db_path, con)
     report = Report()
-    with _packs_closed(packs):
+    with packs_closed(packs):
         report.n_packs = sum(p.handle is not None for p in packs.values())
         report.n_refs = sum(len(p.refs) for p in packs.values())
         for name, pack in sorted(packs.items()):
-            report.problems.extend(_check_pack(name, pack))
+            report.problems.extend(check_pack(name, pack))
     with store.read_connection(db_path) as con:
         cursor = con.execute(_INLINE_SQL)
         while rows := cursor.fetchmany(500):
@@ -119,28 +119,28 @@ def check(db_path: str | os.PathLike[str]) -> Report:
     return report
 
 
-def _open_packs(db_path: str | os.PathLike[str], con: duckdb.DuckDBPyConnection) -> dict[str, _Pack]:
+def open_packs(db_path: str | os.PathLike[str], con: duckdb.DuckDBPyConnection) -> dict[str, Pack]:
     """Every pack named by a row or present in the pack directory, opened, with its rows.
 
     Rows that name no pack are under the key "".
     """
     directory = rawstore.pack_dir(db_path)
-    packs: dict[str, _Pack] = {}
+    packs: dict[str, Pack] = {}
     on_disk = sorted(p.name for p in directory.glob("*.zst")) if directory.is_dir() else []
     for row in con.execute(_ROW_SQL).fetchall():
         ref = Ref(*row)
-        packs.setdefault(ref.pack or "", _Pack(None, 0)).refs.append(ref)
-    with _packs_closed(packs, on_error_only=True):
+        packs.setdefault(ref.pack or "", Pack(None, 0)).refs.append(ref)
+    with packs_closed(packs, on_error_only=True):
         for name in [*on_disk, *packs]:
-            pack = packs.setdefault(name, _Pack(None, 0))
+            pack = packs.setdefault(name, Pack(None, 0))
             if pack.handle is None and name and Path(name).name == name and (directory / name).is_file():
-                pack.handle = open(directory / name, "rb")  # noqa: SIM115 -- closed by _packs_closed
+                pack.handle = open(directory / name, "rb")  # noqa: SIM115 -- closed by packs_closed
                 pack.size = os.fstat(pack.handle.fileno()).st_size
     return packs
 
 
 @contextmanager
-def _packs_closed(packs: dict[str, _Pack], on_error_only: bool = False) -> Iterator[None]:
+def packs_closed(packs: dict[str, Pack], on_error_only: bool = False) -> Iterator[None]:
     """Close the packs' handles on the way out (only if an exception leaves, with `on_error_only`)."""
     try:
         yield
@@ -151,13 +151,13 @@ def _packs_closed(packs: dict[str, _Pack], on_error_only: bool = False) -> Itera
         _close(packs)
 
 
-def _close(packs: dict[str, _Pack]) -> None:
+def _close(packs: dict[str, Pack]) -> None:
     for pack in packs.values():
         if pack.handle is not None:
             pack.handle.close()
 
 
-def _check_pack(name: str, pack: _Pack) -> list[Problem]:
+def check_pack(name: str, pack: Pack) -> list[Problem]:
     """The broken references into one pack, then its unreferenced and torn regions."""
     if pack.handle is None:
         if not pack.refs:
@@ -203,7 +203,7 @@ def frame_error(data: bytes) -> str | None:
     return None
 
 
-def _referenced(pack: _Pack) -> list[tuple[int, int]]:
+def referenced(pack: Pack) -> list[tuple[int, int]]:
     """The byte ranges of the pack some row points at (clipped to the file), merged, in order."""
     spans = sorted((r.offset, min(r.offset + r.length, pack.size)) for r in pack.refs
                    if r.offset is not None and r.length is not None and 0 <= r.offset < pack.size and r.length > 0)
@@ -216,11 +216,11 @@ def _referenced(pack: _Pack) -> list[tuple[int, int]]:
     return merged
 
 
-def _gap_problems(name: str, pack: _Pack) -> list[Problem]:
+def _gap_problems(name: str, pack: Pack) -> list[Problem]:
     """Each region no row points at: its complete frames (`unreferenced`), then any partial frame (`torn`)."""
     assert pack.handle is not None
     problems, position = [], 0
-    for start, end in [*_referenced(pack), (pack.size, pack.size)]:
+    for start, end in [*referenced(pack), (pack.size, pack.size)]:
         if start > position:
             n_frames, frames_end = _complete_frames(pack.handle, position, start)
             if n_frames:
@@ -264,139 +264,6 @@ def _inline_error(blob: bytes, raw_bytes: int | None) -> str | None:
     return frame_error(blob)
 
 
-# ---------------------------------------------------------------- repair
-
-
-def repair(db_path: str | os.PathLike[str]) -> Report:
-    """Compact every pack with unreferenced or torn regions (and remove unreferenced packs); then check again.
-
-    A pack with a broken reference into it is left as it is: its rows keep failing, visibly.
-    """
-    done: list[str] = []
-    directory = rawstore.pack_dir(db_path)
-    with store.write_connection(db_path) as con:
-        packs = _open_packs(db_path, con)
-        with _packs_closed(packs):
-            _compact_all(con, directory, packs, done)
-    report = check(db_path)
-    report.repaired = done
-    return report
-
-
-def _compact_all(con: duckdb.DuckDBPyConnection, directory: Path, packs: dict[str, _Pack], done: list[str]) -> None:
-    """Compact or remove each pack with loose bytes and no broken reference; move the rows; remove the old files."""
-    moves: list[tuple[Ref, str, int]] = []
-    doomed: list[str] = []
-    for name, pack in sorted(packs.items()):
-        if pack.handle is None:
-            continue
-        problems = _check_pack(name, pack)
-        if not problems:
-            continue
-        if any(p.kind == "broken" for p in problems):
-            done.append(f"{name}: not compacted, broken references into it (see below)")
-            continue
-        doomed.append(name)
-        if pack.refs:
-            new_name, new_offsets = _compact(directory, name, pack, set(packs))
-            moves.extend((ref, new_name, new_offsets[ref.offset or 0]) for ref in pack.refs)
-            done.append(f"{name}: compacted into {new_name} ({_reclaimed(pack):,} bytes reclaimed)")
-        else:
-            done.append(f"{name}: removed, no article references it ({pack.size:,} bytes)")
-    _move_refs(con, moves)
-    for name in doomed:  # the rows point at the new packs now: the old files are garbage
-        (directory / name).unlink()
-    if doomed:
-        rawstore.fsync_dir(directory)
-
-
-def _reclaimed(pack: _Pack) -> int:
-    return pack.size - sum(end - start for start, end in _referenced(pack))
-
-
-def _next_name(name: str, taken: set[str], directory: Path) -> str:
-    """The pack's next generation: `2025-03.zst` -> `2025-03.1.zst`, `2025-03.1.zst` -> `2025-03.2.zst`."""
-    stem, *rest = name.removesuffix(".zst").split(".")
-    generation = int(rest[0]) + 1 if rest and rest[0].isdigit() else 1
-    while f"{stem}.{generation}.zst" in taken or (directory / f"{stem}.{generation}.zst").exists():
-        generation += 1
-    return f"{stem}.{generation}.zst"
-
-
-def _compact(directory: Path, name: str, pack: _Pack, taken: set[str]) -> tuple[str, dict[int, int]]:
-    """Copy the referenced ranges of a pack into its next generation; return its name and old -> new offsets."""
-    assert pack.handle is not None
-    new_name = _next_name(name, taken, directory)
-    starts: dict[int, int] = {}
-    with open(directory / new_name, "xb") as out:
-        for start, end in _referenced(pack):
-            starts[start] = out.tell()
-            _copy(pack.handle, out, start, end)
-        out.flush()
-        os.fsync(out.fileno())
-    rawstore.fsync_dir(directory)
-    spans = _referenced(pack)
-    offsets = {}
-    for ref in pack.refs:
-        assert ref.offset is not None
-        span_start = next(s for s, e in spans if s <= ref.offset < e)
-        offsets[ref.offset] = starts[span_start] + ref.offset - span_start
-    _verify_copy(pack, directory / new_name, offsets)
-    return new_name, offsets
-
-
-def _copy(source: BinaryIO, out: BinaryIO, start: int, end: int) -> None:
-    source.seek(start)
-    while start < end:
-        data = source.read(min(CHUNK_BYTES, end - start))
-        if not data:
-            raise StoreError(f"pack ended at {start} while copying up to {end}")
-        out.write(data)
-        start += len(data)
-
-
-def _verify_copy(pack: _Pack, new_path: Path, offsets: dict[int, int]) -> None:
-    """Every page reads back from the new pack byte-identical to the old one, before any row moves."""
-    assert pack.handle is not None
-    with open(new_path, "rb") as new:
-        for ref in pack.refs:
-            assert ref.offset is not None and ref.length is not None
-            pack.handle.seek(ref.offset)
-            new.seek(offsets[ref.offset])
-            if pack.handle.read(ref.length) != new.read(ref.length):
-                new_path.unlink()
-                raise StoreError(f"compacted pack {new_path.name} differs from {ref.pack} at article {ref.article_id}")
-
-
-def _move_refs(con: duckdb.DuckDBPyConnection, moves: Sequence[tuple[Ref, str, int]]) -> None:
-    """Point the moved rows at their new pack and offset, all in one transaction."""
-    if not moves:
-        return
-    subquery, params = store.typed_columns({
-        "article_id": ("VARCHAR", [ref.article_id for ref, _, _ in moves]),
-        "old_pack": ("VARCHAR", [ref.pack for ref, _, _ in moves]),
-        "old_offset": ("BIGINT", [ref.offset for ref, _, _ in moves]),
-        "pack": ("VARCHAR", [pack for _, pack, _ in moves]),
-        "pack_offset": ("BIGINT", [offset for _, _, offset in moves]),
-    })
-    con.execute("begin transaction")
-    try:
-        row = con.execute(
-            "update article_raw set pack = v.pack, pack_offset = v.pack_offset "
-            f"from {subquery} as v where article_raw.article_id = v.article_id "
-            "and article_raw.pack = v.old_pack and article_raw.pack_offset = v.old_offset", params,
-        ).fetchone()
-        if row is None or row[0] != len(moves):
-            raise StoreError(f"moved {row[0] if row else 0} of {len(moves)} raw HTML references; nothing changed")
-        con.execute("commit")
-    except Exception:
-        con.execute("rollback")
-        raise
-
-
-# ---------------------------------------------------------------- output
-
-
 def describe(problem: Problem) -> str:
     """One line: severity, pack and byte range, what is wrong, the articles affected."""
     severity = "error" if problem.kind == "broken" else "warning"
@@ -420,4 +287,5 @@ def summary(report: Report) -> str:
             "(capex doctor --repair removes them)")
 
 
-__all__ = ["Problem", "Ref", "Report", "check", "describe", "frame_error", "repair", "summary"]
+__all__ = ["Pack", "Problem", "Ref", "Report", "check", "check_pack", "describe", "frame_error", "open_packs",
+           "packs_closed", "referenced", "summary"]
