@@ -129,3 +129,29 @@ def test_period_of_another_clause_is_not_borrowed() -> None:
     facts = {f.companies: f.period for f in extract_facts(text, date(2026, 2, 5))}
     assert facts[("Meta",)] == "2026"
     assert facts[("Oracle",)] is None
+
+
+def test_earlier_this_year_dates_the_telling() -> None:
+    """"told reporters earlier this year that it will list by 2027" gives the figure before it no period."""
+    text = ("Crusoe, which is spending $3 billion on an AI data center campus, told reporters earlier this "
+            "year that it hopes to list its shares by late 2027.")
+    assert _period_of(text, date(2026, 4, 1)) is None
+
+
+def test_quarterly_figure_takes_the_reported_quarter() -> None:
+    """"its quarterly capital expenditure, which was $X" is the quarter the earnings article reports."""
+    from tasks.extract.facts import extract_facts
+
+    text = ("Meta raised its outlook for AI data centers in its second-quarter results. So far, its quarterly "
+            "capital expenditure on AI data centers, which was $19 billion, matched the quarter before.")
+    facts = extract_facts(text, date(2026, 7, 30))
+    assert [(f.amount, f.period, f.status) for f in facts] == [(19e9, "2026-Q2", "actual")]
+
+
+def test_quarterly_figure_without_a_named_quarter_is_the_last_one_ended() -> None:
+    """With no quarter named, "capex in the quarter" of a calendar-year company is the last quarter ended."""
+    from tasks.extract.facts import extract_facts
+
+    text = "Alphabet said its capital expenditures in the quarter were $24 billion, mostly on AI servers."
+    facts = extract_facts(text, date(2026, 4, 28))
+    assert [(f.amount, f.period) for f in facts] == [(24e9, "2026-Q1")]

@@ -47,6 +47,7 @@ from tasks.extract.facts._periods import (
     Period,
     PeriodMention,
     find_periods,
+    reported_quarter,
     resolve,
     shift,
     span_start,
@@ -55,7 +56,7 @@ from tasks.extract.facts._periods import (
 from tasks.extract.facts._sentences import Sentence, mask_urls, split_sentences
 from tasks.models import Fact
 
-EXTRACTOR_VERSION = "rules-1.10"
+EXTRACTOR_VERSION = "rules-1.11"
 
 # an article is far shorter; a 5 MB page is read only this far so that it cannot stall a run
 _MAX_TEXT_CHARS = 300_000
@@ -92,6 +93,13 @@ _EARLIER_FORECAST_BEFORE = re.compile(
 # is the earlier forecast for the same period, not the period before
 _REVISED_FORECAST = re.compile(r"(?i:\b(?:rais|lift|boost|increas|cut|lower|trim|reduc|revis|hik)\w*\s(?:\S+\s){0,4}?"
                                r"(?:forecast|guidance|outlook|target|estimate|projection)s?\b)")
+# a quarter's figure with no quarter named: "its quarterly capital expenditure, which was $2.5 billion", "capex in the
+# quarter came to $9 billion" - the quarter the earnings article reports
+_QUARTERLY = re.compile(r"(?i:\bquarterly\s(?:capital|capex|spending|investment)|\b(?:in|during|for)\sthe\s"
+                        r"(?:latest\s|most\srecent\s|recent\s)?quarter\b(?!\s(?:ended|ending|to|through)))")
+# a reported clause after the figure is another statement, whose period is not the figure's: "Yotta, which is investing
+# $2 billion in a hub, told a TV show that it plans to list by late 2026"
+_REPORTED_CLAUSE = re.compile(r"(?i:\b(?:told|said|says|added)\b[^,.;]{0,120}?\bthat\b)")
 _CAPACITY = re.compile(r"(?i:\b\d[\d.,]*\s?(?:gigawatts?|megawatts?|gw|mw)\b|"
                        r"\b(?:one|two|three|five|ten)\sgigawatts?\b)")
 
@@ -275,6 +283,10 @@ def _sentence_facts(text: str, sentence: Sentence, index: int, context: _Context
         period = _period_for(money, monies, i, periods, published, actors, body, base, before=not prior)
         if prior and period is None:
             period = _prior_period(body, money.end - base, compared, actors)
+        elif period is None and _QUARTERLY.search(body):
+            found = actor(actors[0])
+            period = reported_quarter(text, published, found.fy_end if found else 12,
+                                      found.fy_start_named if found else False)
         compared = period if not prior else compared
         # the sector word must sit nearer this figure than its neighbours
         left = max((prev_end + money.start - base) // 2, money.start - base - _SECTOR_CHARS)
@@ -346,7 +358,8 @@ def _period_for(money: Money, monies: list[Money], i: int, periods: list[PeriodM
     # ("$10 billion, with an aim to reach 1 gigawatt by the time it opens in 2028")
     after = [p for p in periods if money.end <= p.start < hi and p.start - base < clause[1]
              and _prose_chars(body[money.end - base:p.start - base]) <= _PERIOD_AFTER_CHARS
-             and not _CAPACITY.search(body, money.end - base, p.start - base)]
+             and not _CAPACITY.search(body, money.end - base, p.start - base)
+             and not _REPORTED_CLAUSE.search(body, money.end - base, p.start - base)]
     # a period before the figure counts only in its clause ("(up from $131 billion in 2025), while Google…")
     earlier = [p for p in periods if lo <= p.start and p.end <= money.start and p.start - base >= clause[0]
                and before]

@@ -71,7 +71,8 @@ _PERIOD = re.compile(
     r"a\syear\sbefore|the\syear-ago\speriod|the\syear-earlier\speriod|the\ssame\speriod\slast\syear|a\syear\sprior)\b)"
     # "this year", "so far this year", "the current year"
     # "for the year", "for the full year": the year the statement speaks in
-    r"|(?P<this>\b(?:this|the\scurrent)\s(?:calendar\s)?year\b|\bfor\sthe\s(?:full\s)?year\b(?!\s(?:ended|ending|before|earlier|ago)))"
+    # but "told reporters earlier this year" dates the telling, not the figure
+    r"|(?P<this>(?<!earlier\s)\b(?:this|the\scurrent)\s(?:calendar\s)?year\b|\bfor\sthe\s(?:full\s)?year\b(?!\s(?:ended|ending|before|earlier|ago)))"
     # "next year", "the coming year"
     r"|(?P<next>\b(?:next|the\scoming)\syear\b)"
     # "last year"
@@ -260,6 +261,18 @@ def resolve(mention: PeriodMention, published: date | None, anchor: Period | Non
     if published is None:
         return None
     return _relative(form, g, published, anchor, fy_end, fiscal, start_named)
+
+
+def reported_quarter(text: str, published: date | None, fy_end: int, start_named: bool = False) -> Period | None:
+    """The quarter an earnings article reports: its first quarter mention ("its first-quarter report", "the quarter
+    ended March 31"), else for a calendar-year company the quarter that ended last before publication."""
+    for mention in find_periods(text, 0, min(len(text), 20_000)):
+        if mention.form in ("fq", "qe", "qtr"):
+            return resolve(mention, published, None, fy_end, False, start_named)
+    if published is None or fy_end != 12:
+        return None
+    index = published.year * 4 + (published.month - 1) // 3 - 1
+    return quarter_period(index // 4, index % 4 + 1)
 
 
 def _month_number(name: str) -> int:
