@@ -13,6 +13,7 @@ import time
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
+from datetime import UTC, datetime
 from http.server import BaseHTTPRequestHandler
 from pathlib import Path
 
@@ -20,6 +21,7 @@ import psutil
 
 from tasks.demo import serve_on_loopback
 from tasks.settings import PREFECT_OFFLINE_ENV
+from tests.support.feeds import Item, rss_feed
 
 REPO = Path(__file__).resolve().parent.parent
 CORPUS = REPO.parent / "shared" / "corpus"
@@ -102,14 +104,10 @@ def pipeline_feeds(routes: Routes, base: str, pages: list[bytes], n_feeds: int, 
 
 
 def rss(base: str, title: str, links: list[str]) -> bytes:
-    """A small RSS 2.0 feed listing `links`."""
-    items = "".join(
-        f"<item><title>{title} {i}</title><link>{base}{link}</link><guid>{base}{link}</guid>"
-        f"<pubDate>Mon, 06 Jan 2025 10:00:00 GMT</pubDate></item>"
-        for i, link in enumerate(links)
-    )
-    return (f'<?xml version="1.0"?><rss version="2.0"><channel><title>{title}</title>'
-            f"<link>{base}/</link><description>bench</description>{items}</channel></rss>").encode()
+    """A small RSS 2.0 feed listing `links`, all dated 6 January 2025."""
+    when = datetime(2025, 1, 6, 10, 0, tzinfo=UTC)
+    return rss_feed([Item(f"{title} {i}", f"{base}{link}", published=when) for i, link in enumerate(links)],
+                    title=title, link=f"{base}/")
 
 
 @dataclass

@@ -14,8 +14,11 @@ import zlib
 from collections import Counter
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
+from datetime import UTC, datetime
 from email.utils import formatdate
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+
+from tests.support.feeds import Item, rss_feed
 
 Responder = Callable[[BaseHTTPRequestHandler, "FaultServer"], None]
 CHUNK = 64 * 1024
@@ -213,15 +216,10 @@ def http_date(offset_s: float) -> str:
 
 
 def rss(items: list[tuple[str, str]], title: str = "Fault feed", ttl: int | None = None) -> bytes:
-    """A small RSS 2.0 feed of (title, link) items, GUIDs from the links."""
-    entries = "".join(
-        f"<item><title>{t}</title><link>{link}</link><guid isPermaLink='false'>{link}</guid>"
-        f"<pubDate>Tue, 14 Jan 2025 09:00:00 GMT</pubDate></item>"
-        for t, link in items
-    )
-    ttl_tag = f"<ttl>{ttl}</ttl>" if ttl is not None else ""
-    return (f"<?xml version='1.0' encoding='utf-8'?><rss version='2.0'><channel><title>{title}</title>"
-            f"<link>http://example.invalid/</link>{ttl_tag}{entries}</channel></rss>").encode()
+    """A small RSS 2.0 feed of (title, link) items, GUIDs from the links, all dated 14 January 2025."""
+    when = datetime(2025, 1, 14, 9, 0, tzinfo=UTC)
+    return rss_feed([Item(t, link, published=when) for t, link in items], title=title,
+                    extra=f"<ttl>{ttl}</ttl>" if ttl is not None else "")
 
 
 def article(title: str, paragraphs: int = 6) -> bytes:

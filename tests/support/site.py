@@ -6,10 +6,10 @@ import time
 from collections.abc import Iterator
 from contextlib import contextmanager
 from datetime import datetime, timedelta
-from email.utils import format_datetime
 from http.server import BaseHTTPRequestHandler
 
 from tasks.demo import serve_on_loopback
+from tests.support.feeds import Item, rss_feed
 
 _BODY = (
     "<p>The regional council met on {day} to discuss item {n} on its agenda, a plan for new bicycle lanes "
@@ -88,13 +88,9 @@ class Site:
 
     def rss(self, base: str, ids: list[int], links: str, extra: str = "") -> bytes:
         """An RSS page listing the given articles, with feed-level links."""
-        items = "".join(
-            f"<item><title>Story {i}</title><link>{base}{self.article_path(i)}?utm_source=rss</link>"
-            f"<guid>{base}{self.article_path(i)}</guid><pubDate>{format_datetime(self.days[i])} </pubDate></item>"
-            for i in ids)
-        return (f'<?xml version="1.0"?><rss version="2.0" xmlns:atom="http://www.w3.org/2005/Atom"><channel>'
-                f"<title>Gazette</title><link>{base}/</link><description>d</description>{extra}{links}{items}"
-                "</channel></rss>").encode()
+        items = [Item(f"Story {i}", f"{base}{self.article_path(i)}?utm_source=rss",
+                      guid=f"{base}{self.article_path(i)}", published=self.days[i]) for i in ids]
+        return rss_feed(items, title="Gazette", link=f"{base}/", extra=extra + links)
 
 
 @contextmanager
