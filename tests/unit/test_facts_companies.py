@@ -111,3 +111,9 @@ def test_a_named_group_stays_named_despite_a_sum_word() -> None:
     unnamed = extract_facts("Hyperscalers' combined capital expenditures could hit $700 billion this year.", PUBLISHED)
     assert [f.companies for f in named] == [("Microsoft", "Alphabet", "Amazon", "Meta")]
     assert [f.companies for f in unnamed] == [("hyperscalers",)]
+
+
+def test_a_name_with_an_apostrophe_part_is_not_the_shorter_company() -> None:
+    """"Dell'Oro Group" (a research firm) is not Dell; "Dell's" still is."""
+    assert names_in(find_mentions("Dell'Oro Group expects data center spending to grow.")) == ()
+    assert names_in(find_mentions("Dell's AI server orders grew.")) == ("Dell",)

@@ -107,3 +107,17 @@ def test_the_level_a_forecast_was_raised_from_is_for_the_same_period() -> None:
     """"raised its 2025 forecast to $70 billion from $66 billion": both figures are for 2025."""
     facts = extract_facts("Meta raised its 2025 capex forecast to $70 billion from $66 billion.", date(2025, 10, 30))
     assert [(f.amount, f.period) for f in facts] == [(70e9, "2025"), (66e9, "2025")]
+
+
+def test_a_year_earlier_than_a_quarter_is_that_quarter_a_year_before() -> None:
+    """"in the quarter ended Dec. 31, up from $X a year earlier": the prior level is the same quarter a year before."""
+    text = "Oracle spent $12 billion on AI data centers in the quarter ended Nov. 30, up from $4 billion a year ago."
+    facts = extract_facts(text, date(2025, 12, 11))
+    assert [(f.amount, f.period, f.status) for f in facts] == [(12e9, "2025-Q4", "actual"),
+                                                               (4e9, "2024-Q4", "actual")]
+
+
+def test_quarterly_figure_of_a_fiscal_year_company_needs_a_named_quarter() -> None:
+    """With no quarter named, "capex in the quarter" of a non-calendar fiscal year stays undated."""
+    text = "Nvidia said its capital expenditures in the quarter were $1 billion, for AI servers and data centers."
+    assert [f.period for f in extract_facts(text, date(2026, 2, 26))] == [None]

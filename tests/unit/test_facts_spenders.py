@@ -141,3 +141,18 @@ def test_a_company_forecasting_its_own_capex_keeps_it() -> None:
     """"Meta expects $70 billion in capital expenditures" stays Meta's."""
     facts = extract_facts("Meta expects $70 billion in capital expenditures this year.", PUBLISHED)
     assert [f.companies for f in facts] == [("Meta",)]
+
+
+def test_surname_of_a_chief_executive_is_not_an_unregistered_spender() -> None:
+    """"Roe said it would spend" after "CEO Dana Roe" is the company speaking, not a spender called Roe."""
+    text = ("Vantor Cloud CEO Dana Roe spoke on Monday. Crusoe is building AI data centers in Texas. Roe said it "
+            "would spend $4 billion on the campus in 2026.")
+    facts = extract_facts(text, date(2026, 2, 5))
+    assert [(f.companies, f.amount) for f in facts] == [(("Crusoe",), 4e9)]
+
+
+def test_single_word_company_is_still_an_unregistered_spender() -> None:
+    """A one-word company that the text never writes after a first name stays the spender."""
+    text = "Iliad is building AI data centers. Iliad said it would invest 3 billion euros in AI data centers in 2026."
+    facts = extract_facts(text, date(2026, 2, 5))
+    assert [(f.companies, f.unregistered) for f in facts] == [(("Iliad",), ("Iliad",))]

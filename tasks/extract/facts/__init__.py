@@ -93,6 +93,8 @@ _EARLIER_FORECAST_BEFORE = re.compile(
 # is the earlier forecast for the same period, not the period before
 _REVISED_FORECAST = re.compile(r"(?i:\b(?:rais|lift|boost|increas|cut|lower|trim|reduc|revis|hik)\w*\s(?:\S+\s){0,4}?"
                                r"(?:forecast|guidance|outlook|target|estimate|projection)s?\b)")
+# period forms shorter than a year, which anchor "a year earlier" even when they name no year
+_SUBYEAR_FORMS = ("fq", "qe", "qtr", "half")
 # a quarter's figure with no quarter named: "its quarterly capital expenditure, which was $2.5 billion", "capex in the
 # quarter came to $9 billion" - the quarter the earnings article reports
 _QUARTERLY = re.compile(r"(?i:\bquarterly\s(?:capital|capex|spending|investment)|\b(?:in|during|for)\sthe\s"
@@ -212,7 +214,7 @@ class _Context:
                 named = attribute(self.text[sentence.start:sentence.end], mentions, sentence.start,
                                   sentence.end - sentence.start, sentence.end - sentence.start).names
                 return named or (mentions[0].actor.name,)
-            unknown = unregistered_subject(sentence.text, 0, len(sentence.text))
+            unknown = unregistered_subject(sentence.text, 0, len(sentence.text), self.text)
             if unknown is not None and self.text.count(unknown) >= _UNREGISTERED_REPEATS:
                 return (unknown,)
             if self.is_heading(back):
@@ -322,7 +324,7 @@ def _spender(body: str, mentions: list[Mention], base: int, money: Money, index:
     if not found.names:
         # a spender the registry does not know, named as the subject of the figure's clause ("Iliad will invest")
         clause = next((c for c in clause_spans(body) if c[0] <= money.start - base < c[1]), (0, len(body)))
-        unknown = unregistered_subject(body, clause[0], money.start - base)
+        unknown = unregistered_subject(body, clause[0], money.start - base, context.text)
         if unknown is not None:
             return (unknown,)
     return deal_buyers(body, tuple(dict.fromkeys((*context.subject_before(index), *found.names))))
@@ -378,7 +380,9 @@ def _period_for(money: Money, monies: list[Money], i: int, periods: list[PeriodM
     fiscal = any(word in body.lower() for word in _FISCAL_WORDS)
     anchor = None
     if chosen.is_anchored:
-        explicit = [p for p in periods if p.is_explicit and p.start < chosen.start]
+        # "in the quarter ended Dec. 31, up from $22.6 billion a year earlier": a quarter or half named without its
+        # year anchors "a year earlier" as well (the same quarter of the year before)
+        explicit = [p for p in periods if (p.is_explicit or p.form in _SUBYEAR_FORMS) and p.start < chosen.start]
         anchor_mention = explicit[-1] if explicit else None
         if anchor_mention is not None:
             anchor = resolve(anchor_mention, said, None, fy_end, fiscal, start_named)

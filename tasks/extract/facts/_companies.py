@@ -71,8 +71,8 @@ def _registry() -> _Registry:
         for alias in [*entry.get("aliases", []), *entry.get("tickers", [])]:
             by_alias[alias] = actor
     aliases = sorted(by_alias, key=len, reverse=True)
-    # whole words only; "Google's" and "Meta-owned" still match
-    pattern = re.compile(r"(?<![\w&.])(?:" + "|".join(re.escape(a) for a in aliases) + r")(?![\w&]|\.\w)")
+    # whole words only; "Google's" and "Meta-owned" still match, "Dell'Oro" (a research firm) is not Dell
+    pattern = re.compile(r"(?<![\w&.])(?:" + "|".join(re.escape(a) for a in aliases) + r")(?![\w&]|\.\w|['’](?!s\b)\w)")
     return _Registry(pattern, by_alias, by_name, frozenset(projects))
 
 
@@ -283,8 +283,9 @@ _NOT_A_NAME = frozenset({
 })
 
 
-def unregistered_subject(sentence: str, start: int, end: int) -> str | None:
-    """The spender named at the start of sentence[start:end] when the registry does not know it, else None."""
+def unregistered_subject(sentence: str, start: int, end: int, article: str = "") -> str | None:
+    """The spender named at the start of sentence[start:end] when the registry does not know it, else None; a
+    single word that the `article` writes elsewhere after a first name ("Jane Doe") is a person's surname."""
     match = _UNREGISTERED.match(sentence, start, end)
     if match is None:
         return None
@@ -292,12 +293,23 @@ def unregistered_subject(sentence: str, start: int, end: int) -> str | None:
     first = re.split(r"[\s'’]", name, maxsplit=1)[0]
     if first in _NOT_A_NAME or _registry().pattern.search(name):
         return None
+    if " " not in name and _is_surname(name, article):
+        return None  # "Doe said it would spend": the chief executive speaking for the company
     if _PERSON.fullmatch(name) and sentence.startswith("said", match.end()):
         return None  # "Jane Doe said it will": a spokesperson, the company is "it"
     _owner, sep, rest = name.rpartition("'s ") if "'s " in name else name.rpartition("’s ")
     if sep and rest[:1].isupper():
         return rest  # "Kenya's Safaricom": the company, not its country
     return name
+
+
+def _is_surname(word: str, article: str) -> bool:
+    """True when `article` writes `word` after a capitalised first name ("CEO Jane Doe"), as a person's name."""
+    for found in re.finditer(r"\b([A-Z][a-z]+)\s" + re.escape(word) + r"\b", article):
+        first = found.group(1)
+        if first not in _NOT_A_NAME and not _registry().pattern.fullmatch(first) and _PERSON.fullmatch(found.group(0)):
+            return True
+    return False
 
 
 # A supplier's side of a compute deal: "will provide $12 billion of capacity", "won a $14bn contract to supply computing

