@@ -144,3 +144,16 @@ def test_investment_a_country_attracts_is_not_spending() -> None:
     """A country aiming to attract investment spends nothing itself."""
     text = "India is aiming to attract $200 billion in AI infrastructure investment over the next two years."
     assert extract_facts(text, PUBLISHED) == []
+
+
+def test_money_for_power_generation_alone_is_not_ai_infrastructure() -> None:
+    """A figure to expand solar generation and storage is not AI capex even when its sentence counts gigawatts."""
+    text = ("Reliance is building AI data centers across the country. The company, whose 12-gigawatt solar park "
+            "is half built, said it will also invest $9 billion to expand solar generation and battery storage.")
+    assert extract_facts(text, date(2026, 2, 5)) == []
+
+
+def test_power_for_data_centers_is_still_ai_infrastructure() -> None:
+    """A figure for power generation that its sentence ties to data centers stays a fact."""
+    text = "Meta will invest $2 billion in solar generation to power its AI data centers in Texas."
+    assert [f.amount for f in extract_facts(text, date(2026, 2, 5))] == [2e9]

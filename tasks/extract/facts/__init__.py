@@ -93,6 +93,13 @@ _EARLIER_FORECAST_BEFORE = re.compile(
 # is the earlier forecast for the same period, not the period before
 _REVISED_FORECAST = re.compile(r"(?i:\b(?:rais|lift|boost|increas|cut|lower|trim|reduc|revis|hik)\w*\s(?:\S+\s){0,4}?"
                                r"(?:forecast|guidance|outlook|target|estimate|projection)s?\b)")
+# money spent on power generation itself ("an additional $5 billion to expand solar generation and battery storage"):
+# power counts as AI infrastructure only where its sentence ties it to data centres or AI; a gigawatt figure alone
+# ("its 20-gigawatt solar park") does not
+_ENERGY_PURPOSE = re.compile(r"(?i:[\])]*\s(?:to|in|on|for|into)\s(?:[\w-]+\s){0,3}?(?:renewable|solar|wind|nuclear|"
+                             r"hydro|batter(?:y|ies)|energy\sstorage|(?:power|electricity)\sgeneration|transmission|grid)\b)")
+_TIED_TO_AI = re.compile(r"(?i:\bdata[\s-]?cent(?:er|re)s?\b|\bdatacent|\bAI\b|\bcompute\b|\bcomputing\b|\bgpus?\b|"
+                         r"\bservers?\b|\bchips?\b|\bcloud\b|\bhyperscal)")
 # period forms shorter than a year, which anchor "a year earlier" even when they name no year
 _SUBYEAR_FORMS = ("fq", "qe", "qtr", "half")
 # a quarter's figure with no quarter named: "its quarterly capital expenditure, which was $2.5 billion", "capex in the
@@ -271,6 +278,8 @@ def _sentence_facts(text: str, sentence: Sentence, index: int, context: _Context
             accepted = is_spending(body, cues, money.start - base, money.end - base, prev_end, next_start,
                                    context.follows_capex(index))
         if not accepted or is_rate(body, money.end - base):
+            continue
+        if _ENERGY_PURPOSE.match(body, money.end - base) and not _TIED_TO_AI.search(body):
             continue
         if finance and not is_deal_figure(body, cues, money.start - base):
             continue  # a sentence about financing or market value: only a deal's own figure in it is spending
