@@ -156,3 +156,11 @@ def test_single_word_company_is_still_an_unregistered_spender() -> None:
     text = "Iliad is building AI data centers. Iliad said it would invest 3 billion euros in AI data centers in 2026."
     facts = extract_facts(text, date(2026, 2, 5))
     assert [(f.companies, f.unregistered) for f in facts] == [(("Iliad",), ("Iliad",))]
+
+
+def test_unregistered_subject_with_an_adverb_and_a_projection_verb() -> None:
+    """"Lumo also projects capital expenditures of …" names Lumo, not a company mentioned before it."""
+    text = ("Amazon is a Lumo customer. Lumo also projects capital expenditures on AI data centers will be between "
+            "$1.9 billion and $2 billion this year.")
+    facts = extract_facts(text, date(2026, 2, 12))
+    assert [(f.companies, f.amount_low, f.period) for f in facts] == [(("Lumo",), 1.9e9, "2026")]
