@@ -164,3 +164,16 @@ def test_unregistered_subject_with_an_adverb_and_a_projection_verb() -> None:
             "$1.9 billion and $2 billion this year.")
     facts = extract_facts(text, date(2026, 2, 12))
     assert [(f.companies, f.amount_low, f.period) for f in facts] == [(("Lumo",), 1.9e9, "2026")]
+
+
+def test_research_firm_forecast_is_a_sector_estimate() -> None:
+    """"Gartner estimates data center spending will reach $N" is a sector estimate, not a company named before."""
+    text = "Intel makes chips. Gartner estimates data center spending on AI will reach $5 trillion by 2030."
+    facts = extract_facts(text, date(2026, 3, 2))
+    assert [(f.companies, f.status) for f in facts] == [(("hyperscalers",), "estimate")]
+
+
+def test_research_firm_forecast_for_a_named_company_keeps_the_company() -> None:
+    """A company named between the firm's verb and the figure stays the spender."""
+    text = "Gartner expects Microsoft to spend $150 billion on AI data centers next year."
+    assert [f.companies for f in extract_facts(text, date(2026, 3, 2))] == [("Microsoft",)]

@@ -157,3 +157,9 @@ def test_power_for_data_centers_is_still_ai_infrastructure() -> None:
     """A figure for power generation that its sentence ties to data centers stays a fact."""
     text = "Meta will invest $2 billion in solar generation to power its AI data centers in Texas."
     assert [f.amount for f in extract_facts(text, date(2026, 2, 5))] == [2e9]
+
+
+def test_size_of_a_market_is_not_spending() -> None:
+    """"called robotics a $40 trillion market" sizes a market; nobody spends it."""
+    text = "Huang called AI data centers and robotics a $40 trillion market at the conference."
+    assert extract_facts(text, date(2026, 3, 20)) == []

@@ -100,6 +100,15 @@ _ENERGY_PURPOSE = re.compile(r"(?i:[\])]*\s(?:to|in|on|for|into)\s(?:[\w-]+\s){0
                              r"hydro|batter(?:y|ies)|energy\sstorage|(?:power|electricity)\sgeneration|transmission|grid)\b)")
 _TIED_TO_AI = re.compile(r"(?i:\bdata[\s-]?cent(?:er|re)s?\b|\bdatacent|\bAI\b|\bcompute\b|\bcomputing\b|\bgpus?\b|"
                          r"\bservers?\b|\bchips?\b|\bcloud\b|\bhyperscal)")
+# a research or consulting firm forecasting a market ("McKinsey estimates data center spending will reach $7 trillion",
+# "Gartner forecasts …"): the figure is a sector estimate, not the spending of a company named elsewhere in the text
+_RESEARCH_FORECAST = re.compile(
+    r"\b(?:McKinsey|Gartner|IDC|Dell['’]Oro|Synergy\sResearch|BloombergNEF|BNEF|Bain|Boston\sConsulting\sGroup|BCG|"
+    r"Deloitte|KPMG|PwC|Forrester|Omdia|TrendForce|Counterpoint|Canalys|SemiAnalysis|Epoch\sAI|IEA|"
+    r"International\sEnergy\sAgency)\b(?:\s(?:Group|Research|Global\sInstitute|&\sCompany))?\]?\s?(?:also\s)?"
+    r"(?i:estimates?|projects?|forecasts?|predicts?|expects?|sees|says|said|calculates?|reckons?)\b")
+# how far before a figure (in prose characters) the research firm's forecast verb may stand: a clause's length
+_RESEARCH_CHARS = 120
 # period forms shorter than a year, which anchor "a year earlier" even when they name no year
 _SUBYEAR_FORMS = ("fq", "qe", "qtr", "half")
 # a quarter's figure with no quarter named: "its quarterly capital expenditure, which was $2.5 billion", "capex in the
@@ -306,11 +315,20 @@ def _sentence_facts(text: str, sentence: Sentence, index: int, context: _Context
         named = any(actor(c) is not None and actor(c).type not in FALLBACK_TYPES for c in actors)  # type: ignore[union-attr]
         sells = all(actor(c) is not None and actor(c).type in _SUPPLIERS for c in actors)  # type: ignore[union-attr]
         if (is_sector_figure(body, left, right, named) and not is_hyperscaler_group(actors)) or is_market_forecast(
-                body, money.start - base, money.end - base, sells):
+                body, money.start - base, money.end - base, sells) or _research_forecast(body, money, base, mentions):
             actors = (_SECTOR_ACTOR,)
         facts.append(_fact(sentence, money, actors, period, body, cues, published))
         context.fact_actors.setdefault(index, actors)
     return facts
+
+
+def _research_forecast(body: str, money: Money, base: int, mentions: list[Mention]) -> bool:
+    """True when a research firm's forecast verb stands before the figure with no company named between them."""
+    start = money.start - base
+    found = max(_RESEARCH_FORECAST.finditer(body, 0, start), key=lambda m: m.start(), default=None)
+    if found is None or _prose_chars(body[found.end():start]) > _RESEARCH_CHARS:
+        return False
+    return not any(found.end() <= m.start - base < start for m in mentions if m.actor.type not in FALLBACK_TYPES)
 
 
 def _spender(body: str, mentions: list[Mention], base: int, money: Money, index: int,

@@ -140,6 +140,9 @@ _HYPOTHETICAL = re.compile(r"(?i:\b(?:if|when|whenever|once)\s(?:you|one)\b)")
 _RATE_AFTER = re.compile(
     r"(?i:[\])]*\s*(?:(?:a|per|each|every)\s(?:day|week|hour|month|gigawatt|megawatt|kilowatt|gw|mw|kw|chip|gpu|"
     r"unit|server|rack|share|person|user|employee|head)\b|each\b(?!\s(?:year|quarter))|apiece\b|/(?:gw|mw|kwh|mwh|day|month|share)\b))")
+# a market's size, not money spent: "called robotics a $50 trillion market", "a $1 trillion opportunity"
+_MARKET_SIZE_AFTER = re.compile(r"(?i:[\])]*\s(?:(?:total\s)?addressable\s|annual\s|global\s)?(?:market|opportunity|"
+                                r"industry|economy|TAM)\b(?!\s(?:value|cap|capitali[sz]ation)))")
 # money put into a company, not spent on infrastructure: "invest up to $20 billion in Anthropic", "committed more than
 # $8 billion to the start-up", "its $2 billion investment in Nebius", "may invest $40bn in the lab in stages"
 _STAKE_VERB = re.compile(r"(?i:\b(?:invest(?:s|ed|ing)?|commit(?:s|ted|ting)?|pour(?:s|ed|ing)?|put(?:s|ting)?|"
@@ -297,8 +300,9 @@ def status_of(sentence: str, kind: str, period_ended: bool | None, is_sector: bo
 
 
 def is_rate(sentence: str, end: int) -> bool:
-    """True when the figure ending at `end` is a price or a rate ("$40bn per gigawatt", "$500m a day")."""
-    return _RATE_AFTER.match(sentence, end) is not None
+    """True when the figure ending at `end` is a price, a rate ("$40bn per gigawatt", "$500m a day") or the size of
+    a market ("a $50 trillion market")."""
+    return _RATE_AFTER.match(sentence, end) is not None or _MARKET_SIZE_AFTER.match(sentence, end) is not None
 
 
 def is_stake(sentence: str, start: int, end: int, companies_at: list[tuple[int, int]]) -> bool:
