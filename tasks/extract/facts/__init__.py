@@ -35,18 +35,22 @@ from tasks.extract.facts._kinds import (
     is_finance_sentence,
     is_hypothetical,
     is_market_forecast,
+    is_power_generation,
     is_rate,
     is_sector_figure,
     is_spending,
     is_stake,
     kind_of,
     names_ai_infrastructure,
+    research_forecast_end,
     status_of,
 )
 from tasks.extract.facts._periods import (
     Period,
     PeriodMention,
     find_periods,
+    is_quarterly,
+    reported_clause_between,
     reported_quarter,
     resolve,
     shift,
@@ -93,31 +97,8 @@ _EARLIER_FORECAST_BEFORE = re.compile(
 # is the earlier forecast for the same period, not the period before
 _REVISED_FORECAST = re.compile(r"(?i:\b(?:rais|lift|boost|increas|cut|lower|trim|reduc|revis|hik)\w*\s(?:\S+\s){0,4}?"
                                r"(?:forecast|guidance|outlook|target|estimate|projection)s?\b)")
-# money spent on power generation itself ("an additional $5 billion to expand solar generation and battery storage"):
-# power counts as AI infrastructure only where its sentence ties it to data centres or AI; a gigawatt figure alone
-# ("its 20-gigawatt solar park") does not
-_ENERGY_PURPOSE = re.compile(r"(?i:[\])]*\s(?:to|in|on|for|into)\s(?:[\w-]+\s){0,3}?(?:renewable|solar|wind|nuclear|"
-                             r"hydro|batter(?:y|ies)|energy\sstorage|(?:power|electricity)\sgeneration|transmission|grid)\b)")
-_TIED_TO_AI = re.compile(r"(?i:\bdata[\s-]?cent(?:er|re)s?\b|\bdatacent|\bAI\b|\bcompute\b|\bcomputing\b|\bgpus?\b|"
-                         r"\bservers?\b|\bchips?\b|\bcloud\b|\bhyperscal)")
-# a research or consulting firm forecasting a market ("McKinsey estimates data center spending will reach $7 trillion",
-# "Gartner forecasts …"): the figure is a sector estimate, not the spending of a company named elsewhere in the text
-_RESEARCH_FORECAST = re.compile(
-    r"\b(?:McKinsey|Gartner|IDC|Dell['’]Oro|Synergy\sResearch|BloombergNEF|BNEF|Bain|Boston\sConsulting\sGroup|BCG|"
-    r"Deloitte|KPMG|PwC|Forrester|Omdia|TrendForce|Counterpoint|Canalys|SemiAnalysis|Epoch\sAI|IEA|"
-    r"International\sEnergy\sAgency)\b(?:\s(?:Group|Research|Global\sInstitute|&\sCompany))?\]?\s?(?:also\s)?"
-    r"(?i:estimates?|projects?|forecasts?|predicts?|expects?|sees|says|said|calculates?|reckons?)\b")
-# how far before a figure (in prose characters) the research firm's forecast verb may stand: a clause's length
-_RESEARCH_CHARS = 120
 # period forms shorter than a year, which anchor "a year earlier" even when they name no year
 _SUBYEAR_FORMS = ("fq", "qe", "qtr", "half")
-# a quarter's figure with no quarter named: "its quarterly capital expenditure, which was $2.5 billion", "capex in the
-# quarter came to $9 billion" - the quarter the earnings article reports
-_QUARTERLY = re.compile(r"(?i:\bquarterly\s(?:capital|capex|spending|investment)|\b(?:in|during|for)\sthe\s"
-                        r"(?:latest\s|most\srecent\s|recent\s)?quarter\b(?!\s(?:ended|ending|to|through)))")
-# a reported clause after the figure is another statement, whose period is not the figure's: "Yotta, which is investing
-# $2 billion in a hub, told a TV show that it plans to list by late 2026"
-_REPORTED_CLAUSE = re.compile(r"(?i:\b(?:told|said|says|added)\b[^,.;]{0,120}?\bthat\b)")
 _CAPACITY = re.compile(r"(?i:\b\d[\d.,]*\s?(?:gigawatts?|megawatts?|gw|mw)\b|"
                        r"\b(?:one|two|three|five|ten)\sgigawatts?\b)")
 
@@ -288,7 +269,7 @@ def _sentence_facts(text: str, sentence: Sentence, index: int, context: _Context
                                    context.follows_capex(index))
         if not accepted or is_rate(body, money.end - base):
             continue
-        if _ENERGY_PURPOSE.match(body, money.end - base) and not _TIED_TO_AI.search(body):
+        if is_power_generation(body, money.end - base):
             continue
         if finance and not is_deal_figure(body, cues, money.start - base):
             continue  # a sentence about financing or market value: only a deal's own figure in it is spending
@@ -303,7 +284,7 @@ def _sentence_facts(text: str, sentence: Sentence, index: int, context: _Context
         period = _period_for(money, monies, i, periods, published, actors, body, base, before=not prior)
         if prior and period is None:
             period = _prior_period(body, money.end - base, compared, actors)
-        elif period is None and _QUARTERLY.search(body):
+        elif period is None and is_quarterly(body):
             found = actor(actors[0])
             period = reported_quarter(text, published, found.fy_end if found else 12,
                                       found.fy_start_named if found else False)
@@ -325,10 +306,9 @@ def _sentence_facts(text: str, sentence: Sentence, index: int, context: _Context
 def _research_forecast(body: str, money: Money, base: int, mentions: list[Mention]) -> bool:
     """True when a research firm's forecast verb stands before the figure with no company named between them."""
     start = money.start - base
-    found = max(_RESEARCH_FORECAST.finditer(body, 0, start), key=lambda m: m.start(), default=None)
-    if found is None or _prose_chars(body[found.end():start]) > _RESEARCH_CHARS:
-        return False
-    return not any(found.end() <= m.start - base < start for m in mentions if m.actor.type not in FALLBACK_TYPES)
+    verb_end = research_forecast_end(body, start)
+    return verb_end is not None and not any(verb_end <= m.start - base < start for m in mentions
+                                            if m.actor.type not in FALLBACK_TYPES)
 
 
 def _spender(body: str, mentions: list[Mention], base: int, money: Money, index: int,
@@ -388,7 +368,7 @@ def _period_for(money: Money, monies: list[Money], i: int, periods: list[PeriodM
     after = [p for p in periods if money.end <= p.start < hi and p.start - base < clause[1]
              and _prose_chars(body[money.end - base:p.start - base]) <= _PERIOD_AFTER_CHARS
              and not _CAPACITY.search(body, money.end - base, p.start - base)
-             and not _REPORTED_CLAUSE.search(body, money.end - base, p.start - base)]
+             and not reported_clause_between(body, money.end - base, p.start - base)]
     # a period before the figure counts only in its clause ("(up from $131 billion in 2025), while Google…")
     earlier = [p for p in periods if lo <= p.start and p.end <= money.start and p.start - base >= clause[0]
                and before]

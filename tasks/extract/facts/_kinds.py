@@ -333,3 +333,36 @@ def is_deal_figure(sentence: str, cues: list[Cue], start: int) -> bool:
     if not before or before[-1].role not in ("spend", "capex") or _VALUED.search(sentence, 0, before[-1].end):
         return False
     return _NEAR_GAP.fullmatch(sentence, before[-1].end, start) is not None
+
+
+# money spent on power generation itself ("an additional $5 billion to expand solar generation and battery storage"):
+# power counts as AI infrastructure only where its sentence ties it to data centres or AI; a gigawatt figure alone
+# ("its 20-gigawatt solar park") does not
+_ENERGY_PURPOSE = re.compile(r"(?i:[\])]*\s(?:to|in|on|for|into)\s(?:[\w-]+\s){0,3}?(?:renewable|solar|wind|nuclear|"
+                             r"hydro|batter(?:y|ies)|energy\sstorage|(?:power|electricity)\sgeneration|transmission|grid)\b)")
+_TIED_TO_AI = re.compile(r"(?i:\bdata[\s-]?cent(?:er|re)s?\b|\bdatacent|\bAI\b|\bcompute\b|\bcomputing\b|\bgpus?\b|"
+                         r"\bservers?\b|\bchips?\b|\bcloud\b|\bhyperscal)")
+# a research or consulting firm forecasting a market ("McKinsey estimates data center spending will reach $7 trillion",
+# "Gartner forecasts …"): the figure is a sector estimate, not the spending of a company named elsewhere in the text
+_RESEARCH_FORECAST = re.compile(
+    r"\b(?:McKinsey|Gartner|IDC|Dell['’]Oro|Synergy\sResearch|BloombergNEF|BNEF|Bain|Boston\sConsulting\sGroup|BCG|"
+    r"Deloitte|KPMG|PwC|Forrester|Omdia|TrendForce|Counterpoint|Canalys|SemiAnalysis|Epoch\sAI|IEA|"
+    r"International\sEnergy\sAgency)\b(?:\s(?:Group|Research|Global\sInstitute|&\sCompany))?\]?\s?(?:also\s)?"
+    r"(?i:estimates?|projects?|forecasts?|predicts?|expects?|sees|says|said|calculates?|reckons?)\b")
+# how far before a figure (in prose characters) the research firm's forecast verb may stand: a clause's length
+_RESEARCH_CHARS = 120
+
+
+def is_power_generation(sentence: str, end: int) -> bool:
+    """True when the figure ending at `end` pays for power generation or storage that its sentence does not tie to
+    data centres or AI ("$5 billion to expand solar generation and battery storage")."""
+    return _ENERGY_PURPOSE.match(sentence, end) is not None and _TIED_TO_AI.search(sentence) is None
+
+
+def research_forecast_end(sentence: str, start: int) -> int | None:
+    """Where the last research firm's forecast verb before `start` ends ("McKinsey estimates"), if it stands within
+    a clause's length of the figure."""
+    found = max(_RESEARCH_FORECAST.finditer(sentence, 0, start), key=lambda m: m.start(), default=None)
+    if found is None or len(re.sub(r"\s+", " ", sentence[found.end():start])) > _RESEARCH_CHARS:
+        return None
+    return found.end()

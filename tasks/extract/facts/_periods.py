@@ -378,3 +378,22 @@ def _relative(form: str, g: dict[str, str], published: date, anchor: Period | No
                  else _COUNT.get((count or "").lower(), 0))
         return span_period(published.year, published.year + years - 1) if years > 1 else None
     return None
+
+
+# a reported clause after the figure is another statement, whose period is not the figure's: "Yotta, which is investing
+# $2 billion in a hub, told a TV show that it plans to list by late 2026"
+_REPORTED_CLAUSE = re.compile(r"(?i:\b(?:told|said|says|added)\b[^,.;]{0,120}?\bthat\b)")
+# a quarter's figure with no quarter named: "its quarterly capital expenditure, which was $2.5 billion", "capex in the
+# quarter came to $9 billion" - the quarter the earnings article reports
+_QUARTERLY = re.compile(r"(?i:\bquarterly\s(?:capital|capex|spending|investment)|\b(?:in|during|for)\sthe\s"
+                        r"(?:latest\s|most\srecent\s|recent\s)?quarter\b(?!\s(?:ended|ending|to|through)))")
+
+
+def is_quarterly(sentence: str) -> bool:
+    """True when a sentence speaks of a quarter's figure without naming the quarter."""
+    return _QUARTERLY.search(sentence) is not None
+
+
+def reported_clause_between(sentence: str, start: int, end: int) -> bool:
+    """True when a reported clause ("told reporters … that") stands in sentence[start:end]."""
+    return _REPORTED_CLAUSE.search(sentence, start, end) is not None
