@@ -15,6 +15,7 @@ from __future__ import annotations
 import re
 from collections.abc import Sequence
 
+from tasks.extract.facts._kinds import is_other_industry
 from tasks.extract.facts._sentences import Sentence
 from tasks.models import Classification, Fact
 
@@ -158,6 +159,12 @@ _TITLE_MARKET = re.compile(
 # a data-centre project in the lede, sized in power: "an AI data center that would start at 1.8 gigawatts"
 _PROJECT = re.compile(r"(?i:\b(?:plans?|planned|build(?:s|ing)?|construct\w*|develop\w*|announc\w*|campus|"
                       r"project|facility|cluster)\b)")
+# a denial plans nothing: "had no plans to build or operate data centers", "does not intend to build", "ruled out"
+_DENIAL = re.compile(r"(?i:\bno\s(?:immediate\s|current\s)?(?:plans?|intention|interest)\s(?:to|of|in|for)\b|"
+                     r"\b(?:not|never)\s(?:planning|plan|intend\w*)\sto\b|\bruled?\sout\b|"
+                     r"\b(?:does|do|did|will|would)\s?(?:not|n['’]t)\s(?:build|operate|invest|spend)\b)")
+# demand commentary, not a deal: "rising demand for natural gas from power plants that supply data centers"
+_DEMAND = re.compile(r"(?i:\bdemand\s(?:for|from)\b)")
 _MONEY = re.compile(r"(?:[$€£¥₹₩]\s?\d|\b\d[\d.,]*\s?(?:billion|trillion|bn|tn|crore)\b|\byuan\b)", re.IGNORECASE)
 _WORD = re.compile(r"[A-Za-z]+")
 # an AI-capex story names AI or its infrastructure somewhere; a steelmaker's or an oil producer's
@@ -200,11 +207,8 @@ def _signals(title: str | None, text: str, facts: Sequence[Fact]) -> tuple[dict[
     per = max(len(sentences), _MIN_SENTENCES)
     # spending sentences: capex, spending on AI infrastructure, power built for data centres, and deals
     # sized in capacity ("will deploy 6 gigawatts of AMD GPUs"), commitments the policy counts without a figure
-    strong = [s for s in sentences if _CAPEX.search(s.text) or _spends_on_infrastructure(s.text)
-              or (_POWER.search(s.text) and _DATA_CENTER.search(s.text) and _BUILD.search(s.text))
-              or (_DEAL.search(s.text) and _CAPACITY.search(s.text) and _INFRA.search(s.text))
-              or (_BUILD_PLAN.search(s.text) and _DATA_CENTER.search(s.text) and not _POLITICS.search(s.text))]
-    deals = [s for s in sentences if _DEAL.search(s.text) and (_INFRA.search(s.text) or _CAPACITY.search(s.text))]
+    strong = [s for s in sentences if _is_strong(_affirmed(s.text))]
+    deals = [s for s in sentences if _is_deal(_affirmed(s.text))]
     lede = _lede(sentences)
     lede_end = lede[-1].end if lede else 0
     amounts = {(f.amount, f.amount_low) for f in facts}
@@ -226,6 +230,29 @@ def _signals(title: str | None, text: str, facts: Sequence[Fact]) -> tuple[dict[
         # under a near-miss headline, the share of the body on power politics (residents, bills, protests)
         "politics": against * sum(bool(_POLITICS.search(s.text)) for s in sentences) / per,
     }, [s.text for s in strong]
+
+
+def _affirmed(sentence: str) -> str:
+    """The sentence up to a denial: "it had no plans to build data centers" plans nothing."""
+    denial = _DENIAL.search(sentence)
+    return sentence[:denial.start()] if denial else sentence
+
+
+def _is_strong(text: str) -> bool:
+    """Capex, spending on AI infrastructure, power built for data centres (not demand for it), a deal sized in
+    capacity ("will deploy 6 gigawatts of AMD GPUs") or a data-centre project: not another industry's own plant."""
+    if is_other_industry(text):
+        return False
+    power = _POWER.search(text) and _DATA_CENTER.search(text) and any(
+        not (_DEMAND.search(text) and m.group().lower().startswith("suppl")) for m in _BUILD.finditer(text))
+    return bool(_CAPEX.search(text) or _spends_on_infrastructure(text) or power
+                or (_DEAL.search(text) and _CAPACITY.search(text) and _INFRA.search(text))
+                or (_BUILD_PLAN.search(text) and _DATA_CENTER.search(text) and not _POLITICS.search(text)))
+
+
+def _is_deal(text: str) -> bool:
+    """A compute or power deal sentence, not another industry's own plant."""
+    return bool(_DEAL.search(text) and (_INFRA.search(text) or _CAPACITY.search(text))) and not is_other_industry(text)
 
 
 def _spends_on_infrastructure(sentence: str) -> bool:

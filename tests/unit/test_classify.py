@@ -238,3 +238,37 @@ def test_a_data_centre_under_construction_in_a_politics_sentence_is_not_spending
 
     text = "Critics worry about construction of new data centers near residents of the valley."
     assert features("Chipco rewires data centers", text, [])["strong"] == 0
+
+
+def test_other_industry_capex_with_data_centre_demand_is_not_a_story() -> None:
+    """A gas driller's own budget is no AI-capex story because data centres appear only as demand and as denied plans."""
+    title = "Ridgeline Energy cuts 2026 drilling budget to $9bn"
+    text = (
+        "Ridgeline Energy cuts 2026 drilling budget to $9bn\n\n"
+        "Ridgeline Energy expects capital expenditure of roughly $9bn next year, the gas driller said on Monday, "
+        "as it idles rigs in the Permian shale. "
+        "Managers pointed to growing demand for gas from power plants that supply data centers in Ohio. "
+        "Ridgeline is negotiating supply contracts with utilities but has no plans to build data centers itself. "
+        "Quarterly profit fell on lower prices. The dividend was held. Its shares were flat in New York trading."
+    )
+    result = classify(title, text)
+    assert not result.is_capex
+    assert "compute or power deal sentences" not in result.reasons
+
+
+def test_denied_data_centre_plan_is_not_a_plan() -> None:
+    """A sentence saying a company will not build data centres does not count as a data-centre project."""
+    from tasks.extract.classify import _affirmed, _is_deal, _is_strong
+
+    sentence = "The retailer said it had no plans to build or operate data centers of its own."
+    assert not _is_strong(_affirmed(sentence))
+    assert not _is_deal(_affirmed(sentence))
+    assert _is_strong("The retailer announced plans to build two data centers in Texas.")
+
+
+def test_power_demand_commentary_is_not_power_built() -> None:
+    """Demand for gas from power plants that supply data centres is commentary, not power built for AI."""
+    from tasks.extract.classify import _is_strong
+
+    assert not _is_strong("Executives noted strong demand for gas from power plants that supply data centers.")
+    assert _is_strong("The utility will build two gas plants to supply data centers in Georgia.")

@@ -35,6 +35,7 @@ from tasks.extract.facts._kinds import (
     is_finance_sentence,
     is_hypothetical,
     is_market_forecast,
+    is_other_industry,
     is_power_generation,
     is_rate,
     is_sector_figure,
@@ -57,10 +58,11 @@ from tasks.extract.facts._periods import (
     span_start,
     statement_date,
 )
+from tasks.extract.facts._repeats import drop_headline_restatements, drop_undated_repeats
 from tasks.extract.facts._sentences import Sentence, mask_urls, split_sentences
 from tasks.models import Fact
 
-EXTRACTOR_VERSION = "rules-1.11"
+EXTRACTOR_VERSION = "rules-1.12"
 
 # an article is far shorter; a 5 MB page is read only this far so that it cannot stall a run
 _MAX_TEXT_CHARS = 300_000
@@ -132,24 +134,13 @@ def extract_facts(text: str, published: date | None) -> list[Fact]:
             elif facts[seen[key]].qualifier is None and fact.qualifier is not None:
                 # "Meta to spend $135bn" then "as much as $135 billion": the hedge holds for the first statement too
                 facts[seen[key]] = replace(facts[seen[key]], qualifier=fact.qualifier)
-    return _drop_undated_repeats(facts)
+    return drop_headline_restatements(drop_undated_repeats(facts), sentences)
 
 
 def _is_company(name: str) -> bool:
     """True for a company (not a country or a sector)."""
     found = actor(name)
     return found is not None and found.type not in FALLBACK_TYPES
-
-
-def _drop_undated_repeats(facts: list[Fact]) -> list[Fact]:
-    """A figure restated without its period (a headline, "the $80bn budget") is the dated fact said again; a hedge
-    the restatement carries ("about $80bn") goes to the dated fact."""
-    def key(f: Fact) -> tuple[object, ...]:
-        return frozenset(f.companies), f.amount, f.amount_low, f.amount_high, f.currency
-
-    hedges = {key(f): f.qualifier for f in facts if f.period is None and f.qualifier is not None}
-    return [f if f.qualifier is not None or key(f) not in hedges else replace(f, qualifier=hedges[key(f)])
-            for f in facts if f.period is not None or key(f) not in {key(d) for d in facts if d.period is not None}]
 
 
 class _Context:
@@ -248,8 +239,8 @@ def _sentence_facts(text: str, sentence: Sentence, index: int, context: _Context
     body = text[sentence.start:sentence.end]
     base = sentence.start
     cues = find_cues(body)
-    if is_hypothetical(body) or not context.near_ai_infrastructure(index):
-        return []
+    if is_hypothetical(body) or not context.near_ai_infrastructure(index) or is_other_industry(body):
+        return []  # a chip fab's or an oil producer's own budget is not AI infrastructure (policy rule 5)
     finance = is_finance_sentence(body, cues)
     mentions = context.mentions(index)
     if not mentions and context.is_heading(index):

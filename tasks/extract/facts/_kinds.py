@@ -366,3 +366,26 @@ def research_forecast_end(sentence: str, start: int) -> int | None:
     if found is None or len(re.sub(r"\s+", " ", sentence[found.end():start])) > _RESEARCH_CHARS:
         return None
     return found.end()
+
+
+# another industry's own plant (policy rule 5): a chip factory ("a semiconductor fabrication plant", "its new fab",
+# "foundry capacity", "a wafer plant") or an oil, gas, mining, steel, rail or car business ("the oil and gas producer",
+# "drilling in shale basins", "a blast furnace", "the steelmaker", "rail network", "the carmaker")
+_OTHER_INDUSTRY = re.compile(
+    r"(?i:\b(?:chip|semiconductor|wafer|memory)\s(?:fabs?|fabrication|factor(?:y|ies)|plants?|production\slines?)\b|"
+    r"\bfabrication\s(?:plants?|facilit(?:y|ies))\b|\bfabs\b|\b(?:new|a|its|the)\sfab\b|\bfoundr(?:y|ies)\b|"
+    r"\boil(?:\sand\sgas)?\s(?:producers?|companies|company|majors?|fields?)\b|\bdrilling\b|\bshale\b|\bcrude\b|"
+    r"\brefiner(?:y|ies)\b|\bsteel(?:makers?|\splants?|\smills?)?\b|\bblast\sfurnaces?\b|"
+    r"\b(?:copper|gold|iron\sore|lithium|coal)\s(?:mines?|mining|miners?)\b|\bmining\s(?:company|companies|group)\b|"
+    r"\brailways?\b|\brail\s(?:network|lines?|operator)\b|\bcarmakers?\b|\bautomakers?\b|\bEV\splants?\b|"
+    r"\bvehicle\splants?\b)")
+# what makes such a sentence about AI infrastructure after all: the data centres or compute bought
+_AI_ASSET = re.compile(r"(?i:\bdata[\s-]?cent(?:er|re)s?\b|\bdatacent(?:er|re)s?\b|\bAI\s(?:infrastructure|campus|"
+                       r"cluster|servers?|capacity)\b|\bcompute\b|\bcomputing\s(?:power|capacity)\b|\bGPUs?\b|"
+                       r"\bsupercomput\w*)")
+
+
+def is_other_industry(sentence: str) -> bool:
+    """True when a sentence is about another industry's own plant (a chip fab, oil, gas, mining, steel, rail, cars)
+    and names no data centre or compute of its own: its money is not AI infrastructure (policy rule 5)."""
+    return _OTHER_INDUSTRY.search(sentence) is not None and _AI_ASSET.search(sentence) is None
