@@ -241,7 +241,7 @@ def test_a_data_centre_under_construction_in_a_politics_sentence_is_not_spending
 
 
 def test_other_industry_capex_with_data_centre_demand_is_not_a_story() -> None:
-    """A gas driller's own budget is no AI-capex story because data centres appear only as demand and as denied plans."""
+    """A gas driller's own budget is no AI-capex story: data centres appear only as demand and as denied plans."""
     title = "Ridgeline Energy cuts 2026 drilling budget to $9bn"
     text = (
         "Ridgeline Energy cuts 2026 drilling budget to $9bn\n\n"

@@ -48,7 +48,8 @@ def test_country_possessive_does_not_spend() -> None:
 def test_headline_restatement_gives_way_to_the_body_fact() -> None:
     """A headline figure the body restates (within 2 %) for the same period is dropped; the body names the spenders."""
     text = ("Big Tech to pour $400bn into AI data centres in 2026\n\n"
-            "Microsoft, Alphabet, Amazon and Meta plan to spend $400 billion on AI data centers in 2026, analysts said.")
+            "Microsoft, Alphabet, Amazon and Meta plan to spend $400 billion on AI data centers in 2026, "
+            "analysts said.")
     assert _companies(text) == [("Microsoft", "Alphabet", "Amazon", "Meta")]
 
 
