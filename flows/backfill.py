@@ -27,8 +27,14 @@ from tasks.ingest.backfill import (
     reprocess_batch_task,
 )
 from tasks.ingest.feeds import load_feeds_file
-from tasks.ingest.http import origin_of
-from tasks.ingest.poll import BATCH_SIZE, BatchResult, guarded_run, ingest_batch_task, queued_pages, summary_markdown
+from tasks.ingest.poll import (
+    BatchResult,
+    guarded_run,
+    ingest_batch_task,
+    policy_batches,
+    queued_pages,
+    summary_markdown,
+)
 from tasks.ingest.pool import start_workers_early
 from tasks.models import PageJob
 
@@ -152,11 +158,10 @@ def _ingest_queue(db: str, bid: str, pending: list[store.QueuedURL], allow_priva
     in_flight: deque[tuple[list[store.QueuedURL], Any]] = deque()
     if todo:
         start_workers_early()  # the extraction workers warm up while the first pages download
-    for batch in _batches(todo):
+    for batch in policy_batches(todo):
         first = batch[0]
-        jobs = [PageJob(url=q.url, guid=None, feed_id=None, published_at=q.published_at, title=None) for q in batch]
         in_flight.append((batch, ingest_batch_task.submit(
-            db, jobs, first.listing_url, allow_private, trust_all=first.is_trusted, extractor=extractor,
+            db, _jobs(batch), first.listing_url, allow_private, trust_all=first.is_trusted, extractor=extractor,
             backfill_id=bid, window=window)))
         if len(in_flight) >= BATCHES_IN_FLIGHT:
             done += _collect(db, bid, in_flight.popleft(), totals)
@@ -167,16 +172,6 @@ def _ingest_queue(db: str, bid: str, pending: list[store.QueuedURL], allow_priva
         update_progress_artifact(artifact, _pct(done, total))
         progress.report("backfill", done, total, totals["new_articles"], totals["pages_failed"])
     return totals
-
-
-def _batches(todo: list[store.QueuedURL]) -> list[list[store.QueuedURL]]:
-    """Batches of one listing origin and trust level (ingest_batch takes one policy per batch)."""
-    # the policy depends on the listing's host and port only, so the pages of every archive page of
-    # a feed share batches (an archive of 10 items a page would otherwise commit 10 pages at a time)
-    groups: dict[tuple[tuple[str, int] | None, bool], list[store.QueuedURL]] = {}
-    for q in todo:
-        groups.setdefault((origin_of(q.listing_url) if q.listing_url else None, q.is_trusted), []).append(q)
-    return [g[i:i + BATCH_SIZE] for g in groups.values() for i in range(0, len(g), BATCH_SIZE)]
 
 
 def _collect(db: str, bid: str, entry: tuple[list[store.QueuedURL], Any], totals: dict[str, Any]) -> int:
@@ -202,11 +197,16 @@ def _collect(db: str, bid: str, entry: tuple[list[store.QueuedURL], Any], totals
 
 def _queue_failed_batch(db: str, bid: str, batch: list[store.QueuedURL], error: str) -> None:
     """Queue a failed batch's pages so the next poll retries them too (best effort: they stay pending here)."""
-    jobs = [PageJob(url=q.url, guid=None, feed_id=None, published_at=q.published_at, title=None) for q in batch]
     try:
-        store.write_batch(db, [], failures=queued_pages(jobs, batch[0].listing_url, batch[0].is_trusted, error, bid))
+        store.write_batch(db, [], failures=queued_pages(_jobs(batch), batch[0].listing_url, batch[0].is_trusted,
+                                                        error, bid))
     except CapexError as exc:
         get_run_logger().warning("could not queue the failed batch for retry: %s", exc)
+
+
+def _jobs(batch: list[store.QueuedURL]) -> list[PageJob]:
+    """The page jobs of discovered URLs (no feed, GUID or title: the page gives its own)."""
+    return [PageJob(url=q.url, guid=None, feed_id=None, published_at=q.published_at, title=None) for q in batch]
 
 
 def _reprocess(db: str, window: Any, extractor: str) -> dict[str, Any]:

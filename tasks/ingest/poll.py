@@ -8,7 +8,7 @@ from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass, field, replace
 from datetime import datetime
-from typing import Any
+from typing import Any, Protocol, TypeVar
 
 from prefect import task
 from prefect.cache_policies import NO_CACHE
@@ -201,25 +201,29 @@ class _QueueContext:
 
 
 def queued_pages(
-    jobs: Sequence[PageJob], listing_url: str | None, is_trusted: bool, error: str,
-    backfill_id: str | None = None, failures: dict[str, PageFailure] | None = None,
+    jobs: Sequence[PageJob], listing_url: str | None, is_trusted: bool, error: str, backfill_id: str | None = None,
 ) -> list[QueuedPage]:
-    """Retry-queue records for pages of a batch: those in `failures` with their own fault, the
-    others (when `failures` is None) as pages of a batch that failed as a whole with `error`."""
-    out = []
-    for job in jobs:
-        failure = failures.get(job.url) if failures is not None else None
-        if failures is not None and failure is None:
-            continue
-        out.append(QueuedPage(
-            url=job.url, feed_id=job.feed_id, guid=job.guid, title=job.title, published_at=job.published_at,
-            listing_url=listing_url, is_trusted=is_trusted, backfill_id=backfill_id,
-            error=failure.error if failure else error, http_status=failure.http_status if failure else None,
-            is_retryable=failure.is_retryable if failure else True,
-            retry_after=failure.retry_after if failure else None,
-            is_batch_fault=failure is None or failure.is_deferred,
-        ))
-    return out
+    """Retry-queue records for the pages of a batch that failed as a whole with `error` (a batch fault:
+    the store's, not the pages', so it spends none of their attempts)."""
+    context = _QueueContext(listing_url, is_trusted, backfill_id)
+    return [_queued(job, context, error=error) for job in jobs]
+
+
+def _failed_pages(jobs: Sequence[PageJob], failures: Sequence[PageFailure], context: _QueueContext) -> list[QueuedPage]:
+    """Retry-queue records for the pages that failed on their own, each with its own fault."""
+    by_url = {f.url: f for f in failures}
+    return [_queued(job, context, failure=by_url[job.url]) for job in jobs if job.url in by_url]
+
+
+def _queued(job: PageJob, context: _QueueContext, failure: PageFailure | None = None, error: str = "") -> QueuedPage:
+    base = QueuedPage(url=job.url, feed_id=job.feed_id, guid=job.guid, title=job.title, published_at=job.published_at,
+                      listing_url=context.listing_url, is_trusted=context.is_trusted,
+                      backfill_id=context.backfill_id, error=error, is_batch_fault=True)
+    if failure is None:
+        return base
+    # a deferred page (the feed's page budget was spent) was never attempted: it costs no attempt either
+    return replace(base, error=failure.error, http_status=failure.http_status, is_retryable=failure.is_retryable,
+                   retry_after=failure.retry_after, is_batch_fault=failure.is_deferred)
 
 
 def _ingest_group(
@@ -237,8 +241,7 @@ def _ingest_group(
         result.n_out_of_window += len(articles) - len(kept)
         articles = kept
     result.n_deferred += sum(f.is_deferred for f in failures)
-    queued = queued_pages([job for job, _ in fetched], context.listing_url, context.is_trusted, "",
-                          context.backfill_id, failures={f.url: f for f in failures})
+    queued = _failed_pages([job for job, _ in fetched], failures, context)
     # a redirect may land on a URL that another item already stored: write_batch keeps one copy
     inserted = store.write_batch(db, articles, queued)
     stored = [a for a in articles if a.article_id in inserted]
@@ -264,23 +267,38 @@ def finish_feeds(db: str, finished: Sequence[tuple[FeedPlan, int]], queued: Sequ
     store.write_batch(db, [], failures=queued, items=items, polls=polls)
 
 
-def retry_batches(pages: Sequence[QueuedPage]) -> list[tuple[str | None, bool, list[PageJob]]]:
-    """Queued pages as batches of one listing origin and trust level: (listing_url, trusted, jobs).
+_L = TypeVar("_L", bound="_Listed")
+
+
+class _Listed(Protocol):
+    """A page to fetch with where it was listed: a queued retry or a backfill's discovered URL."""
+
+    @property
+    def listing_url(self) -> str | None: ...
+
+    @property
+    def is_trusted(self) -> bool: ...
+
+
+def policy_batches(items: Sequence[_L]) -> list[list[_L]]:
+    """Items in batches of at most BATCH_SIZE sharing one listing origin and trust level.
 
     ingest_batch applies one SSRF policy per batch, and the policy depends only on the listing's
-    host and port, so pages of one origin share batches.
+    host and port, so the pages of every archive page of a feed (or every queued page of one site)
+    share batches: an archive of 10 items a page would otherwise commit 10 pages at a time.
     """
-    groups: dict[tuple[tuple[str, int] | None, bool], list[QueuedPage]] = {}
-    for q in pages:
-        groups.setdefault((origin_of(q.listing_url) if q.listing_url else None, q.is_trusted), []).append(q)
-    out = []
-    for group in groups.values():
-        for i in range(0, len(group), BATCH_SIZE):
-            chunk = group[i:i + BATCH_SIZE]
-            jobs = [PageJob(url=q.url, guid=q.guid, feed_id=q.feed_id, published_at=q.published_at, title=q.title)
-                    for q in chunk]
-            out.append((chunk[0].listing_url, chunk[0].is_trusted, jobs))
-    return out
+    groups: dict[tuple[tuple[str, int] | None, bool], list[_L]] = {}
+    for item in items:
+        groups.setdefault((origin_of(item.listing_url) if item.listing_url else None, item.is_trusted), []).append(item)
+    return [g[i:i + BATCH_SIZE] for g in groups.values() for i in range(0, len(g), BATCH_SIZE)]
+
+
+def retry_batches(pages: Sequence[QueuedPage]) -> list[tuple[str | None, bool, list[PageJob]]]:
+    """Queued pages as batches of one listing origin and trust level: (listing_url, trusted, jobs)."""
+    return [(chunk[0].listing_url, chunk[0].is_trusted,
+             [PageJob(url=q.url, guid=q.guid, feed_id=q.feed_id, published_at=q.published_at, title=q.title)
+              for q in chunk])
+            for chunk in policy_batches(pages)]
 
 
 @contextmanager
