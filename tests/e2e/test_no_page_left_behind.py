@@ -211,18 +211,35 @@ def test_batch_failing_on_a_held_write_lock_is_retried(tmp_path: Path, monkeypat
         def release_after_second_attempt(s: FaultServer) -> None:
             while sum(s.hits[u.removeprefix(s.base)] for u in pages) <= len(pages):
                 time.sleep(0.05)  # the first attempt's fetches
-            time.sleep(4.0)  # the second attempt's fetches, extraction and 0.5 s wait for the lock
+            time.sleep(8.0)  # the second attempt's fetches, extraction and 0.5 s lock wait, with slack for CI
             fcntl.flock(held[0].fileno(), fcntl.LOCK_UN)
             released.set()
 
         for url in pages:
             server.route(url.removeprefix(server.base), hold_lock_on_first_page)
 
+        served: list[bytes] = []  # the slow page as it was sent, whitespace included
+
         def slow_page(h: Any, s: FaultServer) -> None:
             # the run's end (which commits the queue) waits for this other feed's batch, so for the
-            # lock's release; 14 s at most, under the client's 15 s read timeout
-            released.wait(14)
-            send(h, 200, article("Slow"), {"Content-Type": "text/html; charset=utf-8"})
+            # lock's release: a byte of whitespace a second keeps the client's 15 s read timeout at bay,
+            # 25 s at most, within its 30 s page deadline
+            head, tail = article("Slow").split(b"<body>", 1)
+            h.send_response(200)
+            h.send_header("Content-Type", "text/html; charset=utf-8")
+            h.send_header("Connection", "close")
+            h.end_headers()
+            body = head + b"<body>"
+            h.wfile.write(body)
+            for _ in range(25):
+                if released.wait(1.0):
+                    break
+                h.wfile.write(b" ")
+                h.wfile.flush()
+                body += b" "
+            h.wfile.write(tail)
+            h.close_connection = True
+            served.append(body + tail)
         slow = server.route("/slow/a.html", slow_page)
         server.route("/slow.xml", lambda h, s: send(h, 200, rss([("Slow", slow)]),
                                                      {"Content-Type": "application/rss+xml"}))
@@ -235,7 +252,7 @@ def test_batch_failing_on_a_held_write_lock_is_retried(tmp_path: Path, monkeypat
         assert {status for status, _ in queue(db).values()} == {"retrying"} and set(queue(db)) == set(pages)
         assert released.is_set() and any("another writer held" in f for f in first["failures"])
         poll(feeds, db)
-        assert_all_stored_once(db, pages | {slow: article("Slow")})
+        assert_all_stored_once(db, pages | {slow: served[0]})
 
 
 def test_page_failing_twice_with_503_then_succeeding(tmp_path: Path) -> None:
