@@ -29,9 +29,9 @@ def big_site() -> Iterator[tuple[Site, str]]:
         yield site, base
 
 
-def _start(*args: str) -> subprocess.Popen[bytes]:
-    return subprocess.Popen([str(BIN / "capex"), *args], env=ENV, stdout=subprocess.DEVNULL,
-                            stderr=subprocess.PIPE, start_new_session=True)
+def _start(*args: str, env: dict[str, str] = ENV, cwd: Path | None = None) -> subprocess.Popen[bytes]:
+    return subprocess.Popen([str(BIN / "capex"), *args], env=env, stdout=subprocess.DEVNULL,
+                            stderr=subprocess.PIPE, start_new_session=True, cwd=cwd)
 
 
 def _done(db: Path) -> int:
@@ -124,8 +124,7 @@ def test_poll_backfill_and_report_started_together_on_a_busy_machine_all_complet
     env = {k: v for k, v in ENV.items() if k not in unset}
     load = [_burn(240) for _ in range(4)]
     try:
-        procs = {name: subprocess.Popen([str(BIN / "capex"), *args], env=env, stdout=subprocess.DEVNULL,
-                                        stderr=subprocess.PIPE, start_new_session=True, cwd=tmp_path)
+        procs = {name: _start(*args, env=env, cwd=tmp_path)
                  for name, args in (("poll", ("poll", "--feeds", str(feeds), "--db", str(db))),
                                     ("backfill", ("backfill", "--urls", str(urls), "--db", str(db))),
                                     ("report", ("report", "--db", str(db), "--out", str(tmp_path / "r"))))}

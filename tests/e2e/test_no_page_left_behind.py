@@ -4,7 +4,6 @@ with a reason, also when batches fail on a full disk or a held lock, and the nex
 from __future__ import annotations
 
 import fcntl
-import os
 import subprocess
 import threading
 import time
@@ -18,9 +17,11 @@ import zstandard
 
 from tasks import store
 from tasks.store import rawstore
-from tests.support.faultserver import FaultServer, article, fault_server, rss, send
-from tests.support.paths import REPO
+from tests.support.cli import capex
+from tests.support.faultserver import FaultServer, article, fault_server, rss, send, static
 from tests.support.records import write_feeds
+
+HTML = "text/html; charset=utf-8"
 
 pytestmark = [pytest.mark.usefixtures("prefect_harness"), pytest.mark.slow]
 
@@ -74,15 +75,11 @@ def serve_feeds(server: FaultServer, n_feeds: int, n_pages: int, prefix: str = "
         items = []
         for i in range(n_pages):
             html = article(f"Feed {f} story {i}")
-            url = server.route(f"/{prefix}f{f}/a{i}.html", _page(html))
+            url = server.route(f"/{prefix}f{f}/a{i}.html", static(html, content_type=HTML))
             pages[url] = html
             items.append((f"Feed {f} story {i}", url))
         server.route(f"/{prefix}f{f}/feed.xml", etag_feed(items, f'"{prefix}v{f}"'))
     return pages
-
-
-def _page(html: bytes) -> Any:
-    return lambda h, s: send(h, 200, html, {"Content-Type": "text/html; charset=utf-8"})
 
 
 def assert_all_stored_once(db: str, pages: dict[str, bytes]) -> None:
@@ -101,20 +98,19 @@ def queue(db: str) -> dict[str, tuple[str, int]]:
     return {r[0]: (r[1], r[2]) for r in rows}
 
 
+def _capex(*args: str) -> subprocess.CompletedProcess[str]:
+    """The capex command in a child process against this session's Prefect test server, output as text."""
+    from prefect.settings import PREFECT_API_URL
+
+    done = capex(*args, env={"PREFECT_API_URL": str(PREFECT_API_URL.value())})
+    return subprocess.CompletedProcess(done.args, done.returncode, done.stdout.decode(), done.stderr.decode())
+
+
 def poll(feeds: Path, db: str, force: bool = False) -> dict[str, Any]:
     """One poll-feeds run in this process."""
     from flows.poll_feeds import poll_feeds
 
     return poll_feeds(feeds=str(feeds), db=db, force=force)
-
-
-def capex(*args: str, timeout: float = 300) -> subprocess.CompletedProcess[str]:
-    """The capex command in a child process against this session's Prefect test server."""
-    from prefect.settings import PREFECT_API_URL
-
-    env = dict(os.environ, PREFECT_API_URL=str(PREFECT_API_URL.value()))
-    return subprocess.run([str(REPO / ".venv" / "bin" / "capex"), *args], capture_output=True, text=True,
-                          timeout=timeout, env=env, cwd=REPO, check=False)
 
 
 # ---------------------------------------------------------------- tests
@@ -167,18 +163,18 @@ def test_full_database_filesystem_fails_the_run_in_one_line_and_recovers(tmp_pat
         def fill_on_first_page(h: Any, s: FaultServer) -> None:
             if not filled:
                 filled.append(fill(data))
-            send(h, 200, article("Trigger"), {"Content-Type": "text/html; charset=utf-8"})
+            send(h, 200, article("Trigger"), {"Content-Type": HTML})
         server.route("/f0/a0.html", fill_on_first_page)
         pages[server.url("/f0/a0.html")] = article("Trigger")
 
-        failed = capex("poll", "--feeds", str(feeds), "--db", db)
+        failed = _capex("poll", "--feeds", str(feeds), "--db", db)
         assert failed.returncode == 1, failed.stderr[-2000:]
         errors = [line for line in failed.stderr.splitlines() if line.startswith("capex:")]
         assert len(errors) == 1 and db in errors[0] and "No space left" in errors[0], failed.stderr[-2000:]
         assert "Traceback" not in failed.stderr
 
         filled[0].unlink()
-        ok = capex("poll", "--feeds", str(feeds), "--db", db)
+        ok = _capex("poll", "--feeds", str(feeds), "--db", db)
         assert ok.returncode == 0, ok.stderr[-2000:]
         assert_all_stored_once(db, pages)
         _, runs = store.query(db, "select status from pipeline_runs order by started_at")
@@ -206,7 +202,7 @@ def test_batch_failing_on_a_held_write_lock_is_retried(tmp_path: Path, monkeypat
                 fcntl.flock(handle.fileno(), fcntl.LOCK_EX)
                 held.append(handle)
                 threading.Thread(target=release_after_second_attempt, args=(s,), daemon=True).start()
-            send(h, 200, pages[s.url(h.path)], {"Content-Type": "text/html; charset=utf-8"})
+            send(h, 200, pages[s.url(h.path)], {"Content-Type": HTML})
 
         def release_after_second_attempt(s: FaultServer) -> None:
             while sum(s.hits[u.removeprefix(s.base)] for u in pages) <= len(pages):
@@ -226,7 +222,7 @@ def test_batch_failing_on_a_held_write_lock_is_retried(tmp_path: Path, monkeypat
             # 25 s at most, within its 30 s page deadline
             head, tail = article("Slow").split(b"<body>", 1)
             h.send_response(200)
-            h.send_header("Content-Type", "text/html; charset=utf-8")
+            h.send_header("Content-Type", HTML)
             h.send_header("Connection", "close")
             h.end_headers()
             body = head + b"<body>"
@@ -266,7 +262,7 @@ def test_page_failing_twice_with_503_then_succeeding(tmp_path: Path) -> None:
             if s.hits["/flaky.html"] <= 2:
                 send(h, 503, b"busy", {"Content-Type": "text/plain"})
             else:
-                send(h, 200, article("Flaky"), {"Content-Type": "text/html; charset=utf-8"})
+                send(h, 200, article("Flaky"), {"Content-Type": HTML})
         server.route("/flaky.html", flaky_page)
         server.route("/feed.xml", etag_feed([("Flaky", flaky), ("Gone", gone)], '"e1"'))
         feeds = write_feeds(tmp_path / "feeds.toml", server.url("/feed.xml"), allow_private=True)
@@ -295,13 +291,13 @@ def test_backfill_pages_use_the_same_retry_queue(tmp_path: Path) -> None:
     db = str(tmp_path / "capex.duckdb")
     with fault_server() as server:
         flaky = server.url("/flaky.html")
-        steady = server.route("/steady.html", _page(article("Steady")))
+        steady = server.route("/steady.html", static(article("Steady"), content_type=HTML))
 
         def flaky_page(h: Any, s: FaultServer) -> None:
             if s.hits["/flaky.html"] == 1:
                 send(h, 502, b"bad gateway", {"Content-Type": "text/plain"})
             else:
-                send(h, 200, article("Flaky"), {"Content-Type": "text/html; charset=utf-8"})
+                send(h, 200, article("Flaky"), {"Content-Type": HTML})
         server.route("/flaky.html", flaky_page)
         server.route("/feed.xml", etag_feed([], '"empty"'))
         url_file = tmp_path / "urls.txt"
@@ -324,8 +320,8 @@ def test_backfill_with_a_failed_batch_ends_with_errors_and_a_rerun_takes_it(tmp_
 
     db = str(tmp_path / "capex.duckdb")
     with fault_server() as server, tmpfs(rawstore.pack_dir(db), "256k") as packs:
-        pages = {server.route(f"/b{i}.html", _page(article(f"Backfilled {i}"))): article(f"Backfilled {i}")
-                 for i in range(5)}
+        pages = {server.route(f"/b{i}.html", static(article(f"Backfilled {i}"), content_type=HTML)):
+                 article(f"Backfilled {i}") for i in range(5)}
         url_file = tmp_path / "urls.txt"
         url_file.write_text("\n".join(pages) + "\n", encoding="utf-8")
         filler = fill(packs)
@@ -353,7 +349,7 @@ def test_a_slow_feed_spends_its_page_budget_and_the_rest_waits_for_the_next_run(
 
             def slow(h: Any, s: FaultServer, html: bytes = html) -> None:
                 time.sleep(1.5)
-                send(h, 200, html, {"Content-Type": "text/html; charset=utf-8"})
+                send(h, 200, html, {"Content-Type": HTML})
             pages[server.route(f"/s/{i}.html", slow)] = html
         server.route("/feed.xml", etag_feed([(f"Slow story {i}", u) for i, u in enumerate(pages)], '"s"'))
         feeds = write_feeds(tmp_path / "feeds.toml", server.url("/feed.xml"), allow_private=True)
@@ -378,7 +374,7 @@ def test_undated_backfill_urls_are_windowed_by_the_date_of_their_page(tmp_path: 
         for day in ("2025-01-05", "2025-03-05", "2025-06-05"):
             html = article(f"Dated {day}").replace(
                 b"<head>", f"<head><meta property='article:published_time' content='{day}T09:00:00Z'>".encode())
-            urls.append(server.route(f"/{day}.html", _page(html)))
+            urls.append(server.route(f"/{day}.html", static(html, content_type=HTML)))
         url_file = tmp_path / "urls.txt"
         url_file.write_text("\n".join(urls) + "\n", encoding="utf-8")
         summary = backfill(urls=str(url_file), db=db, feeds=None, since="2025-02-01", until="2025-04-30")
