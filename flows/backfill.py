@@ -259,8 +259,10 @@ def run_backfill_cli(
     feeds: str | None, db: str, since: str | None, until: str | None, urls: str | None, sitemap: str | None,
     reprocess: bool,
 ) -> dict[str, Any]:
-    """Run the backfill flow for the CLI (which shows its progress), the extraction workers warming first."""
-    parse_window(since, until)  # bad dates: exit 2 before Prefect starts
+    """Run the backfill flow for the CLI, the extraction workers warming first.
+
+    The CLI has checked the options (dates included) before Prefect started, and shows the progress.
+    """
     # a backfill is there to extract pages: the workers warm up (~5 s of CPU, tasks/ingest/worker_preload.py)
     # on the other core while this process starts Prefect
     start_workers_early()
