@@ -44,7 +44,6 @@ BATCHES_IN_FLIGHT = 2
 REPROCESS_BATCH = 100
 
 
-
 # the ignore: Prefect types flow(task_runner=) as TaskRunner[PrefectFuture], invariant in the future type
 @flow(name="backfill", task_runner=ThreadPoolTaskRunner(max_workers=BATCHES_IN_FLIGHT + 1))  # type: ignore[arg-type]
 def backfill(

@@ -53,7 +53,6 @@ def known_keys(
     return known_urls, known_guids
 
 
-
 def write_batch(
     db_path: str | os.PathLike[str],
     articles: Sequence[Article],
@@ -103,7 +102,6 @@ _FACT_COLUMNS = (
 )
 
 
-
 def insert_articles(
     con: duckdb.DuckDBPyConnection, db_path: str | os.PathLike[str], articles: Sequence[Article], replace: bool
 ) -> set[str]:
@@ -142,7 +140,6 @@ def insert_articles(
     return {a.article_id for a in fresh}
 
 
-
 def _article_row(a: Article) -> list[Any]:
     c = a.analysis.classification
     return [
@@ -150,7 +147,6 @@ def _article_row(a: Article) -> list[Any]:
         a.fetched_at, a.language, a.text, c.is_capex, c.score, list(c.reasons), a.analysis.extractor_version,
         outlet_of(a.url), content_fingerprint(a.text), None,
     ]
-
 
 
 def _link_copies(con: duckdb.DuckDBPyConnection, rows: list[list[Any]]) -> None:
@@ -167,7 +163,6 @@ def _link_copies(con: duckdb.DuckDBPyConnection, rows: list[list[Any]]) -> None:
         if fingerprint:
             original = first.setdefault(fingerprint, row[0])
             row[-1] = None if original == row[0] else original
-
 
 
 def _fact_row(a: Article, index: int, fact: Any, now: datetime) -> tuple[Any, ...]:

@@ -25,7 +25,6 @@ def backfill_state(db_path: str | os.PathLike[str], backfill_id: str) -> str | N
     return rows[0][0] if rows else None
 
 
-
 def start_backfill(db_path: str | os.PathLike[str], backfill_id: str, source: str, params: dict[str, Any]) -> None:
     """Begin (or begin again) a backfill: a completed one's queue is cleared for a fresh discovery."""
     now = utcnow()
@@ -39,7 +38,6 @@ def start_backfill(db_path: str | os.PathLike[str], backfill_id: str, source: st
             [backfill_id, source, json.dumps(params, default=str), now, now],
         )
         con.execute("commit")
-
 
 
 def enqueue_backfill(db_path: str | os.PathLike[str], backfill_id: str, urls: Sequence[QueuedURL],
@@ -60,7 +58,6 @@ def enqueue_backfill(db_path: str | os.PathLike[str], backfill_id: str, urls: Se
     return int(n[0]) if n else 0
 
 
-
 def pending_backfill(db_path: str | os.PathLike[str], backfill_id: str) -> list[QueuedURL]:
     """URLs of a backfill not ingested yet, oldest listing order first."""
     _, rows = query(
@@ -70,7 +67,6 @@ def pending_backfill(db_path: str | os.PathLike[str], backfill_id: str) -> list[
         [backfill_id],
     )
     return [QueuedURL(*row) for row in rows]
-
 
 
 def mark_backfill_done(db_path: str | os.PathLike[str], backfill_id: str, urls: Sequence[str],
@@ -91,13 +87,11 @@ def mark_backfill_done(db_path: str | os.PathLike[str], backfill_id: str, urls: 
         con.execute("commit")
 
 
-
 def finish_backfill(db_path: str | os.PathLike[str], backfill_id: str, status: str = "completed") -> None:
     """Mark a backfill 'completed' or 'completed_with_errors' (a rerun resumes the latter's pending URLs)."""
     with write_connection(db_path) as con:
         con.execute("update backfills set status = ?, finished_at = ?, updated_at = ? where backfill_id = ?",
                     [status, utcnow(), utcnow(), backfill_id])
-
 
 
 def fail_backfill(db_path: str | os.PathLike[str], backfill_id: str, exc: BaseException) -> None:
@@ -111,7 +105,6 @@ def fail_backfill(db_path: str | os.PathLike[str], backfill_id: str, exc: BaseEx
             )
     except Exception as cleanup:  # noqa: BLE001 -- the run's own error is the one to report
         logger.warning("could not record the failure of backfill %s: %s", backfill_id, first_line(cleanup))
-
 
 
 def ids_to_reprocess(
@@ -136,7 +129,6 @@ def ids_to_reprocess(
     return [str(r[0]) for r in rows]
 
 
-
 def stored_pages(db_path: str | os.PathLike[str], article_ids: Sequence[str]) -> list[tuple[Any, ...]]:
     """Stored articles with where their raw HTML is, for reprocessing.
 
@@ -153,7 +145,6 @@ def stored_pages(db_path: str | os.PathLike[str], article_ids: Sequence[str]) ->
     )
     return [(*row[:7], row[7] if row[7] is not None else rawstore.RawRef(row[8], row[9], row[10]))
             for row in rows]
-
 
 
 def count_to_reprocess(db_path: str | os.PathLike[str], version: str, since: datetime | None,

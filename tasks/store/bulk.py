@@ -29,18 +29,15 @@ def _column_types(con: duckdb.DuckDBPyConnection, table: str) -> dict[str, str]:
 _COLUMN_TYPES: dict[tuple[str, str], dict[str, str]] = {}
 
 
-
 def _database_file(con: duckdb.DuckDBPyConnection) -> str:
     row = con.execute("select path from duckdb_databases() where database_name = current_database()").fetchone()
     return str(row[0]) if row else ""
-
 
 
 def _json_default(value: Any) -> str:
     if isinstance(value, (datetime, date)):
         return value.isoformat(sep=" ") if isinstance(value, datetime) else value.isoformat()
     raise TypeError(f"cannot store {type(value).__name__} in a bulk insert")
-
 
 
 def typed_columns(columns: dict[str, tuple[str, list[Any]]]) -> tuple[str, list[Any]]:
@@ -67,7 +64,6 @@ def typed_columns(columns: dict[str, tuple[str, list[Any]]]) -> tuple[str, list[
     ]
     structure = json.dumps(spec).replace("'", "''")
     return f"(select {', '.join(selects)} from (select from_json($1, '{structure}') as j))", [payload]
-
 
 
 def bulk_insert(

@@ -25,8 +25,6 @@ from tasks.store.sql import first_line
 logger = logging.getLogger(__name__)
 
 
-
-
 # How long a writer waits for another writer (poll vs backfill) before giving up: a batch commit
 # takes well under a second, so two minutes means something is stuck.
 WRITER_LOCK_TIMEOUT_S = 120.0
@@ -36,11 +34,9 @@ WRITER_LOCK_TIMEOUT_S = 120.0
 DUCKDB_LOCK_TIMEOUT_S = 60.0
 
 
-
 def _is_lock_error(exc: Exception) -> bool:
     text = str(exc)
     return "lock" in text.lower() and ("Conflicting" in text or "Could not set lock" in text)
-
 
 
 def _connect_retrying(db_path: Path, read_only: bool, timeout_s: float) -> duckdb.DuckDBPyConnection:
@@ -54,7 +50,6 @@ def _connect_retrying(db_path: Path, read_only: bool, timeout_s: float) -> duckd
                 raise StoreError(f"cannot open {db_path}: {exc}") from exc
             time.sleep(delay)
             delay = min(delay * 2, 0.5)
-
 
 
 @contextmanager
@@ -89,7 +84,6 @@ _MIGRATED: set[str] = set()
 _PROCESS_LOCK = threading.RLock()
 
 
-
 @contextmanager
 def write_connection(db_path: str | os.PathLike[str]) -> Iterator[duckdb.DuckDBPyConnection]:
     """Open the database for one write batch (migrating it on first use); close it afterwards."""
@@ -110,7 +104,6 @@ def write_connection(db_path: str | os.PathLike[str]) -> Iterator[duckdb.DuckDBP
             raise StoreError(f"cannot write to {path}: {first_line(exc)}") from exc
         finally:
             con.close()
-
 
 
 @contextmanager
@@ -140,7 +133,6 @@ def read_connection(db_path: str | os.PathLike[str]) -> Iterator[duckdb.DuckDBPy
 _READ_CHECKED: set[str] = set()
 
 
-
 def _schema_is_current(con: duckdb.DuckDBPyConnection) -> bool:
     """Every migration is recorded and the views were created from the current view files."""
     try:
@@ -149,7 +141,6 @@ def _schema_is_current(con: duckdb.DuckDBPyConnection) -> bool:
     except duckdb.CatalogException:
         return False
     return {m.version for m in migrations()} <= done and views is not None and views[0] == views_checksum()
-
 
 
 def init_db(db_path: str | os.PathLike[str]) -> None:

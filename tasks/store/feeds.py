@@ -41,7 +41,6 @@ def sync_feeds(db_path: str | os.PathLike[str], feeds: Sequence[FeedConfig]) -> 
 _STATE_COLUMNS = "feed_id, name, url, etag, last_modified, consecutive_failures, next_poll_at, is_active"
 
 
-
 def _feed_rows(con: duckdb.DuckDBPyConnection) -> dict[str, tuple[Any, ...]]:
     """configured URL (or current URL) -> (feed_id, name, tags); the configured URL wins."""
     out: dict[str, tuple[Any, ...]] = {}
@@ -52,7 +51,6 @@ def _feed_rows(con: duckdb.DuckDBPyConnection) -> dict[str, tuple[Any, ...]]:
         if configured:
             out[configured] = (feed_id, name, tags)
     return out
-
 
 
 def _feed_states(con: duckdb.DuckDBPyConnection) -> dict[str, FeedState]:
@@ -66,11 +64,9 @@ def _feed_states(con: duckdb.DuckDBPyConnection) -> dict[str, FeedState]:
     return out
 
 
-
 def is_due(state: FeedState, now: datetime) -> bool:
     """A feed is due when it is active and its next poll time has come."""
     return state.is_active and (state.next_poll_at is None or state.next_poll_at <= now)
-
 
 
 def insert_items(con: duckdb.DuckDBPyConnection, items: Sequence[tuple[int, FeedItem]]) -> None:
@@ -85,7 +81,6 @@ def insert_items(con: duckdb.DuckDBPyConnection, items: Sequence[tuple[int, Feed
 
 _POLL_COLUMNS = ("feed_id", "run_id", "started_at", "finished_at", "status", "http_status", "items_seen",
                  "items_new", "pages_failed", "bytes_received", "error")
-
 
 
 def record_polls(con: duckdb.DuckDBPyConnection, polls: Sequence[PollRecord]) -> None:

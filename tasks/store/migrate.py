@@ -41,12 +41,10 @@ class Migration:
         return hashlib.sha256(self.sql.encode("utf-8")).hexdigest()
 
 
-
 def migrations(sql_dir: Path = SQL_DIR) -> list[Migration]:
     """The migration files `NNNN_<verb>_<object>.sql` in order."""
     return [Migration(int(path.name[:4]), path.stem[5:], path.read_text(encoding="utf-8"))
             for path in sorted(sql_dir.glob("[0-9][0-9][0-9][0-9]_*.sql"))]
-
 
 
 def migrate(con: duckdb.DuckDBPyConnection, sql_dir: Path = SQL_DIR) -> list[int]:
@@ -83,7 +81,6 @@ def migrate(con: duckdb.DuckDBPyConnection, sql_dir: Path = SQL_DIR) -> list[int
     con.execute("delete from schema_views")
     con.execute("insert into schema_views values (?)", [views_checksum(sql_dir)])
     return newly
-
 
 
 def _fill_article_identity(con: duckdb.DuckDBPyConnection) -> None:

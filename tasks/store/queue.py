@@ -39,7 +39,6 @@ RETRY_WINDOW = timedelta(days=7)
 MAX_RETRIES_PER_RUN = 500
 
 
-
 def retry_delay_s(n_attempts: int, retry_after: float | None = None) -> float:
     """Seconds to wait before the next attempt of a page that failed `n_attempts` times."""
     delay = 0.0 if n_attempts <= 1 else min(RETRY_BASE_S * 4 ** (n_attempts - 2), RETRY_MAX_S)
@@ -65,7 +64,6 @@ _QUEUE_UPSERT = (
 )
 
 
-
 def queued_page(failure: PageFailure | QueuedPage) -> QueuedPage:
     """A failed page as a retry-queue record (a bare PageFailure carries no listing context)."""
     if isinstance(failure, QueuedPage):
@@ -73,7 +71,6 @@ def queued_page(failure: PageFailure | QueuedPage) -> QueuedPage:
     return QueuedPage(url=failure.url, feed_id=failure.feed_id, guid=None, title=None, published_at=None,
                       listing_url=None, is_trusted=False, error=failure.error, http_status=failure.http_status,
                       is_retryable=failure.is_retryable, retry_after=failure.retry_after)
-
 
 
 def record_failures(con: duckdb.DuckDBPyConnection, failures: Sequence[PageFailure | QueuedPage]) -> None:
@@ -104,7 +101,6 @@ def record_failures(con: duckdb.DuckDBPyConnection, failures: Sequence[PageFailu
                      "given_up" if given_up else "retrying", next_at, q.guid, q.title, q.published_at,
                      q.listing_url, q.is_trusted, q.backfill_id))
     bulk_insert(con, "page_failures", _QUEUE_COLUMNS, rows, on_conflict=_QUEUE_UPSERT)
-
 
 
 def due_retries(

@@ -28,7 +28,6 @@ def query(
         return columns, cur.fetchall()
 
 
-
 def table_counts(db_path: str | os.PathLike[str]) -> dict[str, int]:
     """Row counts of the main tables (for summaries and idempotence checks)."""
     names = ("feeds", "feed_polls", "feed_items", "articles", "article_raw", "facts", "page_failures")

@@ -28,7 +28,6 @@ def start_run(db_path: str | os.PathLike[str], run_id: str, flow: str) -> None:
         )
 
 
-
 def _close_abandoned_runs(con: duckdb.DuckDBPyConnection) -> None:
     """A run left 'running' by a process of this host that is gone (killed, or its failure could not
     be recorded, say on a full disk) ends as 'failed'."""
@@ -47,7 +46,6 @@ def _close_abandoned_runs(con: duckdb.DuckDBPyConnection) -> None:
         )
 
 
-
 def _process_alive(pid: int) -> bool:
     try:
         os.kill(pid, 0)
@@ -58,7 +56,6 @@ def _process_alive(pid: int) -> bool:
     return True
 
 
-
 def finish_run(db_path: str | os.PathLike[str], run_id: str, status: str, summary: dict[str, Any]) -> None:
     """Record a flow run's end ('completed', 'completed_with_errors', 'failed') and its summary."""
     with write_connection(db_path) as con:
@@ -66,7 +63,6 @@ def finish_run(db_path: str | os.PathLike[str], run_id: str, status: str, summar
             "update pipeline_runs set finished_at = ?, status = ?, summary = ? where run_id = ?",
             [utcnow(), status, json.dumps(summary, default=str), run_id],
         )
-
 
 
 def fail_run(db_path: str | os.PathLike[str], run_id: str, exc: BaseException) -> None:

@@ -16,7 +16,6 @@ def first_line(exc: BaseException) -> str:
     return (text[0] if text else type(exc).__name__)[:500]
 
 
-
 def rollback_quietly(con: duckdb.DuckDBPyConnection) -> None:
     """Roll back after a failure without masking it: a rollback that fails too (the transaction
     already aborted, the disk full) is logged, and the first error is the one raised."""
@@ -24,7 +23,6 @@ def rollback_quietly(con: duckdb.DuckDBPyConnection) -> None:
         con.execute("rollback")
     except duckdb.Error as exc:
         logger.debug("rollback after a failed write also failed: %s", exc)
-
 
 
 def json_list(values: Iterable[str]) -> str:
