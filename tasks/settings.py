@@ -9,6 +9,7 @@ anything expensive starts, raising ConfigError with one line naming the option a
 from __future__ import annotations
 
 import os
+from dataclasses import dataclass
 from pathlib import Path
 
 from tasks.errors import CapexError, ConfigError
@@ -26,6 +27,40 @@ PREFECT_OFFLINE_ENV = {
 def resolve_db(flag: str | None) -> Path:
     """The database path: --db, else CAPEX_DB, else data/capex.duckdb."""
     return Path(flag or os.environ.get("CAPEX_DB") or DEFAULT_DB)
+
+
+@dataclass(frozen=True, slots=True)
+class LakeSettings:
+    """Where a lake's data files go and how to reach S3 (for a --db ducklake:... target)."""
+
+    data_path: str | None   # a directory (absolute, ending in /) or s3://bucket/prefix/; None: the catalog's
+    s3_endpoint: str | None  # host:port of an S3-compatible server; None: AWS
+    s3_use_ssl: bool
+    s3_region: str
+    s3_key_id: str | None
+    s3_secret: str | None
+
+
+def lake_settings() -> LakeSettings:
+    """CAPEX_DATA_PATH, CAPEX_S3_ENDPOINT (http://host:port for no TLS) and the standard AWS_* credentials."""
+    data_path = os.environ.get("CAPEX_DATA_PATH", "").strip() or None
+    if data_path and not data_path.startswith("s3://"):
+        data_path = str(Path(data_path).expanduser().resolve())
+    if data_path and not data_path.endswith("/"):
+        data_path += "/"
+    endpoint = os.environ.get("CAPEX_S3_ENDPOINT", "").strip() or None
+    use_ssl = True
+    if endpoint and "://" in endpoint:
+        scheme, endpoint = endpoint.split("://", 1)
+        use_ssl = scheme.lower() == "https"
+    return LakeSettings(
+        data_path=data_path,
+        s3_endpoint=endpoint.rstrip("/") if endpoint else None,
+        s3_use_ssl=use_ssl,
+        s3_region=os.environ.get("AWS_REGION") or os.environ.get("AWS_DEFAULT_REGION") or "us-east-1",
+        s3_key_id=os.environ.get("AWS_ACCESS_KEY_ID") or None,
+        s3_secret=os.environ.get("AWS_SECRET_ACCESS_KEY") or None,
+    )
 
 
 def resolve_feeds(flag: str | None) -> Path:

@@ -13,7 +13,7 @@ import duckdb
 
 from tasks.errors import StoreError
 from tasks.models import Article, FeedItem, PageFailure, PollRecord, QueuedPage, utcnow
-from tasks.store import rawstore
+from tasks.store import lake, rawstore
 from tasks.store.bulk import bulk_insert
 from tasks.store.connect import read_connection, write_connection
 from tasks.store.feeds import insert_items, record_polls
@@ -125,10 +125,15 @@ def insert_articles(
     bulk_insert(con, "articles", _ARTICLE_COLUMNS, rows)
     now = utcnow()
     with_raw = [a for a in fresh if a.raw_html_zstd]
-    refs = rawstore.append(db_path, [a.raw_html_zstd for a in with_raw], now)
-    bulk_insert(con, "article_raw", ("article_id", "raw_html_zstd", "raw_bytes", "pack", "pack_offset"),
-                [(a.article_id, None, ref.length, ref.pack, ref.offset) for a, ref in zip(with_raw, refs, strict=True)],
-                on_conflict="do update set raw_html_zstd = null, raw_bytes = excluded.raw_bytes, "
+    raw_rows: list[tuple[Any, ...]]
+    if lake.is_lake(db_path):  # a lake keeps pages inline (see tasks/store/lake.py)
+        raw_rows = [(a.article_id, a.raw_html_zstd, len(a.raw_html_zstd), None, None) for a in with_raw]
+    else:
+        refs = rawstore.append(db_path, [a.raw_html_zstd for a in with_raw], now)
+        raw_rows = [(a.article_id, None, ref.length, ref.pack, ref.offset)
+                    for a, ref in zip(with_raw, refs, strict=True)]
+    bulk_insert(con, "article_raw", ("article_id", "raw_html_zstd", "raw_bytes", "pack", "pack_offset"), raw_rows,
+                on_conflict="do update set raw_html_zstd = excluded.raw_html_zstd, raw_bytes = excluded.raw_bytes, "
                             "pack = excluded.pack, pack_offset = excluded.pack_offset")
     fact_rows = [
         _fact_row(a, i, fact, now) for a in fresh for i, fact in enumerate(a.analysis.facts)

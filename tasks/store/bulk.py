@@ -5,11 +5,14 @@ from __future__ import annotations
 import base64
 import json
 import logging
+import re
 from collections.abc import Sequence
 from datetime import date, datetime
 from typing import Any
 
 import duckdb
+
+from tasks.store import lake
 
 logger = logging.getLogger(__name__)
 
@@ -73,14 +76,56 @@ def bulk_insert(
     rows: Sequence[Sequence[Any]],
     on_conflict: str = "do nothing",
 ) -> None:
-    """Insert many rows in one statement (a typed JSON document unnested: ~1000x faster than executemany)."""
+    """Insert many rows in one statement (a typed JSON document unnested: ~1000x faster than executemany).
+
+    `on_conflict` is the ON CONFLICT clause of the file backend ("do nothing", "do update set ...",
+    optionally after a "(key)" target). A lake has no keys: there the same call is an anti-join
+    insert or a MERGE on the table's key (lake.INSERT_KEYS), with the batch's own repeats dropped.
+    """
     if not rows:
         return
     types = _column_types(con, table)
     by_column = zip(columns, zip(*rows, strict=True), strict=True)
     subquery, params = typed_columns({c: (types[c], list(col)) for c, col in by_column})
     column_list = ", ".join(columns)
+    if lake.is_lake_connection(con):
+        con.execute(_lake_insert(table, columns, subquery, on_conflict), params)
+        return
     con.execute(
         f"insert into {table} ({column_list}) select * from {subquery} on conflict {on_conflict}",
         params,
     )
+
+
+def _lake_insert(table: str, columns: Sequence[str], subquery: str, on_conflict: str) -> str:
+    """The lake's insert-if-absent (or upsert) of a typed subquery: the statement, same parameters."""
+    keys = lake.INSERT_KEYS[table]
+    serial = lake.SERIAL_COLUMNS.get(table)
+    insert_columns, values = list(columns), [f"excluded.{c}" for c in columns]
+    if serial and serial not in columns:
+        # a sequence fills it in the file; here max + position (writers hold the lake's lock)
+        allocated = f"(select coalesce(max({serial}), 0) from {table}) + row_number() over ()"
+        if keys == (serial,):  # every row is new, as with a sequence (poll rows)
+            return (f"insert into {table} ({', '.join(columns)}, {serial}) "
+                    f"select *, {allocated} from {subquery}")
+        insert_columns.append(serial)
+        values.append(f"excluded.{serial}")
+    else:
+        allocated = ""
+    partition = ", ".join(f"s.{k}" for k in keys)
+    extra = f", {allocated} as {serial}" if allocated else ""
+    source = f"(select *{extra} from {subquery} as s qualify row_number() over (partition by {partition}) = 1)"
+    match = " and ".join(f"{table}.{k} = excluded.{k}" for k in keys)
+    clause = _CONFLICT_TARGET.sub("", on_conflict.strip(), count=1).strip()
+    if clause.lower().startswith("do update set "):
+        update = f"when matched then update set {clause[len('do update set '):]} "
+    elif clause.lower() == "do nothing":
+        update = ""
+    else:
+        raise ValueError(f"unsupported on_conflict clause for a lake: {on_conflict}")
+    return (f"merge into {table} using {source} as excluded on ({match}) {update}"
+            f"when not matched then insert ({', '.join(insert_columns)}) values ({', '.join(values)})")
+
+
+# "(url) do update set ..." -> the clause after the conflict target
+_CONFLICT_TARGET = re.compile(r"^\([^)]*\)\s*")

@@ -19,6 +19,7 @@ from pathlib import Path
 import duckdb
 
 from tasks.errors import StoreError
+from tasks.store import lake
 from tasks.store.migrate import migrate, migrations, views_checksum
 from tasks.store.sql import first_line
 
@@ -86,7 +87,14 @@ _PROCESS_LOCK = threading.RLock()
 
 @contextmanager
 def write_connection(db_path: str | os.PathLike[str]) -> Iterator[duckdb.DuckDBPyConnection]:
-    """Open the database for one write batch (migrating it on first use); close it afterwards."""
+    """Open the database for one write batch (migrating it on first use); close it afterwards.
+
+    A lake (`ducklake:postgres:...`) is opened under its writers' lock in the catalog database.
+    """
+    if lake.is_lake(db_path):
+        with _PROCESS_LOCK, _lake_write(lake.parse_target(db_path)) as con:
+            yield con
+        return
     path = Path(db_path)
     try:
         path.parent.mkdir(parents=True, exist_ok=True)
@@ -107,8 +115,43 @@ def write_connection(db_path: str | os.PathLike[str]) -> Iterator[duckdb.DuckDBP
 
 
 @contextmanager
+def _lake_write(target: lake.LakeTarget) -> Iterator[duckdb.DuckDBPyConnection]:
+    with lake.writers_lock(target).held(WRITER_LOCK_TIMEOUT_S):
+        con = lake.open_lake(target, read_only=False)
+        try:
+            if target.uri not in _MIGRATED:
+                migrate(con)
+                _MIGRATED.add(target.uri)
+            yield con
+        except duckdb.Error as exc:  # a catalog gone mid-commit, a refused S3 write: one line
+            raise StoreError(f"cannot write to the lake {target.uri}: {first_line(exc)}") from exc
+        finally:
+            con.close()
+
+
+@contextmanager
+def _lake_read(target: lake.LakeTarget) -> Iterator[duckdb.DuckDBPyConnection]:
+    con = lake.open_lake(target, read_only=True)
+    if target.uri not in _MIGRATED and target.uri not in _READ_CHECKED:
+        if _schema_is_current(con):
+            _READ_CHECKED.add(target.uri)
+        else:  # a new lake, or one an older version wrote: migrate once, under the writers' lock
+            con.close()
+            init_db(target.uri)
+            con = lake.open_lake(target, read_only=True)
+    try:
+        yield con
+    finally:
+        con.close()
+
+
+@contextmanager
 def read_connection(db_path: str | os.PathLike[str]) -> Iterator[duckdb.DuckDBPyConnection]:
     """Open the database read-only, creating and migrating it first when it does not exist."""
+    if lake.is_lake(db_path):
+        with _PROCESS_LOCK, _lake_read(lake.parse_target(db_path)) as con:
+            yield con
+        return
     path = Path(db_path)
     with _PROCESS_LOCK:
         if not path.exists():

@@ -10,6 +10,7 @@ from pathlib import Path
 import duckdb
 
 from tasks.models import utcnow
+from tasks.store import lake
 from tasks.store.bulk import typed_columns
 from tasks.store.identity import content_fingerprint, outlet_of
 from tasks.store.sql import rollback_quietly
@@ -49,11 +50,13 @@ def migrations(sql_dir: Path = SQL_DIR) -> list[Migration]:
 
 def migrate(con: duckdb.DuckDBPyConnection, sql_dir: Path = SQL_DIR) -> list[int]:
     """Apply pending migrations, each in a transaction with its record, then recreate the views."""
-    con.execute(
+    in_lake = lake.is_lake_connection(con)
+    ddl = lake.lake_ddl if in_lake else _unchanged
+    con.execute(ddl(
         "create table if not exists schema_migrations ("
         " version integer primary key, name varchar not null, checksum varchar not null,"
         " applied_at timestamp not null)"
-    )
+    ))
     applied = {row[0]: row[1] for row in con.execute("select version, checksum from schema_migrations").fetchall()}
     newly = []
     for mig in migrations(sql_dir):
@@ -63,7 +66,7 @@ def migrate(con: duckdb.DuckDBPyConnection, sql_dir: Path = SQL_DIR) -> list[int
             continue
         con.execute("begin transaction")
         try:
-            con.execute(mig.sql)
+            con.execute(ddl(mig.sql))
             con.execute(
                 "insert into schema_migrations values (?, ?, ?, ?)",
                 [mig.version, mig.name, mig.checksum, utcnow()],
@@ -81,6 +84,10 @@ def migrate(con: duckdb.DuckDBPyConnection, sql_dir: Path = SQL_DIR) -> list[int
     con.execute("delete from schema_views")
     con.execute("insert into schema_views values (?)", [views_checksum(sql_dir)])
     return newly
+
+
+def _unchanged(sql: str) -> str:
+    return sql
 
 
 def _fill_article_identity(con: duckdb.DuckDBPyConnection) -> None:

@@ -11,6 +11,7 @@ from typing import Any
 import duckdb
 
 from tasks.models import utcnow
+from tasks.store.bulk import bulk_insert
 from tasks.store.connect import write_connection
 from tasks.store.sql import first_line, json_list
 
@@ -21,11 +22,8 @@ def start_run(db_path: str | os.PathLike[str], run_id: str, flow: str) -> None:
     """Record that a flow run started (and close the rows of this host's runs whose process died)."""
     with write_connection(db_path) as con:
         _close_abandoned_runs(con)
-        con.execute(
-            "insert into pipeline_runs (run_id, flow, started_at, status, host, pid) "
-            "values (?, ?, ?, 'running', ?, ?) on conflict do nothing",
-            [run_id, flow, utcnow(), socket.gethostname(), os.getpid()],
-        )
+        bulk_insert(con, "pipeline_runs", ("run_id", "flow", "started_at", "status", "host", "pid"),
+                    [(run_id, flow, utcnow(), "running", socket.gethostname(), os.getpid())])
 
 
 def _close_abandoned_runs(con: duckdb.DuckDBPyConnection) -> None:
