@@ -21,7 +21,7 @@ import duckdb
 from tasks.errors import StoreError
 from tasks.store import lake
 from tasks.store.migrate import migrate, migrations, views_checksum
-from tasks.store.sql import first_line
+from tasks.store.sql import first_line, rollback_quietly
 
 logger = logging.getLogger(__name__)
 
@@ -116,33 +116,34 @@ def write_connection(db_path: str | os.PathLike[str]) -> Iterator[duckdb.DuckDBP
 
 @contextmanager
 def _lake_write(target: lake.LakeTarget) -> Iterator[duckdb.DuckDBPyConnection]:
-    with lake.writers_lock(target).held(WRITER_LOCK_TIMEOUT_S):
-        con = lake.open_lake(target, read_only=False)
+    with lake.writers_lock(target).held(WRITER_LOCK_TIMEOUT_S), lake.cursor(target, read_only=False) as con:
         try:
             if target.uri not in _MIGRATED:
                 migrate(con)
                 _MIGRATED.add(target.uri)
             yield con
         except duckdb.Error as exc:  # a catalog gone mid-commit, a refused S3 write: one line
+            rollback_quietly(con)
+            lake.forget(target)
             raise StoreError(f"cannot write to the lake {target.uri}: {first_line(exc)}") from exc
-        finally:
-            con.close()
 
 
 @contextmanager
 def _lake_read(target: lake.LakeTarget) -> Iterator[duckdb.DuckDBPyConnection]:
-    con = lake.open_lake(target, read_only=True)
     if target.uri not in _MIGRATED and target.uri not in _READ_CHECKED:
-        if _schema_is_current(con):
-            _READ_CHECKED.add(target.uri)
-        else:  # a new lake, or one an older version wrote: migrate once, under the writers' lock
-            con.close()
+        try:
+            with lake.cursor(target, read_only=True) as con:
+                current = _schema_is_current(con)
+        except StoreError as exc:
+            if "does not exist" not in str(exc):
+                raise
+            current = False  # a new lake: a read-only attach cannot create it
+        if not current:  # migrate once, under the writers' lock
+            lake.forget(target)
             init_db(target.uri)
-            con = lake.open_lake(target, read_only=True)
-    try:
+        _READ_CHECKED.add(target.uri)
+    with lake.cursor(target, read_only=True) as con:
         yield con
-    finally:
-        con.close()
 
 
 @contextmanager
