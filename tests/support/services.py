@@ -128,20 +128,26 @@ class PostgresServer:
 
     def stop(self, mode: str = "fast") -> None:
         """Stop the cluster (`mode` fast drops client connections, immediate is a crash); start() brings it back."""
+        pid = self.pid
         done = self._pg_ctl("-w", "-t", str(PG_START_TIMEOUT_S), "-m", mode, "stop", check=False)
         if done.returncode != 0 and self.running:
             raise RuntimeError(f"pg_ctl stop -m {mode} failed: {done.stdout}{done.stderr}")
+        # pg_ctl returns when postmaster.pid is gone, a moment before the process itself exits
+        if pid is not None and not wait_gone(pid, PG_START_TIMEOUT_S):
+            raise RuntimeError(f"postmaster {pid} still running after pg_ctl stop -m {mode}")
 
     def kill(self) -> None:
         """Stop whatever runs, however it can: immediate shutdown, then SIGKILL of the postmaster."""
         with suppress(RuntimeError, subprocess.TimeoutExpired):
             self.stop("immediate")
-        pid = self._postmaster_pid()
+        pid = self.pid
         if pid is not None:
             with suppress(ProcessLookupError):
                 os.kill(pid, signal.SIGKILL)
 
-    def _postmaster_pid(self) -> int | None:
+    @property
+    def pid(self) -> int | None:
+        """The postmaster's process id from postmaster.pid, or None when the file is absent."""
         try:
             first = (self.datadir / "postmaster.pid").read_text().split("\n", 1)[0]
         except OSError:
@@ -210,6 +216,26 @@ def _tempdir_for_others() -> str:
     if os.geteuid() != 0 or all(p.stat().st_mode & 0o001 for p in (temp, *temp.parents)):
         return str(temp)
     return "/tmp"
+
+
+def process_alive(pid: int) -> bool:
+    """Whether process `pid` exists and is not a zombie."""
+    try:
+        stat = Path(f"/proc/{pid}/stat").read_text()
+    except OSError:
+        return False
+    # the state follows the parenthesised command name, which may itself contain ") "
+    return stat.rsplit(")", 1)[1].split()[0] != "Z"
+
+
+def wait_gone(pid: int, timeout_s: float) -> bool:
+    """Wait up to `timeout_s` for process `pid` to exit; whether it did."""
+    deadline = time.monotonic() + timeout_s
+    while process_alive(pid):
+        if time.monotonic() > deadline:
+            return False
+        time.sleep(0.02)
+    return True
 
 
 # ---------------------------------------------------------------- S3 (moto)
