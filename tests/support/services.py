@@ -141,7 +141,8 @@ class PostgresServer:
         with suppress(RuntimeError, subprocess.TimeoutExpired):
             self.stop("immediate")
         pid = self.pid
-        if pid is not None:
+        # a stale postmaster.pid may name a process that is no postmaster any more
+        if pid is not None and process_alive(pid) and _command_name(pid) == "postgres":
             with suppress(ProcessLookupError):
                 os.kill(pid, signal.SIGKILL)
 
@@ -226,6 +227,13 @@ def process_alive(pid: int) -> bool:
         return False
     # the state follows the parenthesised command name, which may itself contain ") "
     return stat.rsplit(")", 1)[1].split()[0] != "Z"
+
+
+def _command_name(pid: int) -> str:
+    try:
+        return Path(f"/proc/{pid}/comm").read_text().strip()
+    except OSError:
+        return ""
 
 
 def wait_gone(pid: int, timeout_s: float) -> bool:
