@@ -9,6 +9,7 @@ from pathlib import Path
 import pytest
 
 from tasks.settings import prepare_prefect_env
+from tests.support import services
 from tests.support.paths import CORPUS, DATA, REPO
 from tests.support.records import write_feeds
 
@@ -49,3 +50,23 @@ def site() -> Iterator[str]:
 def db(tmp_path: Path) -> str:
     """A fresh database path in tmp_path."""
     return str(tmp_path / "capex.duckdb")
+
+
+@pytest.fixture(scope="session")
+def pg_server() -> Iterator[services.PostgresServer]:
+    """A throwaway PostgreSQL cluster on 127.0.0.1 for the session; skips when PostgreSQL is not installed."""
+    reason = services.postgres_unavailable_reason()
+    if reason:
+        pytest.skip(reason)
+    with services.postgres_server() as server:
+        yield server
+
+
+@pytest.fixture(scope="session")
+def s3_server() -> Iterator[services.S3Server]:
+    """moto's S3 server on 127.0.0.1 for the session; skips when moto[server] is not installed."""
+    reason = services.s3_unavailable_reason()
+    if reason:
+        pytest.skip(reason)
+    with services.s3_server() as server:
+        yield server
