@@ -70,3 +70,26 @@ def s3_server() -> Iterator[services.S3Server]:
         pytest.skip(reason)
     with services.s3_server() as server:
         yield server
+
+
+@pytest.fixture()
+def file_db(tmp_path: Path) -> str:
+    """A fresh DuckDB file (the default backend)."""
+    return str(tmp_path / "capex.duckdb")
+
+
+@pytest.fixture()
+def lake_db(pg_server: services.PostgresServer, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> str:
+    """A fresh lake: a new catalog database on the session's PostgreSQL, data files in tmp_path."""
+    from tests.support.lakes import fresh_lake
+
+    return fresh_lake(pg_server, tmp_path, monkeypatch)
+
+
+@pytest.fixture()
+def s3_lake_db(pg_server: services.PostgresServer, s3_server: services.S3Server, tmp_path: Path,
+               monkeypatch: pytest.MonkeyPatch) -> str:
+    """A fresh lake whose data files go to a new bucket of the session's S3 server."""
+    from tests.support.lakes import fresh_lake
+
+    return fresh_lake(pg_server, tmp_path, monkeypatch, s3_server)

@@ -8,6 +8,7 @@ dates relative to today so that "this year" questions have an answer in any year
 from __future__ import annotations
 
 import re
+from collections.abc import Iterator
 from datetime import date, datetime, timedelta
 from pathlib import Path
 from typing import Any
@@ -15,6 +16,7 @@ from typing import Any
 import pytest
 
 from tasks.store import bulk_insert, query, utcnow, write_connection
+from tests.support.lakes import fresh_lake
 
 REPO = Path(__file__).resolve().parents[2]
 README = REPO / "README.md"
@@ -120,7 +122,7 @@ def period_bounds(period: str) -> tuple[date, date]:
     return date(year, 1, 1), date(year, 12, 31)
 
 
-def build_sample_db(db_path: Path) -> None:
+def build_sample_db(db_path: str | Path) -> None:
     """Create a database holding FEEDS, recent polls, ARTICLES and FACTS."""
     now = utcnow()
     with write_connection(db_path) as con:
@@ -177,12 +179,19 @@ QUERIES = cookbook_queries()
 EXPECTED_NON_EMPTY = {q for q, _ in QUERIES}
 
 
-@pytest.fixture(scope="module")
-def sample_db(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    """The hand-made sample database of this module."""
-    path = tmp_path_factory.mktemp("cookbook") / "capex.duckdb"
-    build_sample_db(path)
-    return path
+@pytest.fixture(scope="module", params=["file", "lake"])
+def sample_db(request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
+    """The hand-made sample database of this module, as a DuckDB file and as a lake."""
+    directory = tmp_path_factory.mktemp("cookbook")
+    if request.param == "file":
+        path = str(directory / "capex.duckdb")
+        build_sample_db(path)
+        yield path
+        return
+    with pytest.MonkeyPatch.context() as monkeypatch:
+        db = fresh_lake(request.getfixturevalue("pg_server"), directory, monkeypatch)
+        build_sample_db(db)
+        yield db
 
 
 def test_cookbook_has_the_questions() -> None:
@@ -195,7 +204,7 @@ def test_cookbook_has_the_questions() -> None:
 
 
 @pytest.mark.parametrize(("question", "sql"), QUERIES, ids=[q for q, _ in QUERIES])
-def test_cookbook_query_answers(sample_db: Path, question: str, sql: str) -> None:
+def test_cookbook_query_answers(sample_db: str, question: str, sql: str) -> None:
     """Each cookbook query runs on the sample database and returns rows where the sample has an answer."""
     columns, rows = query(sample_db, sql)
     assert columns
@@ -212,7 +221,7 @@ def test_cookbook_query_runs_on_demo(
     assert columns
 
 
-def test_repeated_announcement_is_one_fact(sample_db: Path) -> None:
+def test_repeated_announcement_is_one_fact(sample_db: str) -> None:
     """The $80 billion announcement of four outlets is one consolidated fact with four sources."""
     _, rows = query(sample_db, "select n_sources, n_outlets from capex_facts where companies = ['Microsoft'] "
                                "and period = ? and amount_usd = 80e9", [f"FY{Y}"])

@@ -13,6 +13,12 @@ from tasks.models import PageFailure, QueuedPage
 from tests.support.records import make_article, make_fact
 
 
+@pytest.fixture(params=["file_db", "lake_db"])
+def db(request: pytest.FixtureRequest) -> str:
+    """Each store test runs on both backends: a DuckDB file and a lake (PostgreSQL catalog)."""
+    return str(request.getfixturevalue(request.param))
+
+
 def test_migration_files_are_numbered_contiguously() -> None:
     """Migration numbers start at 1 and have no gaps or duplicates."""
     versions = [m.version for m in store.migrations()]
@@ -229,15 +235,15 @@ def test_bulk_insert_keeps_unicode_and_replaces_lone_surrogates(tmp_path: Path) 
     assert {(r[1], r[2]) for r in rows} == {(datetime(2025, 1, 2, 3, 4, 5), b"\x00\xff")}
 
 
-def test_reader_does_not_take_the_write_lock_when_schema_is_current(db: str) -> None:
+def test_reader_does_not_take_the_write_lock_when_schema_is_current(file_db: str) -> None:
     """A read in a fresh process opens the file read-only only, so an open read-only session does not block it."""
     import subprocess
     import sys
 
-    store.init_db(db)
-    holder = duckdb.connect(db, read_only=True)  # a user's read-only session in this process
+    store.init_db(file_db)
+    holder = duckdb.connect(file_db, read_only=True)  # a user's read-only session in this process
     code = (f"from tasks import store; import time; t = time.monotonic(); "
-            f"store.query({db!r}, 'select count(*) from articles'); print(round(time.monotonic() - t, 2))")
+            f"store.query({file_db!r}, 'select count(*) from articles'); print(round(time.monotonic() - t, 2))")
     try:
         out = subprocess.run([sys.executable, "-c", code], check=False, capture_output=True, timeout=120)
     finally:

@@ -17,10 +17,15 @@ VERSION = "v2"
 _ids = itertools.count(1)
 
 
-@pytest.fixture()
-def con() -> Iterator[duckdb.DuckDBPyConnection]:
-    """An in-memory database with the migrations applied and the views created."""
-    connection = duckdb.connect()
+@pytest.fixture(params=["file", "lake"])
+def con(request: pytest.FixtureRequest) -> Iterator[duckdb.DuckDBPyConnection]:
+    """A database with the migrations applied and the views created: in memory, and a lake."""
+    if request.param == "file":
+        connection = duckdb.connect()
+    else:
+        from tasks.store import lake
+
+        connection = lake.open_lake(lake.parse_target(request.getfixturevalue("lake_db")), read_only=False)
     migrate(connection)
     yield connection
     connection.close()
