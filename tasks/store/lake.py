@@ -325,13 +325,13 @@ def check_target(db: str | os.PathLike[str], must_exist: bool = False) -> None:
             is_new = session.execute("select to_regclass('ducklake_metadata') is null").fetchone() == (True,)
     except psycopg.Error as exc:
         raise ConfigError(f"--db {target.uri}: cannot reach the catalog: {first_line(exc)}") from None
+    if must_exist and is_new:
+        raise ConfigError(f"--db {target.uri}: no capex history in this catalog (run capex poll first)")
     data_path = target.settings.data_path
     if data_path is None and is_new:
         raise ConfigError(f"--db {target.uri}: a new lake needs CAPEX_DATA_PATH (a directory or s3://bucket/prefix)")
     if data_path and not data_path.startswith("s3://") and not Path(data_path).is_dir():
         raise ConfigError(f"CAPEX_DATA_PATH {data_path}: no such directory")
-    if must_exist and is_new:
-        raise ConfigError(f"--db {target.uri}: no capex history in this catalog (run capex poll first)")
     if data_path and data_path.startswith("s3://"):
         _check_s3(target)
 
