@@ -349,3 +349,23 @@ def _check_s3(target: LakeTarget) -> None:
                           f"{first_line(exc)}") from None
     finally:
         con.close()
+
+
+def attach_statements(db: str | os.PathLike[str], extension_directory: str | None = None) -> list[str]:
+    """The SQL a user runs in the `duckdb` CLI (or any DuckDB 1.5.5) to attach a lake read-only, offline.
+
+    The extensions come from this installation's wheels; the views are then `lake.capex_facts` etc.
+    """
+    target = parse_target(db)
+    s3 = bool(target.settings.data_path and target.settings.data_path.startswith("s3://"))
+    names = _EXTENSIONS if s3 else _EXTENSIONS[:2]
+    lines = ["set autoinstall_known_extensions = false;", "set autoload_known_extensions = false;"]
+    if extension_directory:
+        lines.append(f"set extension_directory = '{_quote(extension_directory)}';")
+    for name in names:
+        lines += [f"install '{_quote(str(_extension_file(name)))}';", f"load {name};"]
+    if s3:
+        lines.append("-- S3: create secret (type s3, key_id '...', secret '...', region '...', endpoint '...', "
+                     "url_style 'path', use_ssl false);")
+    lines.append(f"attach '{_quote(target.uri)}' as {ALIAS} (read_only);")
+    return lines

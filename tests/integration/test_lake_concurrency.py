@@ -162,3 +162,33 @@ def test_bad_lake_settings_are_named_before_any_work(lake_db: str, tmp_path: Pat
     monkeypatch.delenv("CAPEX_DATA_PATH")
     with pytest.raises(ConfigError, match="no capex history"):
         lake.check_target(lake_db, must_exist=True)
+
+
+def test_the_duckdb_cli_reads_the_lake_read_only_while_writers_ingest(lake_db: str, tmp_path: Path) -> None:
+    """The pinned `duckdb` program, with the statements `capex lake-sql` prints, queries the views while two
+    writers commit, sees a consistent count each time, and is refused a write."""
+    cli = Path(sys.executable).with_name("duckdb")
+    store.init_db(lake_db)
+    setup = "\n".join(lake.attach_statements(lake_db, extension_directory=str(tmp_path / "ext")))
+    urls = [f"https://read{i % 3}.example/{i}" for i in range(120)]
+    procs = _writers(lake_db, [[urls[k:k + 10] for k in range(0, 120, 10)], [urls[k::6] for k in range(6)]])
+    counts = []
+    try:
+        while any(p.poll() is None for p in procs) or len(counts) < 2:
+            out = subprocess.run([str(cli), "-csv", "-noheader", "-c",
+                                  f"{setup}\nselect count(*) from lake.articles; "
+                                  "select count(*) = count(distinct article_id) from lake.capex_stories;"],
+                                 capture_output=True, text=True, timeout=120)
+            assert out.returncode == 0, out.stderr[-800:]
+            n, distinct = out.stdout.split()
+            assert distinct == "true"
+            counts.append(int(n))
+    finally:
+        outputs = [p.communicate(timeout=240) for p in procs]
+    assert all(p.returncode == 0 for p in procs), [err[-800:] for _, err in outputs]
+    assert counts == sorted(counts) and counts[-1] <= 120
+    write = "insert into lake.pipeline_runs (run_id, flow, started_at, status) values ('x', 'y', now(), 'running');"
+    refused = subprocess.run([str(cli), "-c", f"{setup}\n{write}"], capture_output=True, text=True, timeout=120)
+    assert refused.returncode != 0 and "read-only" in refused.stderr.lower().replace("read only", "read-only")
+    _, rows = store.query(lake_db, "select count(*) from articles")
+    assert rows == [(120,)]
