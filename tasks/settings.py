@@ -1,4 +1,4 @@
-"""Configuration resolved once: `--flag` > environment (CAPEX_DB, CAPEX_FEEDS, CAPEX_SHARD, CAPEX_DASK_ADDRESS) > default.
+"""Configuration resolved once: `--flag` > environment (CAPEX_DB, CAPEX_FEEDS, CAPEX_SHARD, ...) > default.
 
 This is the only module that reads os.environ; it also sets the variables that keep Prefect from
 making any outbound connection, before Prefect is imported anywhere. The `check_*` functions

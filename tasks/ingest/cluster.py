@@ -58,8 +58,9 @@ def check_cluster(address: str, wait_s: float = CLUSTER_WAIT_S) -> ClusterInfo:
     """
     from distributed import Client
 
+    # the ignores below: distributed's Client carries no annotations
     try:
-        client = Client(address, timeout=f"{wait_s}s", set_as_default=False)
+        client = Client(address, timeout=f"{wait_s}s", set_as_default=False)  # type: ignore[no-untyped-call]
     except (OSError, TimeoutError) as exc:
         raise ConfigError(f"--dask {address}: cannot connect to a Dask scheduler ({type(exc).__name__}: "
                           f"{str(exc).splitlines()[0] if str(exc) else 'no answer'})") from None
@@ -73,10 +74,10 @@ def check_cluster(address: str, wait_s: float = CLUSTER_WAIT_S) -> ClusterInfo:
         if daemonic:
             raise ConfigError(f"--dask {address}: {len(daemonic)} worker(s) run as daemons and cannot start the "
                               "extraction processes; start them with DASK_DISTRIBUTED__WORKER__DAEMON=False")
-        threads = client.nthreads()
+        threads: dict[str, int] = client.nthreads()  # type: ignore[no-untyped-call]
         return ClusterInfo(address=address, n_workers=len(threads), n_threads=sum(threads.values()))
     finally:
-        client.close()
+        client.close()  # type: ignore[no-untyped-call]
 
 
 def dask_batch_size(n_urls: int, base: int) -> int:
