@@ -113,8 +113,9 @@ def poll(
     from tasks.ingest.shard import parse_shard
 
     feeds_path, db_path = settings.resolve_feeds(feeds), settings.resolve_db(db)
+    option = "--shard" if shard else "CAPEX_SHARD"
     shard = settings.resolve_shard(shard)
-    parse_shard(shard)
+    parse_shard(shard, option)
     _check_feeds(feeds_path)
     settings.check_db_location(db_path)
     _start_prefect()
