@@ -27,7 +27,7 @@ from tasks.ingest.backfill import (
     read_url_file,
     reprocess_batch_task,
 )
-from tasks.ingest.cluster import BATCHES_PER_DASK_THREAD, dask_batch_size
+from tasks.ingest.cluster import dask_batch_size, dask_in_flight
 from tasks.ingest.feeds import load_feeds_file
 from tasks.ingest.poll import (
     BATCH_SIZE,
@@ -154,7 +154,7 @@ def _ingest_queue(db: str, bid: str, pending: list[store.QueuedURL], allow_priva
     threads = _cluster_threads()
     # on a cluster: more batches at once, and larger ones when the list is long (few Dask tasks)
     size = dask_batch_size(len(todo), BATCH_SIZE) if threads else BATCH_SIZE
-    most = threads * BATCHES_PER_DASK_THREAD if threads else BATCHES_IN_FLIGHT
+    most = dask_in_flight(threads) if threads else BATCHES_IN_FLIGHT
     totals: dict[str, Any] = {"new_articles": 0, "new_capex_stories": 0, "new_facts": 0, "pages_failed": 0,
                               "batches_failed": 0, "out_of_window": 0, "already_stored": len(known),
                               "failures": []}
@@ -222,7 +222,7 @@ def _reprocess(db: str, window: Any, extractor: str) -> dict[str, Any]:
     logger.info("reprocessing %d stored articles to extractor %s", total, version)
     threads = _cluster_threads()
     size = dask_batch_size(total, REPROCESS_BATCH) if threads else REPROCESS_BATCH
-    most = threads * BATCHES_PER_DASK_THREAD if threads else BATCHES_IN_FLIGHT
+    most = dask_in_flight(threads) if threads else BATCHES_IN_FLIGHT
     if total and not threads:
         start_workers_early()
     artifact = cast(uuid.UUID, create_progress_artifact(progress=_pct(0, total), key="reprocess-progress",

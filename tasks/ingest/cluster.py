@@ -33,16 +33,11 @@ CLUSTER_WAIT_S = 30.0
 
 @dataclass(frozen=True, slots=True)
 class ClusterInfo:
-    """What a backfill needs to know about the cluster: its address and how many tasks run at once."""
+    """The cluster a backfill found: its address, workers and threads (tasks run at once)."""
 
     address: str
     n_workers: int
     n_threads: int
-
-    @property
-    def batches_in_flight(self) -> int:
-        """Batches the flow keeps submitted at once."""
-        return max(1, self.n_threads * BATCHES_PER_DASK_THREAD)
 
 
 def is_daemon_process() -> bool:
@@ -83,3 +78,8 @@ def check_cluster(address: str, wait_s: float = CLUSTER_WAIT_S) -> ClusterInfo:
 def dask_batch_size(n_urls: int, base: int) -> int:
     """Pages per batch on a cluster: `base`, or more when the URLs would make over MAX_DASK_BATCHES batches."""
     return max(base, math.ceil(n_urls / MAX_DASK_BATCHES))
+
+
+def dask_in_flight(n_threads: int) -> int:
+    """Batches a backfill keeps submitted to a cluster of `n_threads` threads."""
+    return max(1, n_threads * BATCHES_PER_DASK_THREAD)
