@@ -73,6 +73,31 @@ def test_backfill_on_dask_stores_every_page_once_and_a_rerun_nothing(cluster: st
     assert runs == [("completed", N_ARTICLES), ("completed", 0)]
 
 
+def test_reprocess_on_dask_reads_the_stored_pages_on_the_workers(cluster: str, gazette: tuple[Site, str],
+                                                                 tmp_path: Path) -> None:
+    """`--reprocess --dask` re-extracts every stale article on the workers, once, and leaves the raw HTML alone."""
+    import duckdb
+
+    site, base = gazette
+    urls = tmp_path / "urls.txt"
+    urls.write_text("".join(f"{base}{site.article_path(i)}\n" for i in range(20)))
+    db = tmp_path / "reprocess.duckdb"
+    assert capex("backfill", "--urls", str(urls), "--db", str(db)).returncode == 0
+    counts, packed = store.table_counts(db), _pack_bytes(db)
+    with duckdb.connect(str(db)) as con:
+        con.execute("update articles set extractor_version = 'stale'")
+    before = _executed(cluster)
+    done = capex("backfill", "--reprocess", "--db", str(db), "--dask", cluster)
+    assert done.returncode == 0, done.stderr.decode()[-3000:]
+    assert _executed(cluster) > before
+    _, rows = store.query(db, "select (summary->>'articles_reprocessed')::int, (summary->>'articles_failed')::int "
+                              "from pipeline_runs order by started_at desc limit 1")
+    assert rows == [(20, 0)]
+    assert store.table_counts(db) == counts and _pack_bytes(db) == packed
+    _, stale = store.query(db, "select count(*) from articles where extractor_version = 'stale'")
+    assert stale == [(0,)]
+
+
 def test_a_batch_run_twice_on_dask_stores_nothing_twice(cluster: str, gazette: tuple[Site, str],
                                                         tmp_path: Path) -> None:
     """The same batch run twice at once on two workers, then again (as Dask re-runs after a worker death)."""
