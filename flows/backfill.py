@@ -278,6 +278,25 @@ def _pct(done: int, total: int) -> float:
     return 100.0 if total == 0 else round(100.0 * done / total, 1)
 
 
+def _api_url_for_workers() -> str:
+    """The Prefect API the Dask workers report their task runs to: the configured server, else this run's
+    temporary one, started now so that its address travels to the workers with the task context.
+
+    Without it, each Dask worker process would start a temporary Prefect server of its own, which
+    outlives the run and shows none of its task runs.
+    """
+    from prefect.settings import PREFECT_API_URL
+
+    configured = PREFECT_API_URL.value()
+    if configured:
+        return str(configured)
+    from prefect.server.api.server import SubprocessASGIServer
+
+    server = SubprocessASGIServer()  # the same instance Prefect's client uses in this process
+    server.start()
+    return server.api_url
+
+
 def run_backfill_cli(
     feeds: str | None, db: str, since: str | None, until: str | None, urls: str | None, sitemap: str | None,
     reprocess: bool, dask: str | None = None,
@@ -291,11 +310,13 @@ def run_backfill_cli(
     params: dict[str, Any] = {"since": since, "until": until, "feeds": feeds, "urls": urls, "sitemap": sitemap,
                               "reprocess": reprocess, "db": db}
     if dask:
+        from prefect.settings import PREFECT_API_URL, temporary_settings
         from prefect_dask.task_runners import DaskTaskRunner
 
         # the ignore: as for @flow(task_runner=) above, the runner's future type is invariant
         on_cluster = backfill.with_options(task_runner=DaskTaskRunner(address=dask))  # type: ignore[arg-type]
-        return cast(dict[str, Any], on_cluster(**params))
+        with temporary_settings({PREFECT_API_URL: _api_url_for_workers()}):
+            return cast(dict[str, Any], on_cluster(**params))
     # a backfill is there to extract pages: the workers warm up (~5 s of CPU, tasks/ingest/worker_preload.py)
     # on the other core while this process starts Prefect
     start_workers_early()

@@ -65,6 +65,20 @@ def check_dask_address(address: str) -> None:
         reason = exc.strerror or type(exc).__name__
         raise ConfigError(f"--dask {address}: cannot connect ({reason}); start the scheduler "
                           "(dask scheduler) or leave out --dask and CAPEX_DASK_ADDRESS") from None
+    if prefect_api_url() is None and not _is_loopback(parts.hostname):
+        # the workers report task runs to the run's Prefect API; a temporary one listens on 127.0.0.1 only
+        raise ConfigError(f"--dask {address}: workers on other machines cannot reach this run's temporary "
+                          "Prefect server; set PREFECT_API_URL to a Prefect server they can reach")
+
+
+def _is_loopback(host: str) -> bool:
+    import ipaddress
+    import socket
+
+    try:
+        return all(ipaddress.ip_address(info[4][0]).is_loopback for info in socket.getaddrinfo(host, None))
+    except (OSError, ValueError):
+        return False
 
 
 def file_problem(exc: OSError) -> str:

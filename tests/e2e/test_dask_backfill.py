@@ -44,6 +44,21 @@ def _executed(address: str) -> int:
     return sum(counts.values())
 
 
+def _worker_servers(address: str) -> list[str]:
+    """Command lines of Prefect servers (uvicorn) started under the cluster's worker processes."""
+    from distributed import Client
+
+    def servers() -> list[str]:
+        import psutil
+
+        return [" ".join(c.cmdline()) for c in psutil.Process().children(recursive=True)
+                if "uvicorn" in " ".join(c.cmdline())]
+
+    with Client(address, timeout="10s", set_as_default=False) as client:
+        found: dict[str, list[str]] = client.run(servers)
+    return [line for lines in found.values() for line in lines]
+
+
 def _pack_bytes(db: Path) -> int:
     return sum(p.stat().st_size for p in pack_dir(db).rglob("*") if p.is_file())
 
@@ -60,6 +75,7 @@ def test_backfill_on_dask_stores_every_page_once_and_a_rerun_nothing(cluster: st
     assert first.returncode == 0, first.stderr.decode()[-3000:]
     assert f"backfill batches on the Dask cluster at {cluster} (2 workers, 2 threads)" in first.stderr.decode()
     assert _executed(cluster) - before >= 3  # the three batches ran on the workers
+    assert _worker_servers(cluster) == []  # they reported to the run's Prefect server, not one of their own
     counts = store.table_counts(db)
     _, rows = store.query(db, "select count(*), count(distinct url) from articles")
     assert rows == [(N_ARTICLES, N_ARTICLES)]
