@@ -9,6 +9,7 @@ from typing import Any, cast
 
 from prefect import flow, get_run_logger
 from prefect.artifacts import create_markdown_artifact, create_progress_artifact, update_progress_artifact
+from prefect.context import FlowRunContext
 from prefect.runtime import flow_run
 from prefect.task_runners import ThreadPoolTaskRunner
 
@@ -26,8 +27,10 @@ from tasks.ingest.backfill import (
     read_url_file,
     reprocess_batch_task,
 )
+from tasks.ingest.cluster import dask_batch_size, dask_in_flight
 from tasks.ingest.feeds import load_feeds_file
 from tasks.ingest.poll import (
+    BATCH_SIZE,
     BatchResult,
     guarded_run,
     ingest_batch_task,
@@ -148,6 +151,10 @@ def _ingest_queue(db: str, bid: str, pending: list[store.QueuedURL], allow_priva
         store.mark_backfill_done(db, bid, sorted(known), 0, 0)
     todo = [p for p in pending if p.url not in known]
     total, done = len(pending), len(known)
+    threads = _cluster_threads()
+    # on a cluster: more batches at once, and larger ones when the list is long (few Dask tasks)
+    size = dask_batch_size(len(todo), BATCH_SIZE) if threads else BATCH_SIZE
+    most = dask_in_flight(threads) if threads else BATCHES_IN_FLIGHT
     totals: dict[str, Any] = {"new_articles": 0, "new_capex_stories": 0, "new_facts": 0, "pages_failed": 0,
                               "batches_failed": 0, "out_of_window": 0, "already_stored": len(known),
                               "failures": []}
@@ -155,14 +162,14 @@ def _ingest_queue(db: str, bid: str, pending: list[store.QueuedURL], allow_priva
     artifact = cast(uuid.UUID, create_progress_artifact(progress=_pct(done, total), key="backfill-progress",
                                                    description="share of the backfill's URLs ingested"))
     in_flight: deque[tuple[list[store.QueuedURL], Any]] = deque()
-    if todo:
+    if todo and not threads:
         start_workers_early()  # the extraction workers warm up while the first pages download
-    for batch in policy_batches(todo):
+    for batch in policy_batches(todo, size):
         first = batch[0]
         in_flight.append((batch, ingest_batch_task.submit(
             db, _jobs(batch), first.listing_url, allow_private, trust_all=first.is_trusted, extractor=extractor,
             backfill_id=bid, window=window)))
-        if len(in_flight) >= BATCHES_IN_FLIGHT:
+        if len(in_flight) >= most:
             done += _collect(db, bid, in_flight.popleft(), totals)
             update_progress_artifact(artifact, _pct(done, total))
             progress.report("backfill", done, total, totals["new_articles"], totals["pages_failed"])
@@ -213,7 +220,10 @@ def _reprocess(db: str, window: Any, extractor: str) -> dict[str, Any]:
     version = get_extractor(extractor).version
     total = store.count_to_reprocess(db, version, window.since, window.until)
     logger.info("reprocessing %d stored articles to extractor %s", total, version)
-    if total:
+    threads = _cluster_threads()
+    size = dask_batch_size(total, REPROCESS_BATCH) if threads else REPROCESS_BATCH
+    most = dask_in_flight(threads) if threads else BATCHES_IN_FLIGHT
+    if total and not threads:
         start_workers_early()
     artifact = cast(uuid.UUID, create_progress_artifact(progress=_pct(0, total), key="reprocess-progress",
                                                    description="share of stored articles reprocessed"))
@@ -224,12 +234,12 @@ def _reprocess(db: str, window: Any, extractor: str) -> dict[str, Any]:
 
     def next_ids() -> list[str]:
         # keyset paging over article ids: each read is cheap and never returns a failed article again
-        return store.ids_to_reprocess(db, version, window.since, window.until, after, REPROCESS_BATCH)
+        return store.ids_to_reprocess(db, version, window.since, window.until, after, size)
 
     ids = next_ids()
     while ids or in_flight:
-        # BATCHES_IN_FLIGHT batches overlap: the worker pool extracts one while another is read or written
-        while ids and len(in_flight) < BATCHES_IN_FLIGHT:
+        # batches overlap: the worker pool extracts one while another is read or written
+        while ids and len(in_flight) < most:
             after = ids[-1]
             in_flight.append((ids, reprocess_batch_task.submit(db, ids, extractor)))
             ids = next_ids()
@@ -250,19 +260,64 @@ def _reprocess(db: str, window: Any, extractor: str) -> dict[str, Any]:
     return totals
 
 
+def _cluster_threads() -> int | None:
+    """The Dask cluster's threads when this flow runs its tasks there (`capex backfill --dask`), else None."""
+    context = FlowRunContext.get()
+    runner = context.task_runner if context else None
+    if type(runner).__name__ != "DaskTaskRunner":
+        return None  # prefect_dask (and distributed) imported only for a run that uses them
+    from prefect_dask.task_runners import DaskTaskRunner
+
+    assert isinstance(runner, DaskTaskRunner)
+    # the ignore: distributed's Client methods carry no annotations
+    threads: dict[str, int] = runner.client.nthreads()  # type: ignore[no-untyped-call]
+    return max(1, sum(threads.values()))
+
+
 def _pct(done: int, total: int) -> float:
     return 100.0 if total == 0 else round(100.0 * done / total, 1)
 
 
+def _api_url_for_workers() -> str:
+    """The Prefect API the Dask workers report their task runs to: the configured server, else this run's
+    temporary one, started now so that its address travels to the workers with the task context.
+
+    Without it, each Dask worker process would start a temporary Prefect server of its own, which
+    outlives the run and shows none of its task runs.
+    """
+    from prefect.settings import PREFECT_API_URL
+
+    configured = PREFECT_API_URL.value()
+    if configured:
+        return str(configured)
+    from prefect.server.api.server import SubprocessASGIServer
+
+    server = SubprocessASGIServer()  # the same instance Prefect's client uses in this process
+    server.start()
+    return server.api_url
+
+
 def run_backfill_cli(
     feeds: str | None, db: str, since: str | None, until: str | None, urls: str | None, sitemap: str | None,
-    reprocess: bool,
+    reprocess: bool, dask: str | None = None,
 ) -> dict[str, Any]:
-    """Run the backfill flow for the CLI, the extraction workers warming first.
+    """Run the backfill flow for the CLI, the extraction workers warming first, or its batches on a Dask cluster.
 
-    The CLI has checked the options (dates included) before Prefect started, and shows the progress.
+    The CLI has checked the options (dates included) and the cluster before Prefect started, and shows
+    the progress. With `dask` (a scheduler address) the page batches run on that cluster's workers,
+    which write to the same database.
     """
+    params: dict[str, Any] = {"since": since, "until": until, "feeds": feeds, "urls": urls, "sitemap": sitemap,
+                              "reprocess": reprocess, "db": db}
+    if dask:
+        from prefect.settings import PREFECT_API_URL, temporary_settings
+        from prefect_dask.task_runners import DaskTaskRunner
+
+        # the ignore: as for @flow(task_runner=) above, the runner's future type is invariant
+        on_cluster = backfill.with_options(task_runner=DaskTaskRunner(address=dask))  # type: ignore[arg-type]
+        with temporary_settings({PREFECT_API_URL: _api_url_for_workers()}):
+            return cast(dict[str, Any], on_cluster(**params))
     # a backfill is there to extract pages: the workers warm up (~5 s of CPU, tasks/ingest/worker_preload.py)
     # on the other core while this process starts Prefect
     start_workers_early()
-    return backfill(since=since, until=until, feeds=feeds, urls=urls, sitemap=sitemap, reprocess=reprocess, db=db)
+    return cast(dict[str, Any], backfill(**params))

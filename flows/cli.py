@@ -106,16 +106,23 @@ def poll(
     feeds: FeedsOpt = None,
     db: DbOpt = None,
     force: Annotated[bool, typer.Option("--force", help="poll every active feed, due or not")] = False,
+    shard: Annotated[str | None, typer.Option(
+        "--shard", help="K/N: only the feeds whose host hashes to shard K of N, from 0 (else $CAPEX_SHARD)")] = None,
 ) -> None:
     """One poll cycle over the feeds that are due (what the schedule runs)."""
+    from tasks.ingest.shard import parse_shard
+
     feeds_path, db_path = settings.resolve_feeds(feeds), settings.resolve_db(db)
+    option = "--shard" if shard else "CAPEX_SHARD"
+    shard = settings.resolve_shard(shard)
+    parse_shard(shard, option)
     _check_feeds(feeds_path)
     settings.check_db_location(db_path)
     _start_prefect()
     from flows.poll_feeds import poll_feeds
 
     with progress_display("poll"):
-        summary = _run_flow(poll_feeds, feeds=str(feeds_path), db=str(db_path), force=force)
+        summary = _run_flow(poll_feeds, feeds=str(feeds_path), db=str(db_path), force=force, shard=shard)
     print_summary("poll", summary, db_path)
 
 
@@ -148,17 +155,23 @@ def backfill(
                                              help="file of URLs (one per line, or CSV url,published)")] = None,
     sitemap: Annotated[str | None, typer.Option("--sitemap", help="a sitemap or sitemap index URL")] = None,
     reprocess: Annotated[bool, typer.Option("--reprocess", help="re-run extraction over stored raw HTML")] = False,
+    dask: Annotated[str | None, typer.Option(
+        "--dask", help="run the page batches on the Dask scheduler at tcp://HOST:PORT (else $CAPEX_DASK_ADDRESS)")
+    ] = None,
 ) -> None:
     """Ad-hoc backfill: feed archives, a URL list, a sitemap, or reprocessing stored articles."""
     feeds_path, db_path = settings.resolve_feeds(feeds), settings.resolve_db(db)
+    dask_address = settings.resolve_dask_address(dask)
     _check_backfill_options(feeds_path, since, until, urls, sitemap, reprocess)
     settings.check_db_location(db_path)
+    if dask_address:
+        _check_cluster(dask_address)
     _start_prefect()
     from flows.backfill import run_backfill_cli
 
     with progress_display("backfill"):
         summary = _run_flow(run_backfill_cli, feeds=str(feeds_path), db=str(db_path), since=since, until=until,
-                            urls=urls, sitemap=sitemap, reprocess=reprocess)
+                            urls=urls, sitemap=sitemap, reprocess=reprocess, dask=dask_address)
     print_summary("backfill", summary, db_path)
 
 
@@ -177,6 +190,16 @@ def _check_backfill_options(feeds_path: Path, since: str | None, until: str | No
         settings.check_http_url(sitemap, "--sitemap")
     elif not reprocess:
         _check_feeds(feeds_path)
+
+
+def _check_cluster(address: str) -> None:
+    """A reachable Dask scheduler with workers able to run the extraction processes, before Prefect starts."""
+    from tasks.ingest.cluster import check_cluster
+
+    settings.check_dask_address(address)  # a second at most: an unreachable address is one line, at once
+    info = check_cluster(address)
+    print(f"capex: backfill batches on the Dask cluster at {address} ({info.n_workers} workers, "
+          f"{info.n_threads} threads)", file=sys.stderr, flush=True)
 
 
 @app.command()

@@ -23,6 +23,7 @@ from tasks.ingest.poll import (
     BatchResult,
     FeedPlan,
     claim_jobs,
+    due_retries,
     error_poll,
     fetch_feeds_task,
     finish_feeds,
@@ -35,6 +36,7 @@ from tasks.ingest.poll import (
     summary_markdown,
 )
 from tasks.ingest.pool import start_workers_early
+from tasks.ingest.shard import Shard, feeds_in_shard, parse_shard
 from tasks.models import FeedsFile, FeedState, PageJob, QueuedPage, utcnow
 
 # Feeds fetched at once, and batches of pages in flight (each fetches FETCH_CONCURRENCY pages).
@@ -45,7 +47,7 @@ FEED_CONCURRENCY = 8
 @flow(name="poll-feeds", task_runner=ThreadPoolTaskRunner(max_workers=FEED_CONCURRENCY), log_prints=False)  # type: ignore[arg-type]
 def poll_feeds(
     feeds: str = "feeds.toml", db: str = "data/capex.duckdb", force: bool = False, extractor: str = "rules",
-    page_budget_s: float = PAGE_BUDGET_S,
+    page_budget_s: float = PAGE_BUDGET_S, shard: str | None = None,
 ) -> dict[str, Any]:
     """Poll the feeds that are due, retry the queued pages that are due, ingest new articles, record every poll.
 
@@ -55,11 +57,15 @@ def poll_feeds(
         force: poll every active feed now, and retry every queued page, even those not due yet.
         extractor: name of the fact extractor.
         page_budget_s: seconds one feed's pages may take; pages not started by then wait for the next run.
+        shard: "K/N" to poll only the feeds (and retry only the queued pages) whose host hashes to shard K
+            of N, counted from 0, so N runs on several machines share the feeds, each host with one owner;
+            None polls every feed.
 
     Returns:
         The run summary (feeds polled, new articles, AI-capex stories, facts, failures).
     """
     logger = get_run_logger()
+    owned = parse_shard(shard, "shard")  # checked before anything is written (the CLI checked it already)
     run_id = str(flow_run.get_id() or uuid.uuid4())
     config = load_feeds_file(Path(feeds))
     states = store.sync_feeds(db, config.feeds)
@@ -67,7 +73,7 @@ def poll_feeds(
     progress.reset("poll")
     with guarded_run(db, run_id):
         summary = _poll(db, config, states, run_id, force, _Run(db, config.allow_private_networks, extractor,
-                                                                page_budget_s))
+                                                                page_budget_s), owned)
     summary["run_id"] = run_id
     status = "completed_with_errors" if summary["batches_failed"] else "completed"
     store.finish_run(db, run_id, status, summary)
@@ -78,13 +84,16 @@ def poll_feeds(
     return summary
 
 
-def _poll(db: str, config: FeedsFile, states: list[FeedState], run_id: str, force: bool, run: _Run) -> dict[str, Any]:
+def _poll(db: str, config: FeedsFile, states: list[FeedState], run_id: str, force: bool, run: _Run,
+          shard: Shard | None) -> dict[str, Any]:
     """The run itself: retries and feeds fetched, pages ingested, then one commit of every feed's state."""
     logger = get_run_logger()
     now = utcnow()
-    due = [s for s in states if store.is_due(s, now) or (force and s.is_active)]
-    retries = store.due_retries(db, now, force=force)
-    logger.info("%d feeds configured, %d due; %d queued pages to retry", len(states), len(due), len(retries))
+    mine = feeds_in_shard(states, shard)
+    due = [s for s in mine if store.is_due(s, now) or (force and s.is_active)]
+    retries = due_retries(db, now, force, shard, states)
+    logger.info("%d feeds configured%s, %d due; %d queued pages to retry", len(states),
+                f", {len(mine)} in shard {shard}" if shard else "", len(due), len(retries))
     run.claimed |= {q.url for q in retries}
     for listing_url, trusted, jobs in retry_batches(retries):
         run.submit(None, jobs, listing_url, trusted)
@@ -96,6 +105,7 @@ def _poll(db: str, config: FeedsFile, states: list[FeedState], run_id: str, forc
     finish_feeds(db, finished, run.queued)
     return {
         "feeds_configured": len(states),
+        **({"shard": str(shard), "feeds_in_shard": len(mine)} if shard else {}),
         "feeds_polled": len(due),
         "feeds_not_modified": sum(p.poll.status == "not_modified" for p in plans),
         "feeds_failed": run.totals["feeds_failed"],
@@ -108,7 +118,7 @@ def _poll(db: str, config: FeedsFile, states: list[FeedState], run_id: str, forc
         "batches_failed": run.totals["batches_failed"],
         "pages_queued": len(run.queued),
         "failures": run.failing,
-        "feeds_stopped": stopped_feeds(states),
+        "feeds_stopped": stopped_feeds(mine),
     }
 
 

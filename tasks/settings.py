@@ -1,4 +1,4 @@
-"""Configuration resolved once: `--flag` > environment (CAPEX_DB, CAPEX_FEEDS) > default.
+"""Configuration resolved once: `--flag` > environment (CAPEX_DB, CAPEX_FEEDS, CAPEX_SHARD, ...) > default.
 
 This is the only module that reads os.environ; it also sets the variables that keep Prefect from
 making any outbound connection, before Prefect is imported anywhere. The `check_*` functions
@@ -66,6 +66,54 @@ def lake_settings() -> LakeSettings:
 def resolve_feeds(flag: str | None) -> Path:
     """The feeds file: --feeds, else CAPEX_FEEDS, else feeds.toml."""
     return Path(flag or os.environ.get("CAPEX_FEEDS") or DEFAULT_FEEDS)
+
+
+def resolve_shard(flag: str | None) -> str | None:
+    """The poll's shard "K/N": --shard, else CAPEX_SHARD, else None (every feed)."""
+    return flag or os.environ.get("CAPEX_SHARD") or None
+
+
+def resolve_dask_address(flag: str | None) -> str | None:
+    """The Dask scheduler a backfill runs its batches on: --dask, else CAPEX_DASK_ADDRESS, else None (local)."""
+    return (flag or os.environ.get("CAPEX_DASK_ADDRESS") or "").strip() or None
+
+
+# A Dask scheduler that does not accept a connection within this is down, not slow.
+DASK_CONNECT_TIMEOUT_S = 5.0
+
+
+def check_dask_address(address: str) -> None:
+    """A Dask scheduler address (tcp://HOST:PORT) that accepts a connection, or a ConfigError naming --dask."""
+    import socket
+    from urllib.parse import urlsplit
+
+    parts = urlsplit(address if "://" in address else f"tcp://{address}")
+    try:
+        port = parts.port
+    except ValueError:
+        port = None
+    if parts.scheme != "tcp" or not parts.hostname or port is None:
+        raise ConfigError(f"--dask {address}: not a Dask scheduler address (tcp://HOST:PORT)")
+    try:
+        socket.create_connection((parts.hostname, port), timeout=DASK_CONNECT_TIMEOUT_S).close()
+    except OSError as exc:
+        reason = exc.strerror or type(exc).__name__
+        raise ConfigError(f"--dask {address}: cannot connect ({reason}); start the scheduler "
+                          "(dask scheduler) or leave out --dask and CAPEX_DASK_ADDRESS") from None
+    if prefect_api_url() is None and not _is_loopback(parts.hostname):
+        # the workers report task runs to the run's Prefect API; a temporary one listens on 127.0.0.1 only
+        raise ConfigError(f"--dask {address}: workers on other machines cannot reach this run's temporary "
+                          "Prefect server; set PREFECT_API_URL to a Prefect server they can reach")
+
+
+def _is_loopback(host: str) -> bool:
+    import ipaddress
+    import socket
+
+    try:
+        return all(ipaddress.ip_address(info[4][0]).is_loopback for info in socket.getaddrinfo(host, None))
+    except (OSError, ValueError):
+        return False
 
 
 def file_problem(exc: OSError) -> str:

@@ -20,6 +20,7 @@ from tasks.ingest.feeds import fetch_feeds, next_poll_after_failure, next_poll_a
 from tasks.ingest.fetch import iter_page_groups
 from tasks.ingest.http import RETRYABLE_STATUS, is_retryable, origin_of
 from tasks.ingest.pool import process_pages, shutdown_pool
+from tasks.ingest.shard import Shard, retries_in_shard
 from tasks.models import (
     Article,
     FeedItem,
@@ -280,8 +281,8 @@ class _Listed(Protocol):
     def is_trusted(self) -> bool: ...
 
 
-def policy_batches(items: Sequence[_L]) -> list[list[_L]]:
-    """Items in batches of at most BATCH_SIZE sharing one listing origin and trust level.
+def policy_batches(items: Sequence[_L], size: int = BATCH_SIZE) -> list[list[_L]]:
+    """Items in batches of at most `size` sharing one listing origin and trust level.
 
     ingest_batch applies one SSRF policy per batch, and the policy depends only on the listing's
     host and port, so the pages of every archive page of a feed (or every queued page of one site)
@@ -290,7 +291,21 @@ def policy_batches(items: Sequence[_L]) -> list[list[_L]]:
     groups: dict[tuple[tuple[str, int] | None, bool], list[_L]] = {}
     for item in items:
         groups.setdefault((origin_of(item.listing_url) if item.listing_url else None, item.is_trusted), []).append(item)
-    return [g[i:i + BATCH_SIZE] for g in groups.values() for i in range(0, len(g), BATCH_SIZE)]
+    return [g[i:i + size] for g in groups.values() for i in range(0, len(g), size)]
+
+
+def due_retries(db: str, now: datetime, force: bool, shard: Shard | None = None,
+                feeds: Sequence[FeedState] = ()) -> list[QueuedPage]:
+    """The queued pages this run retries: those due (all with `force`), of the shard's hosts only.
+
+    With N shards each reads N times the per-run cap, oldest first, and keeps its own hosts' pages up
+    to the cap, so a shard is not starved by a backlog of another shard's hosts.
+    """
+    if shard is None:
+        return store.due_retries(db, now, force=force)
+    due = store.due_retries(db, now, force=force, limit=store.MAX_RETRIES_PER_RUN * shard.count)
+    mine = retries_in_shard(due, {s.feed_id: s.url for s in feeds}, shard)
+    return mine[:store.MAX_RETRIES_PER_RUN]
 
 
 def retry_batches(pages: Sequence[QueuedPage]) -> list[tuple[str | None, bool, list[PageJob]]]:
@@ -361,7 +376,7 @@ ingest_batch_task = task(
 )(ingest_batch)
 
 __all__ = [
-    "BATCH_SIZE", "error_poll", "finish_feeds", "guarded_run", "ingest_batch", "plan_feed", "queued_pages",
-    "retry_batches",
+    "BATCH_SIZE", "due_retries", "error_poll", "finish_feeds", "guarded_run", "ingest_batch", "plan_feed",
+    "queued_pages", "retry_batches",
     "stopped_feeds", "summary_markdown",
 ]

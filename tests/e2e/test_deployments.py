@@ -21,20 +21,28 @@ from tests.support.site import Site, serve_site
 pytestmark = pytest.mark.slow
 
 
-def test_prefect_yaml_declares_both_deployments_with_importable_entrypoints() -> None:
-    """prefect.yaml names poll-feeds (scheduled) and backfill, and both entrypoints import."""
+def test_prefect_yaml_declares_the_deployments_with_importable_entrypoints() -> None:
+    """prefect.yaml names poll-feeds (scheduled), its two shards (scheduled, paused) and backfill, all on the
+    capex pool, and every entrypoint imports a flow that takes the deployment's parameters."""
     import importlib
     import inspect
 
     config = yaml.safe_load((REPO / "prefect.yaml").read_text())
     deployments = {d["name"]: d for d in config["deployments"]}
-    assert set(deployments) == {"poll-feeds", "backfill"}
-    assert deployments["poll-feeds"]["schedules"][0]["cron"] == "*/30 * * * *"
+    assert set(deployments) == {"poll-feeds", "poll-feeds-shard-0-of-2", "poll-feeds-shard-1-of-2", "backfill"}
+    assert deployments["poll-feeds"]["schedules"] == [{"cron": "*/30 * * * *", "timezone": "UTC"}]
+    assert deployments["poll-feeds"]["parameters"]["shard"] is None
+    for k in (0, 1):
+        shard = deployments[f"poll-feeds-shard-{k}-of-2"]
+        assert shard["parameters"]["shard"] == f"{k}/2"
+        assert shard["schedules"] == [{"cron": "*/30 * * * *", "timezone": "UTC", "active": False}]
     assert "schedules" not in deployments["backfill"]
     for d in deployments.values():
+        assert d["work_pool"]["name"] == "capex"
         module, _, name = d["entrypoint"].partition(":")
         flow = getattr(importlib.import_module(module.removesuffix(".py").replace("/", ".")), name)
-        assert flow.name == d["name"]
+        assert d["name"] == flow.name or d["name"].startswith(flow.name + "-shard-")
+        assert set(d["parameters"]) <= set(inspect.signature(flow.fn).parameters)
     from flows.backfill import backfill
 
     assert {"since", "until", "feeds", "urls", "sitemap", "reprocess"} <= set(
@@ -113,3 +121,52 @@ def test_capex_serve_keeps_schedule_active_after_sigterm(prefect_server: dict[st
     after = {d["name"]: d for d in httpx.post(f"{api}/deployments/filter", json={}, timeout=10).json()}
     assert after["poll-feeds"]["paused"] is False
     assert after["poll-feeds"]["schedules"][0]["schedule"]["cron"] == "*/30 * * * *"
+
+
+def test_shard_deployments_split_the_feeds_on_a_process_worker(prefect_server: dict[str, str],
+                                                               tmp_path: Path) -> None:
+    """The two shard deployments, run on a process worker of the capex pool, poll each feed once between them;
+    `prefect deploy --all` leaves their schedules paused and poll-feeds's active."""
+    from tests.support.faultserver import article, fault_server, rss, static
+    from tests.support.records import write_feeds
+
+    env = {**prefect_server, "PWD": str(REPO)}
+    hosts = ("127.0.0.1", "0x7f.1")  # both the loopback address; shard 0 and shard 1 of 2
+    db = tmp_path / "sharded.duckdb"
+    with fault_server() as server:
+        for i, host in enumerate(hosts):
+            page = f"http://{host}:{server.port}/a/{i}.html"
+            server.route(f"/feed{i}.xml", static(rss([(f"Story {i}", page)])))
+            server.route(f"/a/{i}.html", static(article(f"Story {i}"), content_type="text/html"))
+        feeds = write_feeds(tmp_path / "feeds.toml", *[f"http://{h}:{server.port}/feed{i}.xml"
+                                                       for i, h in enumerate(hosts)], allow_private=True)
+        _prefect(env, "work-pool", "create", "capex", "--type", "process")
+        _prefect(env, "--no-prompt", "deploy", "--all")
+        worker = subprocess.Popen([str(BIN / "prefect"), "worker", "start", "--pool", "capex", "--limit", "1"],
+                                  env=env, cwd=REPO, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE,
+                                  start_new_session=True)
+        try:
+            for k in (0, 1):
+                _prefect(env, "deployment", "run", f"poll-feeds/poll-feeds-shard-{k}-of-2",
+                         "--param", f"feeds={feeds}", "--param", f"db={db}")
+            deadline = time.monotonic() + 240
+            runs: list[tuple[object, ...]] = []
+            while time.monotonic() < deadline and len(runs) < 2:
+                time.sleep(1)
+                if db.exists():
+                    try:
+                        runs = store.query(db, "select summary->>'shard' from pipeline_runs "
+                                               "where status = 'completed' order by 1")[1]
+                    except store.StoreError:
+                        continue
+        finally:
+            os.killpg(worker.pid, 15)
+            worker.wait(timeout=30)
+        assert runs == [("0/2",), ("1/2",)], (worker.stderr.read() if worker.stderr else b"").decode()[-3000:]
+        assert [server.hits[f"/feed{i}.xml"] for i in range(2)] == [1, 1]
+        assert [server.hits[f"/a/{i}.html"] for i in range(2)] == [1, 1]
+    api = prefect_server["PREFECT_API_URL"]
+    deployed = {d["name"]: d for d in httpx.post(f"{api}/deployments/filter", json={}, timeout=10).json()}
+    assert {name: [s["active"] for s in d["schedules"]] for name, d in deployed.items()} == {
+        "poll-feeds": [True], "poll-feeds-shard-0-of-2": [False], "poll-feeds-shard-1-of-2": [False],
+        "backfill": []}
