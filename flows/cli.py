@@ -48,7 +48,8 @@ def _options(
         settings.enable_verbose()
 
 
-DbOpt = Annotated[str | None, typer.Option("--db", help="DuckDB file (else $CAPEX_DB, else data/capex.duckdb)")]
+DbOpt = Annotated[str | None, typer.Option(
+    "--db", help="DuckDB file or lake ducklake:postgres:... (else $CAPEX_DB, else data/capex.duckdb)")]
 
 
 FeedsOpt = Annotated[str | None, typer.Option("--feeds", help="feeds TOML (else $CAPEX_FEEDS, else feeds.toml)")]
@@ -96,9 +97,24 @@ def _start_prefect() -> None:
 
 
 def _require_db(db_path: Path) -> None:
-    """Read commands never create a database: a path with none is a usage error."""
-    if not db_path.is_file():
+    """Read commands never create a database: a path with none (a catalog without capex's tables) is a
+    usage error."""
+    from tasks.store import lake
+
+    if lake.is_lake(db_path):
+        lake.check_target(db_path, must_exist=True)
+    elif not db_path.is_file():
         raise ConfigError(f"no database at {db_path}")
+
+
+def _check_db(db_path: Path) -> None:
+    """A database a run will write: a file that can be created there, or a lake whose catalog answers and
+    whose data path exists (checked before any work)."""
+    from tasks.store import lake
+
+    settings.check_db_location(db_path)
+    if lake.is_lake(db_path):
+        lake.check_target(db_path)
 
 
 @app.command()
@@ -117,7 +133,7 @@ def poll(
     shard = settings.resolve_shard(shard)
     parse_shard(shard, option)
     _check_feeds(feeds_path)
-    settings.check_db_location(db_path)
+    _check_db(db_path)
     _start_prefect()
     from flows.poll_feeds import poll_feeds
 
@@ -130,7 +146,7 @@ def poll(
 def demo(db: DbOpt = None) -> None:
     """Serve the bundled sample on 127.0.0.1, poll it, and print what was found."""
     db_path = Path(db) if db else Path("data/demo.duckdb")
-    settings.check_db_location(db_path)
+    _check_db(db_path)
     _start_prefect()
     import tempfile
 
@@ -163,7 +179,7 @@ def backfill(
     feeds_path, db_path = settings.resolve_feeds(feeds), settings.resolve_db(db)
     dask_address = settings.resolve_dask_address(dask)
     _check_backfill_options(feeds_path, since, until, urls, sitemap, reprocess)
-    settings.check_db_location(db_path)
+    _check_db(db_path)
     if dask_address:
         _check_cluster(dask_address)
     _start_prefect()
@@ -207,6 +223,7 @@ def serve(feeds: FeedsOpt = None, db: DbOpt = None) -> None:
     """Serve the poll-feeds (scheduled) and backfill deployments from this process, without a work pool."""
     feeds_path, db_path = settings.resolve_feeds(feeds), settings.resolve_db(db)
     _check_feeds(feeds_path)
+    _check_db(db_path)
     _start_prefect()
     import asyncio
 
@@ -216,7 +233,7 @@ def serve(feeds: FeedsOpt = None, db: DbOpt = None) -> None:
 
     next_run = asyncio.run(CronSchedule(cron=POLL_CRON, timezone="UTC").get_dates(n=1))[0]
     print(f"capex serve: feeds file {feeds_path.resolve()}\n"
-          f"  database     {db_path.resolve()}\n"
+          f"  database     {db_path if str(db_path).startswith('ducklake:') else db_path.resolve()}\n"
           f"  deployments  poll-feeds (cron {POLL_CRON!r} UTC), backfill (on demand)\n"
           f"  next poll    {next_run:%Y-%m-%d %H:%M} UTC\n"
           "  stop with Ctrl-C", file=sys.stderr, flush=True)
@@ -307,6 +324,66 @@ def doctor(
     print(checkup.summary(report))
     if report.problems:
         raise typer.Exit(1)
+
+
+@app.command()
+def migrate(
+    to: Annotated[str, typer.Option("--to", help="the target database, usually a lake: ducklake:postgres:...")],
+    db: DbOpt = None,
+) -> None:
+    """Copy the whole history of --db (feeds, polls, articles, raw HTML, facts, queue, backfills) into --to,
+    idempotently (run it again to resume), and check that every row arrived."""
+    from rich.progress import Progress
+
+    from tasks.store import transfer
+
+    db_path, target = settings.resolve_db(db), Path(to)
+    _require_db(db_path)
+    _check_db(target)
+    with Progress(transient=True) as bar:
+        tasks_by_table: dict[str, Any] = {}
+
+        def show(table: str, done: int, total: int) -> None:
+            if table not in tasks_by_table:
+                tasks_by_table[table] = bar.add_task(table, total=total or 1)
+            bar.update(tasks_by_table[table], completed=done if total else 1)
+
+        result = transfer.copy_history(db_path, to, show)
+    for table, n in result.source.items():
+        missing = result.missing[table]
+        print(f"{table:15} {n:>9,} rows in {db_path}, {result.target[table]:>9,} in the target"
+              + (f", {missing:,} MISSING" if missing else ""))
+    if not result.ok:
+        raise typer.Exit(1)
+    print(f"capex migrate: every row of {db_path} is in {to}")
+
+
+@app.command()
+def maintain(
+    db: DbOpt = None,
+    keep_days: Annotated[int, typer.Option("--keep-days", help="snapshots kept for time travel")] = 7,
+) -> None:
+    """A lake's upkeep: flush inlined rows to Parquet, merge small files, expire old snapshots, delete unused
+    files (a DuckDB file: a checkpoint). The maintain-lake deployment runs it daily."""
+    from tasks.store.transfer import maintain as upkeep
+
+    db_path = settings.resolve_db(db)
+    _require_db(db_path)
+    for step in upkeep(db_path, keep_days).steps:
+        print(step)
+
+
+@app.command(name="lake-sql")
+def lake_sql(db: DbOpt = None) -> None:
+    """Print the SQL that attaches the lake read-only in the `duckdb` CLI (offline, from this installation's
+    extension files): `duckdb -init <(capex lake-sql)` then query lake.capex_facts."""
+    from tasks.store import lake
+
+    db_path = settings.resolve_db(db)
+    if not lake.is_lake(db_path):
+        raise ConfigError(f"--db {db_path}: not a lake (a DuckDB file opens with: duckdb -readonly {db_path})")
+    _require_db(db_path)
+    print("\n".join(lake.attach_statements(db_path)))
 
 
 def main() -> None:

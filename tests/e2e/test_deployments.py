@@ -29,14 +29,16 @@ def test_prefect_yaml_declares_the_deployments_with_importable_entrypoints() -> 
 
     config = yaml.safe_load((REPO / "prefect.yaml").read_text())
     deployments = {d["name"]: d for d in config["deployments"]}
-    assert set(deployments) == {"poll-feeds", "poll-feeds-shard-0-of-2", "poll-feeds-shard-1-of-2", "backfill"}
+    assert set(deployments) == {"poll-feeds", "poll-feeds-shard-0-of-2", "poll-feeds-shard-1-of-2", "backfill",
+                                "maintain-lake"}
+    assert deployments["maintain-lake"]["schedules"] == [{"cron": "17 3 * * *", "timezone": "UTC"}]
     assert deployments["poll-feeds"]["schedules"] == [{"cron": "*/30 * * * *", "timezone": "UTC"}]
     assert deployments["poll-feeds"]["parameters"]["shard"] is None
     for k in (0, 1):
         shard = deployments[f"poll-feeds-shard-{k}-of-2"]
         assert shard["parameters"]["shard"] == f"{k}/2"
         assert shard["schedules"] == [{"cron": "*/30 * * * *", "timezone": "UTC", "active": False}]
-    assert "schedules" not in deployments["backfill"]
+    assert "schedules" not in deployments["backfill"]  # on demand
     for d in deployments.values():
         assert d["work_pool"]["name"] == "capex"
         module, _, name = d["entrypoint"].partition(":")
