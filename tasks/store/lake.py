@@ -237,6 +237,11 @@ def _quote(text: str) -> str:
 
 
 def _create_s3_secret(con: duckdb.DuckDBPyConnection, s: LakeSettings) -> None:
+    con.execute(_secret_sql(s))
+
+
+def _secret_sql(s: LakeSettings) -> str:
+    """DuckDB's S3 secret for the lake's data files (CREATE SECRET takes no bound parameters)."""
     fields = {"type": "s3", "region": s.s3_region, "url_style": "path" if s.s3_endpoint else "vhost"}
     if s.s3_key_id:
         fields.update(key_id=s.s3_key_id, secret=s.s3_secret or "")
@@ -244,7 +249,7 @@ def _create_s3_secret(con: duckdb.DuckDBPyConnection, s: LakeSettings) -> None:
         fields["endpoint"] = s.s3_endpoint
     body = ", ".join(f"{k} '{_quote(v)}'" for k, v in fields.items())
     use_ssl = "true" if s.s3_use_ssl else "false"
-    con.execute(f"create or replace secret capex_s3 ({body}, use_ssl {use_ssl})")
+    return f"create or replace secret capex_s3 ({body}, use_ssl {use_ssl})"
 
 
 class WritersLock:
@@ -364,8 +369,7 @@ def attach_statements(db: str | os.PathLike[str], extension_directory: str | Non
         lines.append(f"set extension_directory = '{_quote(extension_directory)}';")
     for name in names:
         lines += [f"install '{_quote(str(_extension_file(name)))}';", f"load {name};"]
-    if s3:
-        lines.append("-- S3: create secret (type s3, key_id '...', secret '...', region '...', endpoint '...', "
-                     "url_style 'path', use_ssl false);")
+    if s3:  # with the credentials of this environment (AWS_*), as the pipeline itself uses them
+        lines.append(_secret_sql(target.settings) + ";")
     lines.append(f"attach '{_quote(target.uri)}' as {ALIAS} (read_only);")
     return lines

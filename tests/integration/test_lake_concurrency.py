@@ -192,3 +192,10 @@ def test_the_duckdb_cli_reads_the_lake_read_only_while_writers_ingest(lake_db: s
     assert refused.returncode != 0 and "read-only" in refused.stderr.lower().replace("read only", "read-only")
     _, rows = store.query(lake_db, "select count(*) from articles")
     assert rows == [(120,)]
+    import duckdb  # the README's Python reader
+
+    reader = duckdb.connect(config={"autoinstall_known_extensions": False,
+                                    "extension_directory": str(tmp_path / "ext-py")})
+    for statement in lake.attach_statements(lake_db):
+        reader.execute(statement)
+    assert reader.sql("select count(*) from lake.capex_stories").fetchone() == (120,)
