@@ -2,7 +2,8 @@
 
 Modules by concern: connect (connections, the writers' lock), migrate (SQL migrations, views),
 bulk (many rows in one statement), feeds, articles (batch writes), queue (the page retry queue),
-runs, reads, backfill. Callers use the names below (`from tasks import store; store.write_batch`).
+runs, reads, backfill; lake (the DuckLake backend a `ducklake:` --db selects), transfer (copying a
+history between databases, lake upkeep). Callers use the names below (`from tasks import store; store.write_batch`).
 """
 
 from __future__ import annotations
