@@ -119,7 +119,9 @@ def _lake_write(target: lake.LakeTarget) -> Iterator[duckdb.DuckDBPyConnection]:
     with lake.writers_lock(target).held(WRITER_LOCK_TIMEOUT_S), lake.cursor(target, read_only=False) as con:
         try:
             if target.uri not in _MIGRATED:
-                migrate(con)
+                # every view replaced is a catalog commit (a snapshot): only when something changed
+                if not _schema_is_current(con):
+                    migrate(con)
                 _MIGRATED.add(target.uri)
             yield con
         except duckdb.Error as exc:  # a catalog gone mid-commit, a refused S3 write: one line
