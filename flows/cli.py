@@ -169,8 +169,10 @@ def backfill(
     _start_prefect()
     from flows.backfill import run_backfill_cli
 
+    # Dask workers run in their own working directory: a relative database path would name another file there
+    db_text = settings.db_for_workers(db_path) if dask_address else str(db_path)
     with progress_display("backfill"):
-        summary = _run_flow(run_backfill_cli, feeds=str(feeds_path), db=str(db_path), since=since, until=until,
+        summary = _run_flow(run_backfill_cli, feeds=str(feeds_path), db=db_text, since=since, until=until,
                             urls=urls, sitemap=sitemap, reprocess=reprocess, dask=dask_address)
     print_summary("backfill", summary, db_path)
 

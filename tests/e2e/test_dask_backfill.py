@@ -114,6 +114,20 @@ def test_reprocess_on_dask_reads_the_stored_pages_on_the_workers(cluster: str, g
     assert stale == [(0,)]
 
 
+def test_relative_db_path_names_the_same_file_on_the_workers(cluster: str, gazette: tuple[Site, str],
+                                                             tmp_path: Path) -> None:
+    """`--db rel.duckdb` is the file in the command's directory, also for workers started elsewhere."""
+    from tests.support.paths import REPO
+
+    site, base = gazette
+    (tmp_path / "urls.txt").write_text("".join(f"{base}{site.article_path(i)}\n" for i in range(5)))
+    done = capex("backfill", "--urls", "urls.txt", "--db", "rel.duckdb", "--dask", cluster, cwd=tmp_path)
+    assert done.returncode == 0, done.stderr.decode()[-3000:]
+    assert not (REPO / "rel.duckdb").exists()  # the workers' directory
+    _, rows = store.query(tmp_path / "rel.duckdb", "select count(*) from articles")
+    assert rows == [(5,)]
+
+
 def test_a_batch_run_twice_on_dask_stores_nothing_twice(cluster: str, gazette: tuple[Site, str],
                                                         tmp_path: Path) -> None:
     """The same batch run twice at once on two workers, then again (as Dask re-runs after a worker death)."""
