@@ -200,7 +200,7 @@ def _check_cluster(address: str) -> None:
 
     settings.check_dask_address(address)  # a second at most: an unreachable address is one line, at once
     info = check_cluster(address)
-    print(f"capex: backfill batches on the Dask cluster at {address} ({info.n_workers} workers, "
+    print(f"backfill: page batches on the Dask cluster at {address} ({info.n_workers} workers, "
           f"{info.n_threads} threads)", file=sys.stderr, flush=True)
 
 

@@ -73,7 +73,7 @@ def test_backfill_on_dask_stores_every_page_once_and_a_rerun_nothing(cluster: st
     before = _executed(cluster)
     first = capex("backfill", "--urls", str(urls), "--db", str(db), "--dask", cluster)
     assert first.returncode == 0, first.stderr.decode()[-3000:]
-    assert f"backfill batches on the Dask cluster at {cluster} (2 workers, 2 threads)" in first.stderr.decode()
+    assert f"backfill: page batches on the Dask cluster at {cluster} (2 workers, 2 threads)" in first.stderr.decode()
     assert _executed(cluster) - before >= 3  # the three batches ran on the workers
     assert _worker_servers(cluster) == []  # they reported to the run's Prefect server, not one of their own
     counts = store.table_counts(db)
