@@ -185,8 +185,10 @@ def backfill(
     _start_prefect()
     from flows.backfill import run_backfill_cli
 
+    # Dask workers run in their own working directory: a relative database path would name another file there
+    db_text = settings.db_for_workers(db_path) if dask_address else str(db_path)
     with progress_display("backfill"):
-        summary = _run_flow(run_backfill_cli, feeds=str(feeds_path), db=str(db_path), since=since, until=until,
+        summary = _run_flow(run_backfill_cli, feeds=str(feeds_path), db=db_text, since=since, until=until,
                             urls=urls, sitemap=sitemap, reprocess=reprocess, dask=dask_address)
     print_summary("backfill", summary, db_path)
 
@@ -214,7 +216,7 @@ def _check_cluster(address: str) -> None:
 
     settings.check_dask_address(address)  # a second at most: an unreachable address is one line, at once
     info = check_cluster(address)
-    print(f"capex: backfill batches on the Dask cluster at {address} ({info.n_workers} workers, "
+    print(f"backfill: page batches on the Dask cluster at {address} ({info.n_workers} workers, "
           f"{info.n_threads} threads)", file=sys.stderr, flush=True)
 
 

@@ -207,6 +207,13 @@ def check_db_location(db_path: Path) -> None:
         raise ConfigError(f"--db {db_path}: not writable (directory {ancestor})")
 
 
+def db_for_workers(db_path: Path) -> str:
+    """The database as processes with another working directory (Dask workers) must name it: a file's
+    absolute path; a catalog (`ducklake:...`) unchanged."""
+    text = str(db_path)
+    return text if text.startswith("ducklake:") else str(db_path.resolve())
+
+
 # How long a command waits for Prefect's temporary local server to answer (Prefect's default: 20 s).
 # Each command without PREFECT_API_URL starts its own; with a poll, a backfill and a report started
 # at once on a busy 2-core machine, one came up after more than 20 s and its command failed. The

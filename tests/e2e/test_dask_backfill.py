@@ -73,7 +73,7 @@ def test_backfill_on_dask_stores_every_page_once_and_a_rerun_nothing(cluster: st
     before = _executed(cluster)
     first = capex("backfill", "--urls", str(urls), "--db", str(db), "--dask", cluster)
     assert first.returncode == 0, first.stderr.decode()[-3000:]
-    assert f"backfill batches on the Dask cluster at {cluster} (2 workers, 2 threads)" in first.stderr.decode()
+    assert f"backfill: page batches on the Dask cluster at {cluster} (2 workers, 2 threads)" in first.stderr.decode()
     assert _executed(cluster) - before >= 3  # the three batches ran on the workers
     assert _worker_servers(cluster) == []  # they reported to the run's Prefect server, not one of their own
     counts = store.table_counts(db)
@@ -112,6 +112,20 @@ def test_reprocess_on_dask_reads_the_stored_pages_on_the_workers(cluster: str, g
     assert store.table_counts(db) == counts and _pack_bytes(db) == packed
     _, stale = store.query(db, "select count(*) from articles where extractor_version = 'stale'")
     assert stale == [(0,)]
+
+
+def test_relative_db_path_names_the_same_file_on_the_workers(cluster: str, gazette: tuple[Site, str],
+                                                             tmp_path: Path) -> None:
+    """`--db rel.duckdb` is the file in the command's directory, also for workers started elsewhere."""
+    from tests.support.paths import REPO
+
+    site, base = gazette
+    (tmp_path / "urls.txt").write_text("".join(f"{base}{site.article_path(i)}\n" for i in range(5)))
+    done = capex("backfill", "--urls", "urls.txt", "--db", "rel.duckdb", "--dask", cluster, cwd=tmp_path)
+    assert done.returncode == 0, done.stderr.decode()[-3000:]
+    assert not (REPO / "rel.duckdb").exists()  # the workers' directory
+    _, rows = store.query(tmp_path / "rel.duckdb", "select count(*) from articles")
+    assert rows == [(5,)]
 
 
 def test_a_batch_run_twice_on_dask_stores_nothing_twice(cluster: str, gazette: tuple[Site, str],
