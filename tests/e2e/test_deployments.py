@@ -171,4 +171,4 @@ def test_shard_deployments_split_the_feeds_on_a_process_worker(prefect_server: d
     deployed = {d["name"]: d for d in httpx.post(f"{api}/deployments/filter", json={}, timeout=10).json()}
     assert {name: [s["active"] for s in d["schedules"]] for name, d in deployed.items()} == {
         "poll-feeds": [True], "poll-feeds-shard-0-of-2": [False], "poll-feeds-shard-1-of-2": [False],
-        "backfill": []}
+        "backfill": [], "maintain-lake": [True]}
