@@ -195,7 +195,15 @@ def open_lake(target: LakeTarget, read_only: bool) -> duckdb.DuckDBPyConnection:
 
 
 _OPEN: dict[tuple[int, str, bool], duckdb.DuckDBPyConnection] = {}
+_UPKEEP_SEEN: dict[tuple[int, str, bool], int] = {}
 _OPEN_GUARD = threading.Lock()
+
+# The newest snapshot that moved rows between files (a flush of inlined rows, a merge, a rewrite): an
+# attachment made before it keeps metadata of tables that are gone (measured: "Attempting to fetch from
+# an unsuccessful query result" on the first read after `capex maintain` ran in another process).
+_LAST_UPKEEP = (f"select coalesce(max(snapshot_id), -1) from ducklake_snapshots('{ALIAS}') "
+                "where len(list_filter(map_keys(changes), k -> k like '%flush%' or k like '%compact%' "
+                "or k like '%merge%' or k like '%rewrite%')) > 0")
 
 
 @contextmanager
@@ -203,14 +211,19 @@ def cursor(target: LakeTarget, read_only: bool) -> Iterator[duckdb.DuckDBPyConne
     """A cursor on this process's attached lake, opened once and kept (loading the extensions and
     attaching costs ~0.3 s; a cursor, nothing). Every transaction sees the lake's latest snapshot.
 
-    Reads get a read-only attachment of their own, so a query can never write. An error closes the
+    Reads get a read-only attachment of their own, so a query can never write. An attachment older
+    than the lake's last compaction is replaced (one catalog query a use); an error closes the
     attachments, so the next use reconnects (after PostgreSQL restarted, say).
     """
     key = (os.getpid(), target.uri, read_only)
     with _OPEN_GUARD:
         con = _OPEN.get(key)
+        if con is not None and not _still_valid(con, _UPKEEP_SEEN.get(key, -1)):
+            _close(key)
+            con = None
         if con is None:
             con = _OPEN[key] = open_lake(target, read_only)
+            _UPKEEP_SEEN[key] = _upkeep_since(con)
     cur = con.cursor()  # a cursor starts in the in-memory catalog: the lake must be chosen again
     try:
         cur.execute(f"use {ALIAS}")
@@ -222,14 +235,32 @@ def cursor(target: LakeTarget, read_only: bool) -> Iterator[duckdb.DuckDBPyConne
         cur.close()
 
 
+def _still_valid(con: duckdb.DuckDBPyConnection, seen: int) -> bool:
+    try:
+        return _upkeep_since(con) <= seen
+    except duckdb.Error as exc:  # the catalog went away and came back, say: attach again
+        logger.debug("a kept lake attachment failed its check: %s", first_line(exc))
+        return False
+
+
+def _upkeep_since(con: duckdb.DuckDBPyConnection) -> int:
+    row = con.execute(_LAST_UPKEEP).fetchone()
+    return int(row[0]) if row else -1
+
+
+def _close(key: tuple[int, str, bool]) -> None:
+    _UPKEEP_SEEN.pop(key, None)
+    try:
+        _OPEN.pop(key).close()
+    except duckdb.Error as exc:
+        logger.debug("closing a broken lake connection: %s", first_line(exc))
+
+
 def forget(target: LakeTarget) -> None:
     """Close this process's attachments of a lake (after an error; the next use reconnects)."""
     with _OPEN_GUARD:
         for key in [k for k in _OPEN if k[1] == target.uri]:
-            try:
-                _OPEN.pop(key).close()
-            except duckdb.Error as exc:
-                logger.debug("closing a broken lake connection: %s", first_line(exc))
+            _close(key)
 
 
 def _quote(text: str) -> str:

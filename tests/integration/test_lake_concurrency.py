@@ -199,3 +199,17 @@ def test_the_duckdb_cli_reads_the_lake_read_only_while_writers_ingest(lake_db: s
     for statement in lake.attach_statements(lake_db):
         reader.execute(statement)
     assert reader.sql("select count(*) from lake.capex_stories").fetchone() == (120,)
+
+
+def test_reads_and_writes_of_a_long_lived_process_survive_another_process_compacting_the_lake(lake_db: str) -> None:
+    """A process holding its lake attachment reads and writes on after `capex maintain` in another process
+    flushed the inlined rows its attachment knew about."""
+    store.write_batch(lake_db, [make_article(f"https://m.example/{i}", (make_fact(),)) for i in range(3)])
+    assert store.query(lake_db, "select count(*) from facts")[1] == [(3,)]
+    done = subprocess.run([sys.executable, "-c", f"from tasks.store import transfer; transfer.maintain({lake_db!r})"],
+                          cwd=REPO, env={**os.environ, "PYTHONPATH": str(REPO)}, capture_output=True, timeout=120)
+    assert done.returncode == 0, done.stderr.decode()[-800:]
+    assert store.query(lake_db, "select count(*) from facts")[1] == [(3,)]
+    assert store.known_keys(lake_db, ["https://m.example/1"], [])[0] == {"https://m.example/1"}
+    store.write_batch(lake_db, [make_article("https://m.example/9", (make_fact(),))])
+    assert store.query(lake_db, "select count(*) from facts")[1] == [(4,)]
