@@ -177,3 +177,35 @@ def test_research_firm_forecast_for_a_named_company_keeps_the_company() -> None:
     """A company named between the firm's verb and the figure stays the spender."""
     text = "Gartner expects Microsoft to spend $150 billion on AI data centers next year."
     assert [f.companies for f in extract_facts(text, date(2026, 3, 2))] == [("Microsoft",)]
+
+
+@pytest.mark.parametrize(("text", "spenders"), [
+    ("Lumen Labs is in a race with Google, which has announced plans to spend up to $180 billion this year on "
+     "capital expenditures.", ("Alphabet",)),
+    ("Traders are watching Meta, which expects capital expenditures of $120 billion in 2026 for AI data centers.",
+     ("Meta",)),
+    ("Nvidia invested in OpenAI, which said it would buy $90 billion of chips for its data centers.", ("OpenAI",)),
+])
+def test_antecedent_of_a_spending_relative_clause_is_the_spender(text: str, spenders: tuple[str, ...]) -> None:
+    """"Google, which plans to spend $N": the name the relative clause hangs on spends, whatever stands before it."""
+    (fact,) = extract_facts(text, PUBLISHED)
+    assert fact.companies == spenders
+
+
+def test_relative_clause_describing_a_deal_keeps_its_parties() -> None:
+    """"a deal with Nebius, which is worth $N" describes the deal: the buyer of the deal still spends."""
+    (fact,) = extract_facts("Meta signed a deal with Nebius, which is worth $25 billion, for AI compute capacity.",
+                            PUBLISHED)
+    assert fact.companies == ("Meta",)
+
+
+@pytest.mark.parametrize(("text", "spenders"), [
+    ("In March Huang said Anthropic had placed an $8 billion order for AI chips.", ("Anthropic",)),
+    ("Nvidia's chief executive said OpenAI will spend $90 billion on chips for its data centers.", ("OpenAI",)),
+    ("Microsoft said Tuesday it will spend $70 billion on AI data centers this year.", ("Microsoft",)),
+    ("Jensen Huang told analysts that Meta would spend $25 billion on AI data centers next year.", ("Meta",)),
+])
+def test_speaker_is_not_the_spender_when_a_name_opens_what_is_said(text: str, spenders: tuple[str, ...]) -> None:
+    """"X said Y will spend $N": Y spends; "X said Tuesday it will spend" still gives X."""
+    (fact,) = extract_facts(text, PUBLISHED)
+    assert fact.companies == spenders

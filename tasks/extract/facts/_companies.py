@@ -126,12 +126,20 @@ def has_reference(sentence: str) -> bool:
     return _REFERENCE.search(sentence) is not None
 
 
+# capitalised words after "said" that do not open a new subject: "said Tuesday it would", "said It", "said The company"
+_NOT_SPEECH_SUBJECT = (r"(?!(?:Monday|Tuesday|Wednesday|Thursday|Friday|Saturday|Sunday|January|February|March|"
+                       r"April|May|June|July|August|September|October|November|December|It|In|On|At|The|This|That|Last|Next|We|"
+                       r"Our|Its|CEO|Chief)\b)")
 # Attribution: which of the actors named in a sentence is the spender of one figure.
 # "…$115 billion for 2026, while Oracle projects $50 billion", "…; Meta…", "…, but Google…", "…, and compatriot
 # Adani outlining…": a new clause with its own subject
 _CLAUSE_BREAK = re.compile(r";\s|:\s(?=\[?[A-Z])|,\s(?:while|whereas|but|although|though)\s|\s(?:while|whereas)\s|"
                            r",\sand\s(?!\[?[A-Z])"
-                           r"|,\sand\s(?=the\s)")
+                           r"|,\sand\s(?=the\s)"
+                           # "Tan said Anthropic had placed a $10 billion order", "the chipmaker's CEO told investors
+                           # that OpenAI will spend": the speaker is not the spender when a name opens what is said
+                           r"|\b(?:said|says|told\s(?:[a-z]+\s)?[A-Za-z]+)\s(?:that\s)?(?=\[?"
+                           + _NOT_SPEECH_SUBJECT + r"[A-Z])")
 # "After the Intel deal was revealed, the company announced…": an introductory clause is not the subject
 _INTRO_CLAUSE = re.compile(r"(?i)^(?:(?:[\w-]+\s){0,2}(?:after|before)|when|once|since|although|though|as|if|until|"
                            r"because|while)\s[^,]{3,120},\s")
@@ -170,6 +178,18 @@ _SUBJECT_REFERENCE = re.compile(
 # four or more of the largest cloud companies sharing one figure: the hyperscalers as a group
 _SECTOR_GROUP_SIZE = 4
 _SECTOR_GROUP_TYPES = frozenset({"hyperscaler"})
+
+
+# the antecedent of a relative clause that spends is the spender of its figure, whatever stands before the name:
+# "competition with Google, which has announced plans to spend up to $185 billion", "shares of Meta, which expects
+# capital expenditures of …"; "a deal with Nebius, which is worth $27 billion" describes the deal, not a spender
+_RELATIVE_SPENDS = re.compile(
+    r"(?:['’]s?)?\]?\s*,\s(?:which|that)\s(?:(?:also|now|still|already|recently|has|have|had|last\s\w+)\s){0,2}"
+    r"(?:plans?|planned|expects?|expected|intends?|will|would|is\s(?:planning|spending|investing|building)|spends?|"
+    r"spent|invest(?:s|ed)?|commit(?:s|ted)|pledg(?:es|ed)|announced|said|projects?|projected|forecasts?|guided|"
+    r"earmark(?:s|ed)|allocat(?:es|ed)|budgeted|rais(?:es|ed)|lift(?:s|ed)|boost(?:s|ed))\b")
+# how far after the relative pronoun its figure may stand
+_RELATIVE_CHARS = 120
 
 
 @dataclass(frozen=True, slots=True)
@@ -211,6 +231,9 @@ def attribute(sentence: str, mentions: list[Mention], base: int, start: int, end
     """
     clauses = clause_spans(sentence)
     here = next((c for c in clauses if c[0] <= start < c[1]), (0, len(sentence)))
+    antecedent = _relative_antecedent(sentence, mentions, base, here, start)
+    if antecedent:
+        return Attribution(antecedent, False)
     chosen, members = _candidates(sentence, mentions, base, here, start, end)
     names = names_in(chosen)
     named_before = any(m.start - base < start for m in chosen)
@@ -229,6 +252,23 @@ def attribute(sentence: str, mentions: list[Mention], base: int, start: int, end
             if earlier:
                 return Attribution(tuple(dict.fromkeys((*earlier, *names))), False)
     return Attribution(names, reference or not names)
+
+
+def _relative_antecedent(sentence: str, mentions: list[Mention], base: int, clause: tuple[int, int],
+                         start: int) -> tuple[str, ...]:
+    """The company group a spending relative clause before the figure hangs on ("Google, which plans to spend"),
+    when no other company is named between it and the figure; else empty."""
+    found: tuple[str, ...] = ()
+    for group in _groups(sentence, mentions, base):
+        last = group[-1].end - base
+        if not clause[0] <= group[0].start - base < start:
+            continue
+        relative = _RELATIVE_SPENDS.match(sentence, last)
+        if relative is not None and start - relative.end() <= _RELATIVE_CHARS:
+            found = names_in(group) if all(m.actor.type not in FALLBACK_TYPES for m in group) else ()
+        elif found and last <= start:
+            found = ()  # a company named after the relative pronoun: its clause has its own subject
+    return found
 
 
 def _candidates(sentence: str, mentions: list[Mention], base: int, clause: tuple[int, int], start: int,
