@@ -209,3 +209,19 @@ def test_speaker_is_not_the_spender_when_a_name_opens_what_is_said(text: str, sp
     """"X said Y will spend $N": Y spends; "X said Tuesday it will spend" still gives X."""
     (fact,) = extract_facts(text, PUBLISHED)
     assert fact.companies == spenders
+
+
+@pytest.mark.parametrize(("text", "spenders"), [
+    ("Meta agreed a $12 billion compute deal with Nebius. Nebius shares jumped 9%. The social media company also "
+     "expects capex of $110 billion to $130 billion in 2026.", ("Meta",)),
+    ("Microsoft reported results, beating Alphabet on cloud growth. The Windows maker said capital expenditures were "
+     "$35 billion this year, driven by AI data centers.", ("Microsoft",)),
+    ("Tesla said it would buy more Nvidia chips. Nvidia shares rose. The EV maker expects capital expenditures of "
+     "more than $18 billion this year, including AI compute.", ("Tesla",)),
+    ("OpenAI signed a deal with Oracle. Oracle shares rose. The AI lab will spend $250 billion on compute over five "
+     "years.", ("OpenAI",)),
+])
+def test_descriptor_subject_takes_the_nearest_company_it_fits(text: str, spenders: tuple[str, ...]) -> None:
+    """"The EV maker", "the Windows maker": the nearest earlier company the descriptor fits, not the last one named."""
+    facts = extract_facts(text, PUBLISHED)
+    assert facts[-1].companies == spenders

@@ -8,18 +8,21 @@ from __future__ import annotations
 
 import re
 from collections import Counter
+from collections.abc import Callable
 from dataclasses import replace
 from datetime import date
 
 from tasks.extract.facts._amounts import Money, find_money
 from tasks.extract.facts._companies import (
     FALLBACK_TYPES,
+    Actor,
     Mention,
     actor,
     attribute,
     clause_spans,
     deal_buyers,
     deal_parties,
+    descriptor_subject,
     find_mentions,
     is_hyperscaler_group,
     is_tiered_deal,
@@ -68,6 +71,8 @@ EXTRACTOR_VERSION = "rules-1.13"
 _MAX_TEXT_CHARS = 300_000
 # how many sentences back "the company" / an unnamed subject is looked for
 _LOOKBACK_SENTENCES = 3
+# how many sentences back a descriptor ("the EV maker") looks for a company it fits, before the main subject
+_DESCRIBED_SENTENCES = 5
 # "fiscal" in the sentence: relative years are the company's fiscal years
 _FISCAL_WORDS = ("fiscal", "financial year")
 # an unregistered name is the subject "the company" refers back to only when the article names it this often
@@ -209,6 +214,16 @@ class _Context:
                 return ()
         return self.main_subject()
 
+    def nearest_fitting(self, index: int, before: int, fits: Callable[[Actor], bool]) -> tuple[str, ...]:
+        """The company named nearest before offset `before` (in sentence `index` or up to _DESCRIBED_SENTENCES
+        earlier) that `fits`, else the article's main subject when it fits, else empty."""
+        for back in range(index, max(-1, index - 1 - _DESCRIBED_SENTENCES), -1):
+            for mention in reversed(self.mentions(back)):
+                if mention.start < before and mention.actor.type not in FALLBACK_TYPES and fits(mention.actor):
+                    return (mention.actor.name,)
+        main = self.main_subject()
+        return main if main and (found := actor(main[0])) is not None and fits(found) else ()
+
     def earlier_spender(self, index: int, exclude: tuple[str, ...]) -> tuple[str, ...]:
         """The spender of the nearest earlier fact that does not involve `exclude` (a supplier)."""
         for back in range(index - 1, -1, -1):
@@ -319,9 +334,16 @@ def _spender(body: str, mentions: list[Mention], base: int, money: Money, index:
             if found.names[0] not in buyers:
                 return buyers
         return deal_buyers(body, found.names)
+    clause = next((c for c in clause_spans(body) if c[0] <= money.start - base < c[1]), (0, len(body)))
+    described = descriptor_subject(body, clause[0], money.start - base)
+    if described is not None:
+        # "The Windows maker said capex was …" after a sentence naming Microsoft and a rival: the nearest company the
+        # descriptor fits, else the references below
+        fitting = context.nearest_fitting(index, base + described.start, described.fits)
+        if fitting:
+            return fitting
     if not found.names:
         # a spender the registry does not know, named as the subject of the figure's clause ("Iliad will invest")
-        clause = next((c for c in clause_spans(body) if c[0] <= money.start - base < c[1]), (0, len(body)))
         unknown = unregistered_subject(body, clause[0], money.start - base, context.text)
         if unknown is not None:
             return (unknown,)

@@ -175,6 +175,59 @@ _SUBJECT_REFERENCE = re.compile(
     r"(?i:\b(?:the\s(?:company|firm|group|tech\sgiant|giant|chipmaker|startup|conglomerate|retailer|"
     r"[\w-]+\s(?:giant|maker|company|firm|provider|operator))|it|its|they|their|we|our|the\sfigure|"
     r"(?:that|this|those|these)\s(?:investment|spending|money|capex|budget|outlay|commitment)s?)\b)")
+# Descriptors news uses for a company it has named: "the EV maker", "the Windows maker", "the Chinese tech giant".
+# Each resolves to the nearest earlier mention of its companies (a name) or of its registry types, so that a second
+# company named in between ("… CoreWeave shares jumped. The social media company expects …") is not taken for it.
+_DESCRIPTORS: tuple[tuple[str, frozenset[str]], ...] = (
+    # "the social media giant", "the Facebook parent", "the Instagram owner"
+    (r"social[\s-]media\s(?:giant|company|firm|group)|(?:facebook|instagram)\s(?:parent|owner)", frozenset({"Meta"})),
+    # "the search giant", "the Google parent", "the YouTube owner"
+    (r"search\s(?:giant|company)|(?:google|youtube)\s(?:parent|owner)", frozenset({"Alphabet"})),
+    # "the Windows maker", "the software giant", "the Xbox maker"
+    (r"(?:windows|xbox)\s(?:maker|owner)|software\sgiant", frozenset({"Microsoft"})),
+    # "the e-commerce giant", "the online retailer"
+    (r"e-?commerce\s(?:giant|company|firm)|online\sretailer", frozenset({"Amazon"})),
+    # "the iPhone maker"
+    (r"iphone\smaker", frozenset({"Apple"})),
+    # "the EV maker", "the electric vehicle maker", "the electric-car company"
+    (r"(?:ev|electric[\s-](?:vehicle|car))\s(?:maker|company|giant)|automaker|carmaker", frozenset({"Tesla"})),
+    # "the chipmaker", "the chip designer", "the chip giant", "the GPU maker"
+    (r"chip\s?(?:maker|designer|giant|company|firm)|(?:gpu|semiconductor)\s(?:maker|giant|company|firm)",
+     frozenset({"chipmaker"})),
+    # "the AI lab", "the ChatGPT maker", "the Claude maker", "the AI startup", "the lab"
+    (r"(?:ai\s)?lab|(?:chatgpt|claude|gemini)\s(?:maker|developer|owner)|ai\s(?:startup|start-up|developer|company)",
+     frozenset({"ai_lab"})),
+    # "the cloud provider", "the cloud giant", "the neocloud"
+    (r"cloud\s(?:provider|giant|company|firm)|neocloud(?:\sprovider)?", frozenset({"hyperscaler", "neocloud"})),
+    # "the tech giant", "the Chinese tech giant", "the internet giant"
+    (r"(?:tech|technology|internet)\s(?:giant|company|group|conglomerate)",
+     frozenset({"hyperscaler", "big_tech", "china_tech"})),
+)
+# "The EV maker said …", "and the Chinese tech giant expects …": a descriptor as the subject, up to two words between
+_DESCRIPTOR = re.compile(r"(?i:\bthe\s(?:[\w-]+\s){0,2}?(?:" + "|".join(f"(?P<d{i}>{d})" for i, (d, _) in
+                                                                 enumerate(_DESCRIPTORS)) + r")(?!['’]s)\b)")
+
+
+@dataclass(frozen=True, slots=True)
+class Descriptor:
+    """A descriptor subject at `start` of a sentence and the names or registry types it can stand for."""
+
+    start: int
+    targets: frozenset[str]
+
+    def fits(self, found: Actor) -> bool:
+        """True when a registry actor is one the descriptor can stand for."""
+        return found.name in self.targets or found.type in self.targets
+
+
+def descriptor_subject(sentence: str, start: int, end: int) -> Descriptor | None:
+    """The last descriptor ("the EV maker") in sentence[start:end], else None."""
+    last = next(reversed(list(_DESCRIPTOR.finditer(sentence, start, end))), None)
+    if last is None or last.lastgroup is None:
+        return None
+    return Descriptor(last.start(), _DESCRIPTORS[int(last.lastgroup[1:])][1])
+
+
 # four or more of the largest cloud companies sharing one figure: the hyperscalers as a group
 _SECTOR_GROUP_SIZE = 4
 _SECTOR_GROUP_TYPES = frozenset({"hyperscaler"})
