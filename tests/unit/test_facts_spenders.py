@@ -225,3 +225,21 @@ def test_descriptor_subject_takes_the_nearest_company_it_fits(text: str, spender
     """"The EV maker", "the Windows maker": the nearest earlier company the descriptor fits, not the last one named."""
     facts = extract_facts(text, PUBLISHED)
     assert facts[-1].companies == spenders
+
+
+@pytest.mark.parametrize("text", [
+    "Meta will spend $12 billion on AI capacity from CoreWeave over six years.",
+    "Meta agreed to pay $12 billion for GPU capacity from CoreWeave through 2031.",
+    "Meta agreed to pay CoreWeave $12 billion for computing power over five years.",
+])
+def test_seller_paid_or_spent_with_is_not_a_spender(text: str) -> None:
+    """Money spent or paid on capacity "from" a seller, or paid to it, is the buyer's alone (policy rule 14)."""
+    (fact,) = extract_facts(text, PUBLISHED)
+    assert fact.companies == ("Meta",)
+
+
+def test_compute_purchase_after_a_stake_is_the_buyers() -> None:
+    """"invest $N in Lab, which in turn will spend $M on compute": the stake is no fact, the purchase is the lab's."""
+    (fact,) = extract_facts("Microsoft will invest up to $4 billion in Anthropic, which in turn will spend $25 billion "
+                            "on Azure compute capacity.", PUBLISHED)
+    assert (fact.companies, fact.amount) == (("Anthropic",), 25e9)

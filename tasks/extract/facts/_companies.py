@@ -152,6 +152,8 @@ _BYSTANDER_BEFORE = re.compile(
     r"(?:[\w'’-]+\s){0,3})\W{0,2}$")
 # "including Amazon, Google and Microsoft": members of a group, the spenders when the group is not named
 _MEMBERS_BEFORE = re.compile(r"(?i:\b(?:including|includes|include|such\sas|the\slikes\sof)\s\W{0,2})$")
+# the payee of a payment is the seller, not a spender: "OpenAI agreed to pay Oracle $300 billion for computing power"
+_PAYEE_BEFORE = re.compile(r"(?i:\b(?:pay|pays|paying|paid|owes?|owed)\s(?:the\s)?\W{0,2})$")
 # "Meta's last earnings report": a possessive names its owner, whatever the preposition before it
 _POSSESSIVE = re.compile(r"['’]s\b")
 # after the figure only partners and agents count: "deal with Oracle", "investment from Nvidia", "spending by Meta",
@@ -160,8 +162,11 @@ _PARTNER_BEFORE = re.compile(r"(?i:\b(?:with|from|by)\s(?:the\s)?(?-i:[a-z][\w-]
 # between a country's possessive and the actor it places: "China's tech giants", "Korea's biggest chipmakers"
 _OWNED_NEXT = re.compile(r"['’]s\s(?:[a-z][\w-]*\s){0,2}\W{0,2}")
 # a purchase before its figure makes the party after "from" the seller, not a spender (policy rule 14): "agreed to
-# buy $6.3 billion of computing capacity from CoreWeave", "will rent $2 billion of GPUs from Lambda"
+# buy $6.3 billion of computing capacity from CoreWeave", "will rent $2 billion of GPUs from Lambda"; money spent or
+# paid on what a seller provides: "will spend $14 billion on AI capacity from Lumo", "agreed to pay $9 billion for GPU
+# capacity from Lumo"
 _PURCHASE_BEFORE = re.compile(r"(?i:\b(?:buy|buys|bought|buying|purchas\w*|rent(?:s|ed|ing)?|lease[sd]?|leasing|"
+                              r"spend|spends|spending|spent|pay|pays|paying|paid|commit(?:s|ted)?|"
                               r"procur\w*)\s(?:[\w-]+\s){0,3}\W{0,2}$)")
 _SELLER_BEFORE = re.compile(r"(?i:\bfrom\s(?:the\s)?(?-i:[a-z][\w-]*\s){0,3}\W{0,2})$")
 # a partner is named close after its figure, in the same phrase: "worth $27 billion with Blue Owl Capital",
@@ -237,7 +242,7 @@ _SECTOR_GROUP_TYPES = frozenset({"hyperscaler"})
 # "competition with Google, which has announced plans to spend up to $185 billion", "shares of Meta, which expects
 # capital expenditures of …"; "a deal with Nebius, which is worth $27 billion" describes the deal, not a spender
 _RELATIVE_SPENDS = re.compile(
-    r"(?:['’]s?)?\]?\s*,\s(?:which|that)\s(?:(?:also|now|still|already|recently|has|have|had|last\s\w+)\s){0,2}"
+    r"(?:['’]s?)?\]?\s*,\s(?:which|that)\s(?:(?:also|now|still|already|recently|has|have|had|last\s\w+|in\sturn)\s){0,2}"
     r"(?:plans?|planned|expects?|expected|intends?|will|would|is\s(?:planning|spending|investing|building)|spends?|"
     r"spent|invest(?:s|ed)?|commit(?:s|ted)|pledg(?:es|ed)|announced|said|projects?|projected|forecasts?|guided|"
     r"earmark(?:s|ed)|allocat(?:es|ed)|budgeted|rais(?:es|ed)|lift(?:s|ed)|boost(?:s|ed))\b")
@@ -339,6 +344,8 @@ def _candidates(sentence: str, mentions: list[Mention], base: int, clause: tuple
         if possessive and number + 1 < len(groups) and all(m.actor.type == "country" for m in group) and (
                 _OWNED_NEXT.fullmatch(sentence, group[-1].end - base, groups[number + 1][0].start - base)):
             continue  # "China's tech giants": the country places the spenders, it does not spend
+        if first < start and _PAYEE_BEFORE.search(lead):
+            continue  # "agreed to pay Oracle $300 billion": the payee sells
         if first < start and (possessive or not _BYSTANDER_BEFORE.search(lead)):
             chosen.extend(group)
         elif first < start and _MEMBERS_BEFORE.search(lead):
