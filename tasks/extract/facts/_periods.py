@@ -33,12 +33,16 @@ _PERIOD = re.compile(
     r"|(?P<qe>\b(?:quarter|three\smonths|three-month\speriod)\s(?:that\s)?(?:ended|ending|ends|to|through)\s(?:on\s)?"
     r"(?P<qe_month>" + _MONTH + r")\.?(?:\s\d{1,2}(?:st|nd|rd|th)?)?(?:,?\s(?P<qe_year>" + _YEAR + r"))?\b"
     r"|\bthe\s(?P<qe_month2>March|June|September|December)(?:-|\s)quarter\b)"
-    # a fiscal year named by its end: "the fiscal year ending March 2026", "financial year to March 31, 2026"
-    r"|(?P<fye>\b(?:fiscal|financial|business)\syear\s(?:that\s)?(?:ending|ended|ends|to|through)\s(?:in\s)?(?:on\s)?"
-    r"(?P<fye_month>" + _MONTH + r")\.?(?:\s\d{1,2}(?:st|nd|rd|th)?)?,?\s(?P<fye_year>" + _YEAR + r")\b)"
+    # a fiscal year named by its end: "the fiscal year ending March 2026", "financial year to March 31, 2026"; without
+    # its year, "the year ended June", "its fiscal year ending in June": the latest such year ended, or the one running
+    r"|(?P<fye>\b(?:(?:fiscal|financial|business)\s|(?<=\bthe\s)|(?<=\bits\s))year\s(?:that\s)?"
+    r"(?P<fye_verb>ending|ended|ends|to|through)\s(?:in\s)?(?:on\s)?"
+    r"(?P<fye_month>" + _MONTH + r")\.?(?:\s\d{1,2}(?:st|nd|rd|th)?)?(?:,?\s(?P<fye_year>" + _YEAR + r"))?\b)"
     # "2025-2028", "2025 to 2028", "between 2025 and 2028", "from 2026 through 2030"
     r"|(?P<span>(?:from\s)?(?P<span_a>" + _YEAR + r")\s?(?:-|–|to|through)\s?(?P<span_b>" + _YEAR + r"|\d\d)\b"
-    r"|\bbetween\s(?P<span_c>" + _YEAR + r")\sand\s(?P<span_d>" + _YEAR + r")\b)"
+    r"|\bbetween\s(?P<span_c>" + _YEAR + r")\sand\s(?P<span_d>" + _YEAR + r")\b"
+    # "in 2026 and 2027": one figure over both years
+    r"|\bin\s(?P<span_e>" + _YEAR + r")\sand\s(?P<span_f>" + _YEAR + r")\b(?!\s?(?:billion|million|trillion|bn)))"
     # "fiscal 2025", "fiscal year 2026", "FY2025", "FY25", "FY 2026"
     r"|(?P<fy>\b(?:fiscal(?:\syear)?|FY)\s?'?(?P<fy_year>" + _YEAR + r"|\d\d)\b"
     # "its 2025 financial year", "the 2026 fiscal year"
@@ -86,8 +90,9 @@ _PERIOD = re.compile(
 _MONTHS = ("january", "february", "march", "april", "may", "june", "july", "august", "september", "october",
            "november", "december")
 # the text dates its statement: "In September, Oracle signed…", "said in his November post", "In January 2025, …"
+# ("the fiscal year ending in June" names the year's end, not when it was said)
 _STATEMENT_MONTH = re.compile(
-    r"\b(?:[Ii]n|[Oo]n|[Ss]ince|[Ll]ast)\s(?:(?:his|her|its|their|a|an|the)\s)?(?P<month>January|February|March|April|"
+    r"(?<!ending\s)(?<!ended\s)(?<!ends\s)\b(?:[Ii]n|[Oo]n|[Ss]ince|[Ll]ast)\s(?:(?:his|her|its|their|a|an|the)\s)?(?P<month>January|February|March|April|"
     r"May|June|July|August|September|October|November|December)\b(?:\s\d{1,2}\b)?(?:,?\s(?P<year>" + _YEAR + r")\b)?")
 # a span's stated start: "a five-year deal set to begin in 2027", "starting in 2026", "from 2027"
 _START_YEAR = re.compile(r"(?i:\b(?:begin(?:ning|s)?|start(?:ing|s)?|commenc(?:e|es|ing))\s(?:in\s)?(?P<year>"
@@ -283,7 +288,14 @@ def _month_number(name: str) -> int:
 def _earnings(form: str, g: dict[str, str], published: date | None, fy_end: int, start_named: bool) -> Period | None:
     """Periods of earnings reports: fiscal quarters, quarters named by their last month, fiscal years by their end."""
     if form == "fye":
-        return fiscal_period(int(g["fye_year"]), _month_number(g["fye_month"]), start_named)
+        month = _month_number(g["fye_month"])
+        if g.get("fye_year"):
+            return fiscal_period(int(g["fye_year"]), month, start_named)
+        if published is None:
+            return None
+        # "the year ended June": the latest such year to have ended; "the year ending June": the one running
+        year = published.year if month < published.month else published.year - 1
+        return fiscal_period(year + (g["fye_verb"] != "ended"), month, start_named)
     if form == "qe":
         month = _month_number(g.get("qe_month") or g["qe_month2"])
         if g.get("qe_year"):
@@ -313,7 +325,8 @@ def _absolute(form: str, g: dict[str, str], published: date | None, fy_end: int,
               start_named: bool = False) -> Period | None:
     """Periods the text states: "2025", "FY2025", "Q3 2025", "first half of 2024", "2025-2028"."""
     if form == "span":
-        first, last = int(g.get("span_a") or g["span_c"]), g.get("span_b") or g["span_d"]
+        first, last = int(g.get("span_a") or g.get("span_c") or g["span_e"]), g.get("span_b") or g.get("span_d") or g[
+            "span_f"]
         return span_period(first, int(last) if len(last) == 4 else first // 100 * 100 + int(last))
     if form == "fy":
         written = _full_year(g.get("fy_year") or g["fy_year2"])
