@@ -69,9 +69,13 @@ _PAREN_GAP = re.compile(r"\s?[(\[]\s?(?:about|around|roughly|approximately|nearl
 # linked or emphasised one: "roughly [$35 billion](https://…)", "up to **$135 billion**"
 _QUALIFIER = re.compile(
     r"(?P<q>about|around|roughly|approximately|approx\.|nearly|almost|close to|some|an estimated|"
-    r"estimated|~|at least|a minimum of|no less than|minimum of|more than|over|in excess of|above|"
+    r"estimated|~|at least|a minimum of|no less than|minimum of|no more than|not more than|at most|less than|"
+    r"more than|over|in excess of|above|just under|just shy of|"
     r"upwards of|north of|exceeding|up to|as much as|as high as|a maximum of|as many as)\s?(?:an?\s)?[\[*_]{0,3}$",
     re.IGNORECASE)
+# hedges after a figure: "$100 billion or more", "$100 billion-plus", "$100 billion or so", "$100 billion at most"
+# (a blanked link target may stand between: "[$100 billion](…) or more"; "$100 billion plus $20 billion" is a sum)
+_QUALIFIER_AFTER = re.compile(r"[\]*_]{0,3}(?:\s+(?P<q>or\smore|or\sso|at\smost)|(?P<p>-plus))\b", re.IGNORECASE)
 _QUALIFIER_KIND = {
     "about": "approx", "around": "approx", "roughly": "approx", "approximately": "approx", "approx.": "approx",
     "nearly": "approx", "almost": "approx", "close to": "approx", "some": "approx", "an estimated": "approx",
@@ -80,6 +84,10 @@ _QUALIFIER_KIND = {
     "in excess of": "more_than", "above": "more_than", "upwards of": "more_than", "north of": "more_than",
     "exceeding": "more_than", "up to": "up_to", "as much as": "up_to", "as high as": "up_to",
     "a maximum of": "up_to", "as many as": "up_to",
+    # "no more than $50 billion", "less than $50 billion": a ceiling; "just under $50 billion": about that much
+    "no more than": "up_to", "not more than": "up_to", "at most": "up_to", "less than": "up_to",
+    "just under": "approx", "just shy of": "approx",
+    "or more": "at_least", "or so": "approx", "-plus": "more_than",
 }
 # context words that tell yuan from yen when the text writes "¥"
 _YUAN_CONTEXT = re.compile(r"\b(?:yuan|renminbi|RMB|China|Chinese|Beijing|Shanghai|Shenzhen|Hong Kong)\b")
@@ -185,6 +193,10 @@ def _money_at(text: str, tokens: list[_Token], i: int, context: str) -> tuple[Mo
     end = tokens[i + used + extra - 1].end
     if extra and text[end:end + 1] in (")", "]"):
         end += 1  # "50 billion yuan ($7 billion)": the figure runs to the closing bracket
+    after = _QUALIFIER_AFTER.match(text, end)
+    if after is not None and qualifier is None:
+        # "$100 billion or more": the hedge is part of the figure (so "more" is not read as a change)
+        qualifier, end = _QUALIFIER_KIND[(after.group("q") or after.group("p")).lower()], after.end()
     if low_high is not None:
         return Money(first.start, end, None, low_high[0], low_high[1], currency, usd_stated, qualifier), used + extra
     amount = first.number * (first.scale or 1.0)
