@@ -163,3 +163,19 @@ def test_size_of_a_market_is_not_spending() -> None:
     """"called robotics a $40 trillion market" sizes a market; nobody spends it."""
     text = "Huang called AI data centers and robotics a $40 trillion market at the conference."
     assert extract_facts(text, date(2026, 3, 20)) == []
+
+
+@pytest.mark.parametrize("text", [
+    "Lumo Cloud launched a $2 billion clean energy innovation fund for AI data center suppliers.",
+    "The plan would set up a dedicated €1 billion fund for AI compute pilots.",
+    "The lab has committed up to $50 million in usage credits for researchers on its AI compute.",
+])
+def test_fund_sizes_and_credits_are_not_facts(text: str) -> None:
+    """A fund's size or credits handed out is no money spent on AI infrastructure."""
+    assert extract_facts(text, PUBLISHED) == []
+
+
+def test_money_spent_to_fund_construction_is_still_a_fact() -> None:
+    """"$N to fund data center construction" is spending: "fund" is the verb of its purpose."""
+    (fact,) = extract_facts("Microsoft will spend $9 billion to fund AI data center construction in Ohio.", PUBLISHED)
+    assert fact.amount == 9e9

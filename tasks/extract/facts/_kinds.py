@@ -143,6 +143,11 @@ _RATE_AFTER = re.compile(
 # a market's size, not money spent: "called robotics a $50 trillion market", "a $1 trillion opportunity"
 _MARKET_SIZE_AFTER = re.compile(r"(?i:[\])]*\s(?:(?:total\s)?addressable\s|annual\s|global\s)?(?:market|opportunity|"
                                 r"industry|economy|TAM)\b(?!\s(?:value|cap|capitali[sz]ation)))")
+# a fund's size or credits handed out, not money spent on infrastructure: "a $1 billion climate innovation fund",
+# "launch a dedicated €1 billion fund", "$100 million in usage credits", "$5 million of cloud credits" ("$10 billion to
+# fund data centres" is spending: the words between may not be a verb's)
+_FUND_AFTER = re.compile(r"(?i:[\])*_]*\s(?:in\s|of\s)?(?:(?!to\b|will\b|would\b|and\b|or\b|which\b|that\b|for\b)"
+                         r"[\w-]+\s){0,3}?(?:fund|funds|endowment|credits)\b)")
 # money put into a company, not spent on infrastructure: "invest up to $20 billion in Anthropic", "committed more than
 # $8 billion to the start-up", "its $2 billion investment in Nebius", "may invest $40bn in the lab in stages"
 _STAKE_VERB = re.compile(r"(?i:\b(?:invest(?:s|ed|ing)?|commit(?:s|ted|ting)?|pour(?:s|ed|ing)?|put(?:s|ting)?|"
@@ -300,9 +305,10 @@ def status_of(sentence: str, kind: str, period_ended: bool | None, is_sector: bo
 
 
 def is_rate(sentence: str, end: int) -> bool:
-    """True when the figure ending at `end` is a price, a rate ("$40bn per gigawatt", "$500m a day") or the size of
-    a market ("a $50 trillion market")."""
-    return _RATE_AFTER.match(sentence, end) is not None or _MARKET_SIZE_AFTER.match(sentence, end) is not None
+    """True when the figure ending at `end` is a price, a rate ("$40bn per gigawatt", "$500m a day"), the size of
+    a market ("a $50 trillion market") or of a fund, or credits handed out ("$100 million in usage credits")."""
+    return (_RATE_AFTER.match(sentence, end) is not None or _MARKET_SIZE_AFTER.match(sentence, end) is not None
+            or _FUND_AFTER.match(sentence, end) is not None)
 
 
 def is_stake(sentence: str, start: int, end: int, companies_at: list[tuple[int, int]]) -> bool:
