@@ -179,3 +179,16 @@ def test_money_spent_to_fund_construction_is_still_a_fact() -> None:
     """"$N to fund data center construction" is spending: "fund" is the verb of its purpose."""
     (fact,) = extract_facts("Microsoft will spend $9 billion to fund AI data center construction in Ohio.", PUBLISHED)
     assert fact.amount == 9e9
+
+
+@pytest.mark.parametrize("text", [
+    "Meta grew fast. The county board voted down a proposed $2 billion AI data center project last month.",
+    "Lumo Media plans to cut $4 billion by eliminating duplicate technology infrastructure.",
+    "Nvidia paid $15 billion to license the AI chip startup's technology.",
+    "Hynix plans to secure more than 90 trillion won in net cash for investments in AI memory chips.",
+    "Xiaomi will invest at least 40 billion yuan over ten years in its own chip development.",
+    "Nvidia's [$4 billion investment](https://example.com/a) in the chipmaker helps its AI chip packaging.",
+])
+def test_rejected_projects_savings_licences_cash_and_development_are_not_facts(text: str) -> None:
+    """A rejected project, a cost cut, a licence fee, net cash, R&D and a linked stake are no spending facts."""
+    assert extract_facts(text, PUBLISHED) == []

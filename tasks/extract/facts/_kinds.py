@@ -21,6 +21,11 @@ _CUES = re.compile(
     r"prices?|bills?|payroll|headcount|wages|tax(?:es)?|orders|sales\sof|purchases?\sof\sshares|"
     r"equity|venture|investors?\s(?:poured|put)|invested\sin\s(?:the\s)?(?:startup|company)|capacity\scosts?|"
     r"blocked|delayed|cancell?ed|receiv(?:e|es|ed|ing)|pulled\sin|brought\sin|generated|flowed|insure|"
+    # "voted down a proposed $1.5 billion data center", "scrapped a $1 billion campus": projects that will not be built
+    r"rejected|voted\sdown|scrapped|shelved|abandoned|"
+    # "paid $20 billion to license its technology", "$100 trillion won in net cash", "$7 billion in R&D",
+    # "50 billion yuan in its own chip development"
+    r"licens(?:e|es|ed|ing)|net\scash|r&d|research\sand\sdevelopment|(?:chip|product)\sdevelopment|"
     # "insure a $20 billion campus", "$20 billion worth of assets", "above the $10 billion mark", "a $250 billion
     # ecosystem", "pencils out to $150 billion", "$400 million in public water infrastructure", "chip projects"
     r"insur(?:ed|ing|ers?|ance)|premiums?|assets|mark|threshold|ecosystem|economy|gdp|pencils?\sout|"
@@ -57,7 +62,10 @@ _CUES = re.compile(
 # "increased capex by $15 billion", "up $5 billion": the figure is a change, not a level
 _DELTA_BEFORE = re.compile(
     r"(?i:(?:\b(?:increas|rais|boost|lift|grow|grew|rose|jump|cut|reduc|lower|expand|hik|trim|slash)\w*"
-    r"(?:\s\S+){0,5}\sby|\bup|\bdown|\badded|\badds)\s(?:about\s|roughly\s|nearly\s|more\sthan\s|over\s|some\s|"
+    r"(?:\s\S+){0,5}\sby|\bup|\bdown|\badded|\badds"
+    # "plan to cut $6 billion by eliminating …", "aims to save $2 billion": cost savings
+    r"|\b(?:cut|cuts|cutting|slash(?:es|ed|ing)?|sav(?:e|es|ed|ing))(?:\scosts?\sby)?)"
+    r"\s(?:about\s|roughly\s|nearly\s|more\sthan\s|over\s|some\s|"
     r"around\s|almost\s|up\sto\s|an\sadditional\s|another\s)?$)")
 # the statement is an analyst's or third party's figure
 _ESTIMATE = re.compile(
@@ -128,8 +136,9 @@ _AGGREGATE = re.compile(r"(?i:\bcombined\b|\bcollectively\b|\baltogether\b|"
 
 # "received $8 billion", "insure a $20 billion", "revenue of about $5 billion", "sold [$24 billion": only short
 # words between a not-spending word and its object
+# ("voted down a proposed $1.5 billion data center": a project's adjective as well)
 _NEAR_GAP = re.compile(r"(?i:[\s\[]*(?:(?:a|an|the|of|at|to|some|about|roughly|nearly|around|more\sthan|over|up\sto|"
-                       r"almost|just|another|only|out)[\s\[]+){0,3})")
+                       r"almost|just|another|only|out|proposed|planned|new)[\s\[]+){0,3})")
 # "liabilities could double to $200bn", "backlog has grown to $300 billion": a few words and a level verb
 _LEVEL_GAP = re.compile(r"(?i:(?:\s(?!cap)[\w'’-]+){0,4}\s(?:to|at|reach(?:ed|es)?|hit|total(?:l?ed|s)?)\s+"
                         r"(?:(?:about|roughly|nearly|around|some|more\sthan|over|up\sto|almost)\s)?\[?)")
@@ -154,7 +163,7 @@ _STAKE_VERB = re.compile(r"(?i:\b(?:invest(?:s|ed|ing)?|commit(?:s|ted|ting)?|po
                          r"inject(?:s|ed|ing)?|back(?:s|ed|ing)?|plow(?:s|ed|ing)?)\b)")
 _STAKE_LINK = re.compile(r"(?i:[\])]*\s+(?:(?:worth\s)?of\s(?:equity|shares|stock)\s|"
                          r"in\s(?:equity|cash|new\sfunding)\s)?"
-                         r"(?:(?:equity\s)?investment\s|stake\s|equity\s)?(?:in(?:to)?|to)\s(?:the\s)?\[?)")
+                         r"(?:(?:equity\s)?investment\]?\s+|stake\]?\s+|equity\s)?(?:in(?:to)?|to)\s(?:the\s)?\[?)")
 # ("in data center company CoreWeave" is a purchase of capacity: the noun names a supplier of infrastructure)
 _STAKE_NOUN = re.compile(r"(?i:(?!(?:[\w-]+\s)?(?:data\s?cent|cloud|infrastructure|compute|gpu|hosting|colocation))"
                          r"(?:[\w-]+\s){0,2}(?:start-?up|lab|company|firm|developer|chatgpt\smaker|claude\smaker|"
