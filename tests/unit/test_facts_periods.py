@@ -177,3 +177,19 @@ def test_fiscal_year_ending_in_a_month_does_not_date_the_statement() -> None:
     (fact,) = extract_facts("Microsoft will spend $70 billion on AI data centers in the fiscal year ending in June.",
                             date(2026, 2, 10))
     assert fact.period == "FY2026"
+
+
+@pytest.mark.parametrize(("text", "period"), [
+    ("Meta last year declared plans for 90 billion euros in AI data center investment.", None),
+    ("Last year, Meta's chief executive said the company would invest $40 billion over the next 10 years in AI data "
+     "centers.", "2025-2034"),
+    ("Meta announced last year that it would spend $60 billion on AI data centers over three years.", "2025-2027"),
+    ("Meta's capex was $7 billion last year, the company said, driven by AI servers.", "2025"),
+    ("Last year, Meta spent $7 billion on AI data centers.", "2025"),
+])
+def test_last_year_beside_a_verb_of_telling_dates_the_statement(text: str, period: str | None) -> None:
+    """"last year announced plans for $N": the telling was last year (relative spans run from it), not the spending."""
+    from tasks.extract.facts import extract_facts
+
+    (fact,) = extract_facts(text, date(2026, 3, 13))
+    assert fact.period == period

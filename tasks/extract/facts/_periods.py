@@ -16,6 +16,13 @@ _MONTH = (r"January|February|March|April|May|June|July|August|September|October|
           r"Jan|Feb|Mar|Apr|Jun|Jul|Aug|Sept|Sep|Oct|Nov|Dec")
 _N = r"\d{1,2}|two|three|four|five|six|seven|eight|nine|ten|fifteen|twenty"
 
+# verbs of telling: a time beside one dates the statement ("last year announced plans for …"), not the spending
+_TOLD = r"(?:announced|declared|said|unveiled|revealed|outlined|promised|touted|pledged|vowed|laid\sout|set\sout)\b"
+# after "last year": "last year announced", or at the head of a sentence "Last year, Xiaomi's chief executive said"
+# ("capex was $72 billion last year, the company said" keeps its year)
+_TOLD_AFTER = r"\s(?:[a-z]+ly\s)?" + _TOLD + r"|(?<=(?-i:Last)\syear),\s(?:[\w.'’-]+\s){0,5}?" + _TOLD
+_NOT_TOLD_BEFORE = "".join(f"(?<!{verb}\\s)" for verb in ("announced", "declared", "said", "unveiled", "revealed",
+                                                           "outlined", "promised", "touted", "pledged", "vowed"))
 # Each alternative is one surface form; the group name says how to read it.
 _PERIOD = re.compile(
     r"(?i:"
@@ -79,8 +86,9 @@ _PERIOD = re.compile(
     r"|(?P<this>(?<!earlier\s)\b(?:this|the\scurrent)\s(?:calendar\s)?year\b|\bfor\sthe\s(?:full\s)?year\b(?!\s(?:ended|ending|before|earlier|ago)))"
     # "next year", "the coming year"
     r"|(?P<next>\b(?:next|the\scoming)\syear\b)"
-    # "last year"
-    r"|(?P<last>\blast\syear\b)"
+    # "last year"; but "declared last year that", "last year announced", "Last year, its chief executive said" date the
+    # telling, not the figure (see statement_date)
+    r"|(?P<last>" + _NOT_TOLD_BEFORE + r"\blast\syear\b(?!" + _TOLD_AFTER + r"))"
     # "in 2025", "2025's", "for 2026"
     r"|(?P<year>(?<![\d$€£¥.,-])\b" + _YEAR + r"\b(?![-–]\d)(?!\s?(?:billion|million|trillion|bn|m\b)))"
     r")"
@@ -94,18 +102,22 @@ _MONTHS = ("january", "february", "march", "april", "may", "june", "july", "augu
 _STATEMENT_MONTH = re.compile(
     r"(?<!ending\s)(?<!ended\s)(?<!ends\s)\b(?:[Ii]n|[Oo]n|[Ss]ince|[Ll]ast)\s(?:(?:his|her|its|their|a|an|the)\s)?(?P<month>January|February|March|April|"
     r"May|June|July|August|September|October|November|December)\b(?:\s\d{1,2}\b)?(?:,?\s(?P<year>" + _YEAR + r")\b)?")
+# "last year declared", "announced last year", "Last year, Xiaomi's chief executive said": the telling was last year
+_TOLD_LAST_YEAR = re.compile(r"(?i:\blast\syear(?:" + _TOLD_AFTER + r")|\b" + _TOLD + r"\s(?:in\s)?last\syear\b)")
 # a span's stated start: "a five-year deal set to begin in 2027", "starting in 2026", "from 2027"
 _START_YEAR = re.compile(r"(?i:\b(?:begin(?:ning|s)?|start(?:ing|s)?|commenc(?:e|es|ing))\s(?:in\s)?(?P<year>"
                          + _YEAR + r")\b)")
 
 
 def statement_date(sentence: str, published: date | None) -> date | None:
-    """The date the text gives its statement ("In September, …" before publication), else the publication date."""
+    """The date the text gives its statement ("In September, …" before publication; "last year announced": the end of
+    last year), else the publication date."""
     if published is None:
         return None
     match = _STATEMENT_MONTH.search(sentence)
     if match is None:
-        return published
+        told = _TOLD_LAST_YEAR.search(sentence)
+        return date(published.year - 1, 12, 31) if told else published
     month = _MONTHS.index(match.group("month").lower()) + 1
     if match.group("year"):
         year = int(match.group("year"))
