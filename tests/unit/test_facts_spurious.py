@@ -192,3 +192,13 @@ def test_money_spent_to_fund_construction_is_still_a_fact() -> None:
 def test_rejected_projects_savings_licences_cash_and_development_are_not_facts(text: str) -> None:
     """A rejected project, a cost cut, a licence fee, net cash, R&D and a linked stake are no spending facts."""
     assert extract_facts(text, PUBLISHED) == []
+
+
+@pytest.mark.parametrize("text", [
+    "Banks are in talks to lend $12 billion for an Anthropic data center backed by Google.",
+    "Nvidia scales back a $200 billion OpenAI data center guarantee.",
+    "Nvidia will invest $2 billion in Lumo Energy under an OpenAI data center deal.",
+])
+def test_loans_guarantees_and_stakes_in_energy_companies_are_not_facts(text: str) -> None:
+    """Debt lent or guaranteed for a data centre and a stake in an energy company are never spending (policy rule 2)."""
+    assert extract_facts(text, PUBLISHED) == []

@@ -15,6 +15,8 @@ _CUES = re.compile(
     r"cash\sflow|free\scash|cash\s(?:reserves?|pile|balance|hoard|on\shand)|reserves?|valuations?|valued|"
     r"market\s(?:value|cap|capitali[sz]ation)|shares?|stock|buybacks?|repurchases?|dividends?|bonds?|debt|loans?|"
     r"borrow(?:ed|ing|s)?|credit\sfacility|notes\soffering|financing|financed|fund(?:ing|raise|raising)|"
+    # "banks in talks to lend $15 billion for a data center", "a $250 billion data center guarantee": debt, not spending
+    r"lend(?:s|ing)?|lent|lenders?|guarantee[sd]?|backstop|"
     r"raised?|raising|round|ipo|stake|acquisitions?|acquired?|acquiring|takeover|buyout|backlog|rpo|"
     r"remaining\sperformance|bookings|run[\s-]rate|arr|recurring|loss(?:es)?|lost|wiped|erased|sell-?off|"
     r"fines?|penalty|settlement|tariffs?|subsid(?:y|ies)|grants?|salary|salaries|compensation|pay\spackage|"
@@ -170,8 +172,9 @@ _STAKE_NOUN = re.compile(r"(?i:(?!(?:[\w-]+\s)?(?:data\s?cent|cloud|infrastructu
                          r"model\smaker|ai\smaker|neocloud|chipmaker|chip\sdesigner)s?\b)")
 # a company the registry does not know, by the shape of its name: "in ModelLab", "into Cerulean Labs", "in Voltaris
 # AI" (an inner capital or a company word; "in Louisiana", "in New Mexico" are places, where spending is built)
+# ("in SB Energy", "into Lumo Holdings": an energy company or a holding is a company too)
 _STAKE_NAME = re.compile(r"(?:[A-Z][a-z]+[A-Z][\w-]*|[A-Z][\w.&-]*(?:\s[A-Z][\w.&-]*){0,2}\s(?:AI|Labs?|Inc\.?|"
-                         r"Technologies|Intelligence|Robotics|Systems)\b)")
+                         r"Technologies|Intelligence|Robotics|Systems|Energy|Holdings|Group)\b)")
 # a purchase from the company, not a stake in it: "in CoreWeave capacity", "into Oracle's cloud services"
 _PURCHASE_OBJECT = re.compile(r"(?i:(?:['’]s)?\]?(?:\([^)]*\))?\s+(?:cloud\s)?(?:capacity|compute|computing|services|"
                               r"servers|chips|gpus|infrastructure|data\scent(?:er|re)s?)\b)")
