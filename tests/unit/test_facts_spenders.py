@@ -243,3 +243,17 @@ def test_compute_purchase_after_a_stake_is_the_buyers() -> None:
     (fact,) = extract_facts("Microsoft will invest up to $4 billion in Anthropic, which in turn will spend $25 billion "
                             "on Azure compute capacity.", PUBLISHED)
     assert (fact.companies, fact.amount) == (("Anthropic",), 25e9)
+
+
+def test_power_enough_to_supply_households_is_no_supply_deal() -> None:
+    """"enough to supply 20 million households" measures power; the figure stays its own spender's."""
+    (fact,) = extract_facts("Lumo's chief Dana Roe said OpenAI has floated infrastructure deals worth $1.2 trillion, "
+                            "requiring 25 gigawatts of power, enough to supply 18 million homes.", PUBLISHED)
+    assert fact.companies == ("OpenAI",)
+
+
+def test_forecaster_foreseeing_global_investment_gives_a_sector_figure() -> None:
+    """"Morgan Stanley foresees $N of global data-centre investment" is the sector's, not a company's."""
+    facts = extract_facts("Meta spends heavily. Lumo Research foresees $2.5 trillion of global data-centre investment "
+                          "between 2025 and 2028.", PUBLISHED)
+    assert [f.companies for f in facts] == [("hyperscalers",)]

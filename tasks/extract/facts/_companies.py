@@ -434,8 +434,9 @@ def _is_surname(word: str, article: str) -> bool:
 
 # A supplier's side of a compute deal: "will provide $12 billion of capacity", "won a $14bn contract to supply computing
 # power to Meta", "a deal to deliver computing resources to Microsoft, worth $19 billion"
-_SUPPLY = re.compile(r"(?i:\b(?:provid(?:e|es|ed|ing)|suppl(?:y|ies|ied|ying)|deliver(?:s|ed|ing)?|sell(?:s|ing)?|"
-                     r"rent(?:s|ed|ing)?\sout|lease(?:s|d)?\sout)\b)")
+# ("30 gigawatts of power, enough to supply 20 million households" measures the power; it is no supplier's side)
+_SUPPLY = re.compile(r"(?i:(?<!enough\sto\s)\b(?:provid(?:e|es|ed|ing)|suppl(?:y|ies|ied|ying)|deliver(?:s|ed|ing)?|"
+                     r"sell(?:s|ing)?|rent(?:s|ed|ing)?\sout|lease(?:s|d)?\sout)\b)")
 # how far from its figure a supply verb is read
 _SUPPLY_BEFORE_CHARS = 40
 _SUPPLY_AFTER_CHARS = 80

@@ -16,7 +16,7 @@ _CUES = re.compile(
     r"market\s(?:value|cap|capitali[sz]ation)|shares?|stock|buybacks?|repurchases?|dividends?|bonds?|debt|loans?|"
     r"borrow(?:ed|ing|s)?|credit\sfacility|notes\soffering|financing|financed|fund(?:ing|raise|raising)|"
     # "banks in talks to lend $15 billion for a data center", "a $250 billion data center guarantee": debt, not spending
-    r"lend(?:s|ing)?|lent|lenders?|guarantee[sd]?|backstop|"
+    r"lend(?:s|ing)?|lent|lenders?|guarantee[sd]?|backstop|private\scredit|"
     r"raised?|raising|round|ipo|stake|acquisitions?|acquired?|acquiring|takeover|buyout|backlog|rpo|"
     r"remaining\sperformance|bookings|run[\s-]rate|arr|recurring|loss(?:es)?|lost|wiped|erased|sell-?off|"
     r"fines?|penalty|settlement|tariffs?|subsid(?:y|ies)|grants?|salary|salaries|compensation|pay\spackage|"
@@ -123,7 +123,8 @@ _AI_INFRA = re.compile(
 _MARKET_SPEND_AFTER = re.compile(r"(?i:[\])]*\s(?:in|of)\s(?:[\w-]+\s){0,4}?(?:spending|spend|investments?|capex|"
                                  r"outlays?)\b)")
 _MARKET_WORD = re.compile(r"(?i:\b(?:global|worldwide|industry|industry-wide|total|market|sector)\b)")
-_FORECAST_BEFORE = re.compile(r"(?i:\b(?:expects?|expected|forecasts?|estimates?|sees|saw|predicts?|predicted|"
+_FORECAST_BEFORE = re.compile(r"(?i:\b(?:expects?|expected|forecasts?|estimates?|sees|saw|foresees?|foresaw|"
+                              r"predicts?|predicted|"
                               r"projects?|projected|anticipates?)\b)")
 _FORECAST_CHARS = 60
 # whole-sector figures: "combined", "hyperscalers", "Big Tech", "tech giants"
