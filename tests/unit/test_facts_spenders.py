@@ -257,3 +257,14 @@ def test_forecaster_foreseeing_global_investment_gives_a_sector_figure() -> None
     facts = extract_facts("Meta spends heavily. Lumo Research foresees $2.5 trillion of global data-centre investment "
                           "between 2025 and 2028.", PUBLISHED)
     assert [f.companies for f in facts] == [("hyperscalers",)]
+
+
+@pytest.mark.parametrize(("text", "name"), [
+    ("Amazon runs data centers. A 10-MW AI data centre opened by Lumo in Munich last month cost 900 million euros.",
+     "Lumo"),
+    ("Amazon runs data centers. The AI campus being built by Voltara will cost $12 billion.", "Voltara"),
+])
+def test_agent_of_a_passive_is_the_unregistered_spender(text: str, name: str) -> None:
+    """"a data centre opened by Lumo cost €N": the passive's agent spends, not the company named elsewhere."""
+    (fact,) = extract_facts(text, PUBLISHED)
+    assert (fact.companies, fact.unregistered) == ((name,), (name,))

@@ -26,6 +26,7 @@ from tasks.extract.facts._companies import (
     find_mentions,
     is_hyperscaler_group,
     is_tiered_deal,
+    passive_agent,
     supply_buyers,
     unregistered_subject,
 )
@@ -345,6 +346,8 @@ def _spender(body: str, mentions: list[Mention], base: int, money: Money, index:
     if not found.names:
         # a spender the registry does not know, named as the subject of the figure's clause ("Iliad will invest")
         unknown = unregistered_subject(body, clause[0], money.start - base, context.text)
+        if unknown is None:
+            unknown = passive_agent(body, clause[0], money.start - base)
         if unknown is not None:
             return (unknown,)
     return deal_buyers(body, tuple(dict.fromkeys((*context.subject_before(index), *found.names))))

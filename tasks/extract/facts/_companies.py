@@ -385,6 +385,23 @@ _UNREGISTERED = re.compile(
     r"to\s(?:invest|spend|build)|agreed|signed|allocat(?:es|ed)|earmark(?:s|ed)|budgeted|approved|"
     r"has\s(?:committed|pledged|earmarked|allocated|invested|spent|signed|agreed|announced|unveiled)|"
     r"said\s(?:on\s\w+\s)?(?:that\s)?it\s(?:will|would|plans|expects|intends|is))\b)")
+# the agent of a passive before the figure: "a 12-MW data centre opened by Lumo in Munich cost 1 billion euros", "the
+# campus being built by Crusoe will cost $15 billion"
+_PASSIVE_AGENT = re.compile(r"\b(?:built|opened|operated|owned|developed|run|planned|proposed|launched|constructed)\s"
+                            r"by\s(?P<name>[A-Z][\w&.-]*(?:\s[A-Z][\w&.-]*){0,2})")
+
+
+def passive_agent(sentence: str, start: int, end: int) -> str | None:
+    """The unregistered company named as the agent of a passive in sentence[start:end] ("opened by Lumo"), else None."""
+    match = _PASSIVE_AGENT.search(sentence, start, end)
+    if match is None:
+        return None
+    name = match.group("name")
+    if name.split()[0] in _NOT_A_NAME or _registry().pattern.search(name):
+        return None
+    return name
+
+
 # "Jane Doe": two plain capitalised words, as a person's name is written (a company name usually carries a word
 # such as "Group", "Bank" or "Energy")
 _PERSON = re.compile(r"[A-Z][a-z]+\s(?!(?:Group|Bank|Capital|Energy|Partners|Holdings|Fund|Cloud|Technologies|Systems|"
