@@ -268,3 +268,26 @@ def test_agent_of_a_passive_is_the_unregistered_spender(text: str, name: str) ->
     """"a data centre opened by Lumo cost €N": the passive's agent spends, not the company named elsewhere."""
     (fact,) = extract_facts(text, PUBLISHED)
     assert (fact.companies, fact.unregistered) == ((name,), (name,))
+
+
+def test_descriptor_with_no_registered_fit_takes_the_unregistered_company_opening_earlier_sentences() -> None:
+    """"Voltra … The electric vehicle maker said": the repeated unregistered company, never a backer it does not fit."""
+    text = ("Voltra Motors on Thursday beat expectations. Voltra's guidance includes more deliveries. Amazon owns a "
+            "stake in it. Voltra CEO Dana Roe told reporters the new SUV will lead. The electric vehicle maker also "
+            "said it expects capital expenditures of $1.5 billion for AI compute this year.")
+    (fact,) = extract_facts(text, PUBLISHED)
+    assert fact.companies == ("Voltra",)
+
+
+def test_descriptor_with_no_fit_at_all_gives_no_fact() -> None:
+    """A descriptor no company in reach fits ("the electric vehicle maker" after Amazon) gives no spender."""
+    assert extract_facts("Amazon owns a stake. The electric vehicle maker also said it expects capital expenditures "
+                         "of $2 billion for AI compute this year.", PUBLISHED) == []
+
+
+def test_figure_of_another_metric_in_a_list_is_not_capex() -> None:
+    """"losses for 2026 of between $A and $B and capital expenditures between $C and $D": only $C-$D is capex."""
+    (fact,) = extract_facts("Meta said it expects adjusted losses for 2026 of between $1.5 billion and $1.9 billion "
+                            "and capital expenditures between $1.85 billion and $2.05 billion for AI servers.",
+                            PUBLISHED)
+    assert (fact.amount_low, fact.amount_high) == (1.85e9, 2.05e9)

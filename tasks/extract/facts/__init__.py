@@ -74,6 +74,17 @@ _MAX_TEXT_CHARS = 300_000
 _LOOKBACK_SENTENCES = 3
 # how many sentences back a descriptor ("the EV maker") looks for a company it fits, before the main subject
 _DESCRIBED_SENTENCES = 5
+# the first capitalised word of a sentence ("[Rivian Automotive](…) on Thursday", "Rivian's 2026 guidance"), a company
+# the registry does not know when the article repeats it this often and it is no common sentence opener
+_LEADING_NAME = re.compile(r"\[?([A-Z][a-z]+[A-Za-z]*)\b(?!\s[A-Z][a-z]+\s(?:said|told|says)\b)")
+_LEADING_REPEATS = 3
+_NOT_LEADING = frozenset({
+    "The", "This", "That", "These", "Those", "It", "Its", "In", "On", "At", "By", "For", "From", "With", "But", "And",
+    "Or", "So", "Yet", "However", "Meanwhile", "Also", "Still", "A", "An", "He", "She", "They", "We", "I", "You",
+    "Analysts", "Investors", "Shares", "Officials", "Executives", "Sources", "After", "Before", "While", "When", "As",
+    "If", "Since", "Although", "Though", "Despite", "Last", "Next", "Earlier", "Later", "Now", "Other", "Some", "Many",
+    "Most", "One", "Two", "His", "Her", "Their", "Our", "There", "Here", "What", "How", "Why", "Under", "According",
+})
 # "fiscal" in the sentence: relative years are the company's fiscal years
 _FISCAL_WORDS = ("fiscal", "financial year")
 # an unregistered name is the subject "the company" refers back to only when the article names it this often
@@ -225,6 +236,17 @@ class _Context:
         main = self.main_subject()
         return main if main and (found := actor(main[0])) is not None and fits(found) else ()
 
+    def leading_unregistered(self, index: int) -> str | None:
+        """The unregistered name that opens one of the _DESCRIBED_SENTENCES before sentence `index` and that the
+        article writes at least _LEADING_REPEATS times ("Rivian Automotive on Thursday beat …", "Rivian's guidance")."""
+        for back in range(index - 1, max(-1, index - 1 - _DESCRIBED_SENTENCES), -1):
+            match = _LEADING_NAME.match(self.sentences[back].text)
+            if match is None or match.group(1) in _NOT_LEADING or find_mentions(match.group(1)):
+                continue
+            if self.text.count(match.group(1)) >= _LEADING_REPEATS:
+                return match.group(1)
+        return None
+
     def earlier_spender(self, index: int, exclude: tuple[str, ...]) -> tuple[str, ...]:
         """The spender of the nearest earlier fact that does not involve `exclude` (a supplier)."""
         for back in range(index - 1, -1, -1):
@@ -343,6 +365,10 @@ def _spender(body: str, mentions: list[Mention], base: int, money: Money, index:
         fitting = context.nearest_fitting(index, base + described.start, described.fits)
         if fitting:
             return fitting
+        # "Rivian … The electric vehicle maker also said": a company the registry does not know that opens earlier
+        # sentences; a registered company the descriptor does not fit (Rivian's backer Amazon) is never taken for it
+        leading = context.leading_unregistered(index)
+        return (leading,) if leading else ()
     if not found.names:
         # a spender the registry does not know, named as the subject of the figure's clause ("Iliad will invest")
         unknown = unregistered_subject(body, clause[0], money.start - base, context.text)

@@ -180,7 +180,8 @@ def _money_at(text: str, tokens: list[_Token], i: int, context: str) -> tuple[Mo
     last = first
     if second is not None and _is_range(text, first, second):
         scale = first.scale or second.scale or 1.0
-        low_high = (first.number * scale, second.number * (second.scale or scale))
+        # whole currency units: 2.05 * 1e9 is 2049999999.9999998 in floating point
+        low_high = (float(round(first.number * scale)), float(round(second.number * (second.scale or scale))))
         last = second
         used = 2
     currency = first.currency or (second.currency if low_high and second else None)
@@ -199,7 +200,7 @@ def _money_at(text: str, tokens: list[_Token], i: int, context: str) -> tuple[Mo
         qualifier, end = _QUALIFIER_KIND[(after.group("q") or after.group("p")).lower()], after.end()
     if low_high is not None:
         return Money(first.start, end, None, low_high[0], low_high[1], currency, usd_stated, qualifier), used + extra
-    amount = first.number * (first.scale or 1.0)
+    amount = float(round(first.number * (first.scale or 1.0)))
     return Money(first.start, end, amount, None, None, currency, usd_stated, qualifier), used + extra
 
 

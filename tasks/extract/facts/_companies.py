@@ -206,7 +206,8 @@ _DESCRIPTORS: tuple[tuple[str, frozenset[str]], ...] = (
     (r"cloud\s(?:provider|giant|company|firm)|neocloud(?:\sprovider)?", frozenset({"hyperscaler", "neocloud"})),
     # "the tech giant", "the Chinese tech giant", "the internet giant"
     (r"(?:tech|technology|internet)\s(?:giant|company|group|conglomerate)",
-     frozenset({"hyperscaler", "big_tech", "china_tech"})),
+     frozenset({"hyperscaler", "big_tech", "china_tech", "chipmaker", "conglomerate", "telco", "hardware",
+                "software"})),
 )
 # "The EV maker said …", "and the Chinese tech giant expects …": a descriptor as the subject, up to two words between
 _DESCRIPTOR = re.compile(r"(?i:\bthe\s(?:[\w-]+\s){0,2}?(?:" + "|".join(f"(?P<d{i}>{d})" for i, (d, _) in

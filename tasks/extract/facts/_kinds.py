@@ -140,8 +140,9 @@ _AGGREGATE = re.compile(r"(?i:\bcombined\b|\bcollectively\b|\baltogether\b|"
 # "received $8 billion", "insure a $20 billion", "revenue of about $5 billion", "sold [$24 billion": only short
 # words between a not-spending word and its object
 # ("voted down a proposed $1.5 billion data center": a project's adjective as well)
+# ("pre-tax losses for 2026 of between $1.8 billion and …": a year and "between" as well)
 _NEAR_GAP = re.compile(r"(?i:[\s\[]*(?:(?:a|an|the|of|at|to|some|about|roughly|nearly|around|more\sthan|over|up\sto|"
-                       r"almost|just|another|only|out|proposed|planned|new)[\s\[]+){0,3})")
+                       r"almost|just|another|only|out|proposed|planned|new|between|(?:for|in)\s(?:19|20)\d\d)[\s\[]+){0,4})")
 # "liabilities could double to $200bn", "backlog has grown to $300 billion": a few words and a level verb
 _LEVEL_GAP = re.compile(r"(?i:(?:\s(?!cap)[\w'’-]+){0,4}\s(?:to|at|reach(?:ed|es)?|hit|total(?:l?ed|s)?)\s+"
                         r"(?:(?:about|roughly|nearly|around|some|more\sthan|over|up\sto|almost)\s)?\[?)")
