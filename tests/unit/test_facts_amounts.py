@@ -128,3 +128,18 @@ def test_plus_between_two_figures_is_not_a_hedge() -> None:
     """"$90 billion plus $10 billion" names two figures; the first is not hedged."""
     (first, second) = find_money("$90 billion plus $10 billion")
     assert (first.qualifier, second.amount) == (None, 10e9)
+
+
+def test_half_a_trillion_is_half() -> None:
+    """"half a trillion dollars" is 0.5 trillion: the scale binds to its own number only."""
+    assert _one("it will spend half a trillion dollars").amount == 0.5e12
+
+
+def test_non_usd_restatement_in_brackets_is_not_a_second_figure() -> None:
+    """"€15bn (£13bn)": the bracketed pounds restate the euros; one figure, not two."""
+    assert [m.currency for m in find_money("a plan worth €15bn (£13bn) for data centres")] == ["EUR"]
+
+
+def test_near_hedges_a_figure() -> None:
+    """"a near-$700 billion bill" is about $700 billion."""
+    assert _one("a near-$700 billion bill").qualifier == "approx"

@@ -47,7 +47,9 @@ _WORD = _alternation([w for w in _WORD_NUMBERS if w != "a"])
 _TOKEN = re.compile(
     r"(?<![\w.,$€£¥₩₹])"
     r"(?:(?P<pre>(?i:" + _alternation(list(_PREFIX_CURRENCY)) + r"))\s?)?"
-    r"(?P<num>\d{1,3}(?:,\d{3})+(?:\.\d+)?|\d+(?:\.\d+)?|(?i:(?:" + _WORD + r"|a)(?:[ -](?:" + _WORD + r"))?))"
+    # ("half a trillion dollars" is 0.5 trillion)
+    r"(?P<num>\d{1,3}(?:,\d{3})+(?:\.\d+)?|\d+(?:\.\d+)?|(?i:half\sa)"
+    r"|(?i:(?:" + _WORD + r"|a)(?:[ -](?:" + _WORD + r"))?))"
     r"(?:[ -]?(?P<scale>(?i:" + _alternation(list(_SCALES)) + r"))\b)?"
     r"(?:[ -](?P<post>(?i:" + _alternation(list(_SUFFIX_CURRENCY)) + r"))\b)?"
 )
@@ -68,7 +70,7 @@ _PAREN_GAP = re.compile(r"\s?[(\[]\s?(?:about|around|roughly|approximately|nearl
 # hedges before a figure: "about $7 billion", "as much as $185 billion", "more than $200 billion", and before a
 # linked or emphasised one: "roughly [$35 billion](https://…)", "up to **$135 billion**"
 _QUALIFIER = re.compile(
-    r"(?P<q>about|around|roughly|approximately|approx\.|nearly|almost|close to|some|an estimated|"
+    r"(?P<q>about|around|roughly|approximately|approx\.|nearly|near-|near|almost|close to|some|an estimated|"
     r"estimated|~|at least|a minimum of|no less than|minimum of|no more than|not more than|at most|less than|"
     r"more than|over|in excess of|above|just under|just shy of|"
     r"upwards of|north of|exceeding|up to|as much as|as high as|a maximum of|as many as)\s?(?:an?\s)?[\[*_]{0,3}$",
@@ -78,7 +80,8 @@ _QUALIFIER = re.compile(
 _QUALIFIER_AFTER = re.compile(r"[\]*_]{0,3}(?:\s+(?P<q>or\smore|or\sso|at\smost)|(?P<p>-plus))\b", re.IGNORECASE)
 _QUALIFIER_KIND = {
     "about": "approx", "around": "approx", "roughly": "approx", "approximately": "approx", "approx.": "approx",
-    "nearly": "approx", "almost": "approx", "close to": "approx", "some": "approx", "an estimated": "approx",
+    "nearly": "approx", "near-": "approx", "near": "approx", "almost": "approx", "close to": "approx",
+    "some": "approx", "an estimated": "approx",
     "estimated": "approx", "~": "approx", "at least": "at_least", "a minimum of": "at_least",
     "minimum of": "at_least", "no less than": "at_least", "more than": "more_than", "over": "more_than",
     "in excess of": "more_than", "above": "more_than", "upwards of": "more_than", "north of": "more_than",
@@ -162,6 +165,8 @@ def _number(num: str) -> float | None:
     """Digits ("1,250.5") or words ("three", "twenty five") to a float."""
     if num[0].isdigit():
         return float(num.replace(",", ""))
+    if num.lower().startswith("half"):
+        return 0.5
     total = 0
     for word in re.split(r"[ -]", num.lower()):
         value = _WORD_NUMBERS.get(word)
@@ -231,8 +236,8 @@ def _stated_usd(text: str, tokens: list[_Token], j: int, after: int, currency: s
         return None, 0
     if currency != "USD" and nxt.currency == "USD" and _USD_GAP.fullmatch(text, after, nxt.start):
         return nxt.number * nxt.scale, 1
-    if currency == "USD" and nxt.currency not in (None, "USD") and _PAREN_GAP.fullmatch(text, after, nxt.start):
-        return None, 1  # "$7 billion (50 billion yuan)": the other currency restates the same figure
+    if nxt.currency not in (None, "USD", currency) and _PAREN_GAP.fullmatch(text, after, nxt.start):
+        return None, 1  # "$7 billion (50 billion yuan)", "€15bn (£13bn)": the other currency restates the same figure
     return None, 0
 
 
