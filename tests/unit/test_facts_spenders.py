@@ -291,3 +291,22 @@ def test_figure_of_another_metric_in_a_list_is_not_capex() -> None:
                             "and capital expenditures between $1.85 billion and $2.05 billion for AI servers.",
                             PUBLISHED)
     assert (fact.amount_low, fact.amount_high) == (1.85e9, 2.05e9)
+
+
+@pytest.mark.parametrize(("text", "spenders"), [
+    ("Anthropic will use 400,000 of Amazon's chips, as part of a $9 billion AWS data center campus built for it.",
+     ("Amazon",)),
+    ("Lumo Power will build gas plants to power a $9 billion Meta AI data center in Ohio.", ("Meta",)),
+    ("Microsoft will build a $9 billion Nvidia chip cluster in Wisconsin.", ("Microsoft",)),
+])
+def test_owner_named_between_a_figure_and_its_project_spends(text: str, spenders: tuple[str, ...]) -> None:
+    """"a $N Meta data center" is Meta's; a supplier there ("a $N Nvidia chip cluster") is not the owner."""
+    (fact,) = extract_facts(text, PUBLISHED)
+    assert fact.companies == spenders
+
+
+def test_subject_after_an_earlier_figure_opens_the_next_statement() -> None:
+    """"Nvidia invested $N in Intel stock, and OpenAI said it would spend $M": $M is OpenAI's alone."""
+    (fact,) = extract_facts("Nvidia invested $4 billion in Intel stock, and OpenAI said it would spend $18 billion on "
+                            "AI chips for its data centers.", PUBLISHED)
+    assert (fact.companies, fact.amount) == (("OpenAI",), 18e9)

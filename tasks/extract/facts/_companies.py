@@ -234,6 +234,8 @@ def descriptor_subject(sentence: str, start: int, end: int) -> Descriptor | None
     return Descriptor(last.start(), _DESCRIPTORS[int(last.lastgroup[1:])][1])
 
 
+# companies that supply what is inside a project: "a $10 billion Nvidia chip cluster" is not Nvidia's own
+_SUPPLIER_TYPES = frozenset({"chipmaker", "hardware", "supplier"})
 # four or more of the largest cloud companies sharing one figure: the hyperscalers as a group
 _SECTOR_GROUP_SIZE = 4
 _SECTOR_GROUP_TYPES = frozenset({"hyperscaler"})
@@ -249,6 +251,14 @@ _RELATIVE_SPENDS = re.compile(
     r"earmark(?:s|ed)|allocat(?:es|ed)|budgeted|rais(?:es|ed)|lift(?:s|ed)|boost(?:s|ed))\b")
 # how far after the relative pronoun its figure may stand
 _RELATIVE_CHARS = 120
+# the owner named between a figure and its project: "an $11 billion AWS data center campus", "a $10 billion Meta AI
+# data center" (a supplier there names what is inside: "a $10 billion Nvidia chip cluster")
+_OWNER_NEXT = re.compile(r"(?:['’]s)?\]?\s(?:[\w-]+\s){0,2}?(?:data\s?cent(?:er|re)s?|campus(?:es)?|project|facility|"
+                         r"site|supercomputer)\b", re.IGNORECASE)
+_OWNER_GAP = re.compile(r"[\])*_]*\s\[?")
+# another figure before this one: "Nvidia invested $100 billion in OpenAI stock, and OpenAI then said it would buy
+# $100 billion of chips" - a subject named after it opens the second figure's statement
+_FIGURE = re.compile(r"[$€£¥₹]\s?\d|\d\s?(?:billion|trillion|bn|million)\b", re.IGNORECASE)
 
 
 @dataclass(frozen=True, slots=True)
@@ -290,10 +300,14 @@ def attribute(sentence: str, mentions: list[Mention], base: int, start: int, end
     """
     clauses = clause_spans(sentence)
     here = next((c for c in clauses if c[0] <= start < c[1]), (0, len(sentence)))
-    antecedent = _relative_antecedent(sentence, mentions, base, here, start)
+    antecedent = _relative_antecedent(sentence, mentions, base, here, start) or _project_owner(sentence, mentions,
+                                                                                               base, end)
     if antecedent:
         return Attribution(antecedent, False)
     chosen, members = _candidates(sentence, mentions, base, here, start, end)
+    figures = [m.end() for m in _FIGURE.finditer(sentence, here[0], start)]
+    if figures and any(m.start - base >= figures[-1] for m in chosen):
+        chosen = [m for m in chosen if m.start - base >= figures[-1]]
     names = names_in(chosen)
     named_before = any(m.start - base < start for m in chosen)
     reference = not named_before and _SUBJECT_REFERENCE.search(sentence, here[0], start) is not None
@@ -311,6 +325,18 @@ def attribute(sentence: str, mentions: list[Mention], base: int, start: int, end
             if earlier:
                 return Attribution(tuple(dict.fromkeys((*earlier, *names))), False)
     return Attribution(names, reference or not names)
+
+
+def _project_owner(sentence: str, mentions: list[Mention], base: int, end: int) -> tuple[str, ...]:
+    """The company named right after a figure as the owner of its project ("a $10 billion Meta data center")."""
+    for group in _groups(sentence, mentions, base):
+        first = group[0].start - base
+        if first < end or not _OWNER_GAP.fullmatch(sentence, end, first):
+            continue
+        if any(m.actor.type in FALLBACK_TYPES or m.actor.type in _SUPPLIER_TYPES for m in group):
+            return ()
+        return names_in(group) if _OWNER_NEXT.match(sentence, group[-1].end - base) else ()
+    return ()
 
 
 def _relative_antecedent(sentence: str, mentions: list[Mention], base: int, clause: tuple[int, int],
