@@ -310,3 +310,9 @@ def test_subject_after_an_earlier_figure_opens_the_next_statement() -> None:
     (fact,) = extract_facts("Nvidia invested $4 billion in Intel stock, and OpenAI said it would spend $18 billion on "
                             "AI chips for its data centers.", PUBLISHED)
     assert (fact.companies, fact.amount) == (("OpenAI",), 18e9)
+
+
+def test_place_word_reaches_no_further_than_its_phrase() -> None:
+    """"in 2025 and Microsoft $N": "and" ends the phrase of "in", so Microsoft is a spender, not a place."""
+    facts = extract_facts("Meta spent $70 billion in 2025 and Microsoft $85 billion on AI data centers.", PUBLISHED)
+    assert [f.companies for f in facts] == [("Meta",), ("Microsoft",)]

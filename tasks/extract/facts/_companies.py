@@ -149,7 +149,8 @@ _INTRO_CLAUSE = re.compile(r"(?i)^(?:(?:[\w-]+\s){0,2}(?:after|before)|when|once
 _BYSTANDER_BEFORE = re.compile(
     r"(?i:\b(?:including|includes|include|included|such\sas|like|likes\sof|than|rivals?|competitors?|peers?|"
     r"versus|vs\.?|compared\s(?:with|to)|unlike|besides|outpacing|ahead\sof|from|on|at|in|into)\s"
-    r"(?:[\w'’-]+\s){0,3})\W{0,2}$")
+    # (the words between stay in the phrase: "in 2025 and Microsoft", "in December Tan said Anthropic" leave it)
+    r"(?:(?!(?:and|or|but|said|says|told|with)\s)[\w'’-]+\s){0,3})\W{0,2}$")
 # "including Amazon, Google and Microsoft": members of a group, the spenders when the group is not named
 _MEMBERS_BEFORE = re.compile(r"(?i:\b(?:including|includes|include|such\sas|the\slikes\sof)\s\W{0,2})$")
 # the payee of a payment is the seller, not a spender: "OpenAI agreed to pay Oracle $300 billion for computing power"
