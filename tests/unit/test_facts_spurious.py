@@ -202,3 +202,18 @@ def test_rejected_projects_savings_licences_cash_and_development_are_not_facts(t
 def test_loans_guarantees_and_stakes_in_energy_companies_are_not_facts(text: str) -> None:
     """Debt lent or guaranteed for a data centre and a stake in an energy company are never spending (policy rule 2)."""
     assert extract_facts(text, PUBLISHED) == []
+
+
+@pytest.mark.parametrize("text", [
+    "Nvidia's chief said he expects purchase orders for Blackwell and Rubin chips to reach $900 billion through 2027.",
+    "Nvidia announced a new inference chip and $900 billion of expected Blackwell and Rubin orders through 2027.",
+])
+def test_a_sellers_order_book_is_not_a_fact(text: str) -> None:
+    """Orders a chipmaker expects to book are its revenue to come, nobody's spending (families list, point 3)."""
+    assert extract_facts(text, PUBLISHED) == []
+
+
+def test_an_order_placed_by_a_buyer_is_still_a_fact() -> None:
+    """"Anthropic had placed a $N chip order": the buyer's purchase stays a fact."""
+    (fact,) = extract_facts("In March Huang said Anthropic had placed a $9 billion custom AI chip order.", PUBLISHED)
+    assert fact.companies == ("Anthropic",)

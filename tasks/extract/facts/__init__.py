@@ -39,6 +39,7 @@ from tasks.extract.facts._kinds import (
     is_finance_sentence,
     is_hypothetical,
     is_market_forecast,
+    is_order_book,
     is_other_industry,
     is_power_generation,
     is_rate,
@@ -296,7 +297,7 @@ def _sentence_facts(text: str, sentence: Sentence, index: int, context: _Context
         else:
             accepted = is_spending(body, cues, money.start - base, money.end - base, prev_end, next_start,
                                    context.follows_capex(index))
-        if not accepted or is_rate(body, money.end - base):
+        if not accepted or is_rate(body, money.end - base) or is_order_book(body, money.start - base):
             continue
         if is_power_generation(body, money.end - base):
             continue

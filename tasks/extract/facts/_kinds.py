@@ -161,6 +161,13 @@ _MARKET_SIZE_AFTER = re.compile(r"(?i:[\])]*\s(?:(?:total\s)?addressable\s|annua
 # fund data centres" is spending: the words between may not be a verb's)
 _FUND_AFTER = re.compile(r"(?i:[\])*_]*\s(?:in\s|of\s)?(?:(?!to\b|will\b|would\b|and\b|or\b|which\b|that\b|for\b)"
                          r"[\w-]+\s){0,3}?(?:fund|funds|endowment|credits)\b)")
+# a seller's order book, not anyone's spending: "$1 trillion of expected Blackwell and Vera Rubin orders", "purchase
+# orders for Blackwell and Rubin chips to reach $1 trillion" (an order placed by a buyer, "placed a $10 billion chip
+# order", is the buyer's)
+_ORDERS_AFTER = re.compile(r"(?i:[\])*_]*\s(?:of|in)\s(?:(?!by\b|from\b)[\w'’-]+\s){0,6}?"
+                           r"(?:orders|bookings|backlog)\b)")
+_ORDERS_BEFORE = re.compile(r"(?i:\b(?:orders|bookings|backlog)\s(?:[\w'’-]+\s){0,7}?(?:to\s)?"
+                            r"(?:reach|hit|top|total)\w*\s(?:about\s|roughly\s|more\sthan\s|over\s|nearly\s)?\[?$)")
 # money put into a company, not spent on infrastructure: "invest up to $20 billion in Anthropic", "committed more than
 # $8 billion to the start-up", "its $2 billion investment in Nebius", "may invest $40bn in the lab in stages"
 _STAKE_VERB = re.compile(r"(?i:\b(?:invest(?:s|ed|ing)?|commit(?:s|ted|ting)?|pour(?:s|ed|ing)?|put(?:s|ting)?|"
@@ -320,9 +327,16 @@ def status_of(sentence: str, kind: str, period_ended: bool | None, is_sector: bo
 
 def is_rate(sentence: str, end: int) -> bool:
     """True when the figure ending at `end` is a price, a rate ("$40bn per gigawatt", "$500m a day"), the size of
-    a market ("a $50 trillion market") or of a fund, or credits handed out ("$100 million in usage credits")."""
+    a market ("a $50 trillion market") or of a fund, credits handed out ("$100 million in usage credits") or a
+    seller's order book ("$1 trillion of expected chip orders")."""
     return (_RATE_AFTER.match(sentence, end) is not None or _MARKET_SIZE_AFTER.match(sentence, end) is not None
-            or _FUND_AFTER.match(sentence, end) is not None)
+            or _FUND_AFTER.match(sentence, end) is not None or _ORDERS_AFTER.match(sentence, end) is not None)
+
+
+def is_order_book(sentence: str, start: int) -> bool:
+    """True when the figure starting at `start` is the level a seller's orders reach ("orders … to reach $1
+    trillion")."""
+    return _ORDERS_BEFORE.search(sentence, max(0, start - 120), start) is not None
 
 
 def is_stake(sentence: str, start: int, end: int, companies_at: list[tuple[int, int]]) -> bool:
