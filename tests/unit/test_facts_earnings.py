@@ -121,3 +121,28 @@ def test_quarterly_figure_of_a_fiscal_year_company_needs_a_named_quarter() -> No
     """With no quarter named, "capex in the quarter" of a non-calendar fiscal year stays undated."""
     text = "Nvidia said its capital expenditures in the quarter were $1 billion, for AI servers and data centers."
     assert [f.period for f in extract_facts(text, date(2026, 2, 26))] == [None]
+
+
+_OCT = date(2025, 10, 31)
+
+
+def test_quarter_figure_that_totaled_takes_the_reported_quarter() -> None:
+    """"capital expenditures for the quarter totaled $N": "totaled" is no "to" after the quarter."""
+    (fact,) = extract_facts("Meta's capital expenditures for the quarter totaled $18.5 billion, driven by AI servers.",
+                            _OCT)
+    assert fact.period == "2025-Q3"
+
+
+def test_change_then_level_keeps_the_period_named_before_the_change() -> None:
+    """"raised its fiscal 2026 capex forecast by $X to $Y": $Y is for fiscal 2026."""
+    (fact,) = extract_facts("Oracle raised its fiscal 2026 capex forecast by $12 billion to $47 billion for AI data "
+                            "centers.", _OCT)
+    assert (fact.amount, fact.period) == (47e9, "FY2026")
+
+
+def test_earlier_range_after_the_new_level_is_one_figure() -> None:
+    """"cut its forecast to $A from $B to $C": "$B to $C" is the earlier range, not a change between two levels."""
+    facts = extract_facts("CoreWeave cut its 2025 capex forecast to $11 billion from $19 billion to $22 billion "
+                          "because of data center delays.", _OCT)
+    assert [(f.amount, f.amount_low, f.amount_high, f.period) for f in facts] == [
+        (11e9, None, None, "2025"), (None, 19e9, 22e9, "2025")]

@@ -117,6 +117,9 @@ _EARLIER_FORECAST_BEFORE = re.compile(
 # is the earlier forecast for the same period, not the period before
 _REVISED_FORECAST = re.compile(r"(?i:\b(?:rais|lift|boost|increas|cut|lower|trim|reduc|revis|hik)\w*\s(?:\S+\s){0,4}?"
                                r"(?:forecast|guidance|outlook|target|estimate|projection)s?\b)")
+# "by $15 billion to $50 billion": a change, then the level it reached
+_BY_TO = re.compile(r"\]?\s+to\s+\[?")
+_BY_BEFORE = re.compile(r"(?i:\bby\s+(?:about\s+|roughly\s+|nearly\s+|some\s+|more\sthan\s+)?\[?$)")
 # period forms shorter than a year, which anchor "a year earlier" even when they name no year
 _SUBYEAR_FORMS = ("fq", "qe", "qtr", "half")
 _CAPACITY = re.compile(r"(?i:\b\d[\d.,]*\s?(?:gigawatts?|megawatts?|gw|mw)\b|"
@@ -404,6 +407,10 @@ def _period_for(money: Money, monies: list[Money], i: int, periods: list[PeriodM
     """The period of a figure: the nearest one after it in its stretch, else before it (unless `before` is false,
     for a prior level), else the sentence's."""
     lo = monies[i - 1].end if i else -1
+    if i and _BY_TO.fullmatch(body, monies[i - 1].end - base, money.start - base) and _BY_BEFORE.search(
+            body, max(0, monies[i - 1].start - base - 12), monies[i - 1].start - base):
+        # "raised its fiscal 2026 capex forecast by $15 billion to $50 billion": the change's period is the level's
+        lo = monies[i - 2].end if i > 1 else -1
     hi = monies[i + 1].start if i + 1 < len(monies) else 1 << 60
     clause = next((c for c in clause_spans(body) if c[0] <= money.start - base < c[1]), (0, len(body)))
     # a period after the figure counts in its clause, unless a capacity target stands between them

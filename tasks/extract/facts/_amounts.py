@@ -59,6 +59,11 @@ _RANGE_GAP = re.compile(r"\s?(?:-|–|—|to)\s?|\s(?:and)\s", re.IGNORECASE)
 _BETWEEN = re.compile(r"\b(?:between|range\sof)\s+(?:about\s+|roughly\s+)?$", re.IGNORECASE)
 _BY = re.compile(r"\bby\s+(?:about\s+|roughly\s+|around\s+|up\sto\s+|another\s+|an\sadditional\s+)?$", re.IGNORECASE)
 _FROM = re.compile(r"\bfrom\s+(?:about\s+|roughly\s+|around\s+)?$", re.IGNORECASE)
+# "cut its forecast to $12 billion to $14 billion from $20 billion to $23 billion": after the new level, "from $A to $B"
+# is the earlier range, not a change
+_NEW_LEVEL_BEFORE = re.compile(r"(?i:\bto\s\[?[$€£¥₹]?\d[\d.,]*\s?(?:billion|trillion|bn|million)?\]?"
+                               r"(?:\s?(?:to|-|–)\s?\[?[$€£¥₹]?\d[\d.,]*\s?(?:billion|trillion|bn|million)?\]?)?"
+                               r",?\s+from\s+\[?$)")
 # "…, from $66 billion to $72 billion previously": the earlier guidance range, one figure
 _EARLIER_AFTER = re.compile(r"\]?\s+(?:previously|earlier|before)\b", re.IGNORECASE)
 # stated USD beside another currency: "50 billion yuan ($7 billion)", "£22 billion (around $30 billion)",
@@ -219,7 +224,8 @@ def _is_range(text: str, first: _Token, second: _Token) -> bool:
     before = text[max(0, first.start - 20):first.start]
     if "and" in gap.group().lower() and not _BETWEEN.search(before):
         return False
-    if _FROM.search(before) and not _EARLIER_AFTER.match(text, second.end):
+    if _FROM.search(before) and not _EARLIER_AFTER.match(text, second.end) and not _NEW_LEVEL_BEFORE.search(
+            text, max(0, first.start - 60), first.start):
         return False  # "from $1.5 billion to $10 billion" is a change between two levels
     if _BY.search(before) and "to" in gap.group().lower():
         return False  # "raised it by $5 billion to $70 billion": a change, then the new level
