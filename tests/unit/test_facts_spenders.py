@@ -316,3 +316,19 @@ def test_place_word_reaches_no_further_than_its_phrase() -> None:
     """"in 2025 and Microsoft $N": "and" ends the phrase of "in", so Microsoft is a spender, not a place."""
     facts = extract_facts("Meta spent $70 billion in 2025 and Microsoft $85 billion on AI data centers.", PUBLISHED)
     assert [f.companies for f in facts] == [("Meta",), ("Microsoft",)]
+
+
+@pytest.mark.parametrize(("text", "spenders"), [
+    ("Microsoft-backed OpenAI plans to spend $1.2 trillion on compute over eight years.", ("OpenAI",)),
+    ("Amazon-backed Anthropic will spend $40 billion on AI data centers in Texas.", ("Anthropic",)),
+])
+def test_backer_named_as_an_adjective_is_not_a_spender(text: str, spenders: tuple[str, ...]) -> None:
+    """"Microsoft-backed OpenAI": the backer describes the spender and spends nothing."""
+    (fact,) = extract_facts(text, PUBLISHED)
+    assert fact.companies == spenders
+
+
+def test_home_of_an_unregistered_spender_is_not_part_of_its_name() -> None:
+    """"Texas-based Lumo Cloud will invest": the spender is Lumo Cloud."""
+    (fact,) = extract_facts("Texas-based Lumo Cloud will invest $3 billion in AI data centers.", PUBLISHED)
+    assert fact.companies == ("Lumo Cloud",)

@@ -153,6 +153,8 @@ _BYSTANDER_BEFORE = re.compile(
     r"(?:(?!(?:and|or|but|said|says|told|with)\s)[\w'’-]+\s){0,3})\W{0,2}$")
 # "including Amazon, Google and Microsoft": members of a group, the spenders when the group is not named
 _MEMBERS_BEFORE = re.compile(r"(?i:\b(?:including|includes|include|such\sas|the\slikes\sof)\s\W{0,2})$")
+# a backer or owner named as an adjective of the spender: "Microsoft-backed OpenAI", "SoftBank-owned Arm"
+_BACKER_AFTER = re.compile(r"\]?-(?:backed|owned|funded|supported|controlled|affiliated)\b")
 # the payee of a payment is the seller, not a spender: "OpenAI agreed to pay Oracle $300 billion for computing power"
 _PAYEE_BEFORE = re.compile(r"(?i:\b(?:pay|pays|paying|paid|owes?|owed)\s(?:the\s)?\W{0,2})$")
 # "Meta's last earnings report": a possessive names its owner, whatever the preposition before it
@@ -374,6 +376,8 @@ def _candidates(sentence: str, mentions: list[Mention], base: int, clause: tuple
             continue  # "China's tech giants": the country places the spenders, it does not spend
         if first < start and _PAYEE_BEFORE.search(lead):
             continue  # "agreed to pay Oracle $300 billion": the payee sells
+        if _BACKER_AFTER.match(sentence, group[-1].end - base):
+            continue  # "Microsoft-backed OpenAI plans to spend": the backer describes the spender
         if first < start and (possessive or not _BYSTANDER_BEFORE.search(lead)):
             chosen.extend(group)
         elif first < start and _MEMBERS_BEFORE.search(lead):
@@ -430,6 +434,7 @@ def passive_agent(sentence: str, start: int, end: int) -> str | None:
     return name
 
 
+_PLACE_BASED = re.compile(r"^(?:[A-Z][\w.]*\s){0,2}?[A-Z][\w.]*-based\s")
 # "Jane Doe": two plain capitalised words, as a person's name is written (a company name usually carries a word
 # such as "Group", "Bank" or "Energy")
 _PERSON = re.compile(r"[A-Z][a-z]+\s(?!(?:Group|Bank|Capital|Energy|Partners|Holdings|Fund|Cloud|Technologies|Systems|"
@@ -454,7 +459,7 @@ def unregistered_subject(sentence: str, start: int, end: int, article: str = "")
     match = _UNREGISTERED.match(sentence, start, end)
     if match is None:
         return None
-    name = match.group("name")
+    name = _PLACE_BASED.sub("", match.group("name"))  # "Texas-based Lumo Cloud": the company, not its home
     first = re.split(r"[\s'’]", name, maxsplit=1)[0]
     if first in _NOT_A_NAME or _registry().pattern.search(name):
         return None
