@@ -217,3 +217,14 @@ def test_an_order_placed_by_a_buyer_is_still_a_fact() -> None:
     """"Anthropic had placed a $N chip order": the buyer's purchase stays a fact."""
     (fact,) = extract_facts("In March Huang said Anthropic had placed a $9 billion custom AI chip order.", PUBLISHED)
     assert fact.companies == ("Anthropic",)
+
+
+@pytest.mark.parametrize("text", [
+    "Amazon plans to invest $18 billion in Ohio and $9 billion in Georgia, or $27 billion in total, on AI data "
+    "centers.",
+    "Amazon plans to invest $18 billion in Ohio and $9 billion in Georgia, for a total of $27 billion, on AI data "
+    "centers.",
+])
+def test_total_of_figures_the_sentence_lists_is_not_a_fact(text: str) -> None:
+    """A sum of the figures just listed is the article's arithmetic (policy rule 3): the two parts are the facts."""
+    assert [f.amount for f in extract_facts(text, PUBLISHED)] == [18e9, 9e9]

@@ -38,6 +38,7 @@ from tasks.extract.facts._kinds import (
     is_deal_figure,
     is_finance_sentence,
     is_hypothetical,
+    is_listed_sum,
     is_market_forecast,
     is_order_book,
     is_other_industry,
@@ -304,6 +305,8 @@ def _sentence_facts(text: str, sentence: Sentence, index: int, context: _Context
             continue
         if is_power_generation(body, money.end - base):
             continue
+        if i >= 2 and is_listed_sum(body, money.start - base, money.end - base):
+            continue  # "$20 billion in Pennsylvania and $10 billion in North Carolina, or $30 billion in total"
         if finance and not is_deal_figure(body, cues, money.start - base):
             continue  # a sentence about financing or market value: only a deal's own figure in it is spending
         actors = _spender(body, mentions, base, money, index, context)

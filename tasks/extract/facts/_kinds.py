@@ -168,6 +168,11 @@ _ORDERS_AFTER = re.compile(r"(?i:[\])*_]*\s(?:of|in)\s(?:(?!by\b|from\b)[\w'’-
                            r"(?:orders|bookings|backlog)\b)")
 _ORDERS_BEFORE = re.compile(r"(?i:\b(?:orders|bookings|backlog)\s(?:[\w'’-]+\s){0,7}?(?:to\s)?"
                             r"(?:reach|hit|top|total)\w*\s(?:about\s|roughly\s|more\sthan\s|over\s|nearly\s)?\[?$)")
+# the sum of figures the sentence has just listed (policy rule 3): "$20 billion in Pennsylvania and $10 billion in North
+# Carolina, or $30 billion in total", "…, for a total of $30 billion", "… - $30 billion altogether"
+_SUM_BEFORE = re.compile(r"(?i:\b(?:or|for|to)\s(?:a\s)?(?:total|combined|sum)\s(?:of\s)?(?:about\s|roughly\s|some\s|"
+                         r"nearly\s|more\sthan\s)?\[?$)")
+_SUM_AFTER = re.compile(r"(?i:[\])*_]*\s(?:in\stotal|in\sall|all\stold|altogether|combined|together)\b)")
 # money put into a company, not spent on infrastructure: "invest up to $20 billion in Anthropic", "committed more than
 # $8 billion to the start-up", "its $2 billion investment in Nebius", "may invest $40bn in the lab in stages"
 _STAKE_VERB = re.compile(r"(?i:\b(?:invest(?:s|ed|ing)?|commit(?:s|ted|ting)?|pour(?:s|ed|ing)?|put(?:s|ting)?|"
@@ -331,6 +336,15 @@ def is_rate(sentence: str, end: int) -> bool:
     seller's order book ("$1 trillion of expected chip orders")."""
     return (_RATE_AFTER.match(sentence, end) is not None or _MARKET_SIZE_AFTER.match(sentence, end) is not None
             or _FUND_AFTER.match(sentence, end) is not None or _ORDERS_AFTER.match(sentence, end) is not None)
+
+
+def is_listed_sum(sentence: str, start: int, end: int) -> bool:
+    """True when the figure at [start, end), after two or more others in its sentence, is their total ("or $30
+    billion in total", "for a total of $30 billion")."""
+    return (_SUM_BEFORE.search(sentence, max(0, start - 30), start) is not None
+            or (_SUM_AFTER.match(sentence, end) is not None and re.search(r"(?i:\bor\s\W{0,2}$)",
+                                                                          sentence[max(0, start - 12):start])
+                is not None))
 
 
 def is_order_book(sentence: str, start: int) -> bool:
