@@ -193,3 +193,13 @@ def test_last_year_beside_a_verb_of_telling_dates_the_statement(text: str, perio
 
     (fact,) = extract_facts(text, date(2026, 3, 13))
     assert fact.period == period
+
+
+@pytest.mark.parametrize(("text", "label"), [
+    ("by end-2028", "2025-2028"),
+    ("over a decade", "2025-2034"),
+    ("within a decade", "2025-2034"),
+])
+def test_end_year_and_a_decade(text: str, label: str) -> None:
+    """"by end-2028" runs to 2028; "over a decade" is ten years from the statement (publication July 2025)."""
+    assert _label(text) == label

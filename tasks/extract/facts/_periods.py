@@ -69,12 +69,15 @@ _PERIOD = re.compile(
     r"|\bH(?P<h_n>[12])\s?'?(?P<h_year2>" + _YEAR + r"|\d\d)\b"
     r"|\b(?P<h_n2>[12])H\s?'?(?P<h_year3>" + _YEAR + r"|\d\d)\b)"
     # "by 2028", "through 2030", "until 2030", "by the end of 2030"
-    r"|(?P<to>\b(?:by|through|until|till|to)\s(?:the\send\sof\s)?(?P<to_year>" + _YEAR + r")\b)"
+    # ("by end-2028" as well)
+    r"|(?P<to>\b(?:by|through|until|till|to)\s(?:the\send\sof\s|end-)?(?P<to_year>" + _YEAR + r")\b)"
     # "over the next three years", "in the next 5 years", "over five years", "a five-year", "the next decade"
     r"|(?P<next_n>\b(?:over|in|during|within)\s(?:the\snext|the\scoming|the\sfollowing)?\s?"
     r"(?P<n>" + _N + r")\s(?:years|yrs)\b"
     r"|\b(?P<n2>" + _N + r")[\s-]year\b(?!\s(?:old|high|low))"
-    r"|\b(?:over|in|during)\sthe\s(?:next|coming)\s(?P<decade>decade)\b)"
+    r"|\b(?:over|in|during)\sthe\s(?:next|coming)\s(?P<decade>decade)\b"
+    # "over a decade", "within a decade"
+    r"|\b(?:over|within)\sa\s(?P<decade2>decade)\b)"
     # "by the end of the decade", "by 2030" handled above
     r"|(?P<decade_end>\b(?:by\s)?the\send\sof\sthe\sdecade\b)"
     # "the previous year", "a year earlier", "a year ago", "the prior year", "year-ago", "the year before"
@@ -399,7 +402,7 @@ def _relative(form: str, g: dict[str, str], published: date, anchor: Period | No
         return span_period(published.year, published.year // 10 * 10 + 10)
     if form == "next_n":
         count = g.get("n") or g.get("n2")
-        years = (10 if g.get("decade") else int(count) if count and count.isdigit()
+        years = (10 if g.get("decade") or g.get("decade2") else int(count) if count and count.isdigit()
                  else _COUNT.get((count or "").lower(), 0))
         return span_period(published.year, published.year + years - 1) if years > 1 else None
     return None
