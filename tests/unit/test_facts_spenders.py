@@ -332,3 +332,15 @@ def test_home_of_an_unregistered_spender_is_not_part_of_its_name() -> None:
     """"Texas-based Lumo Cloud will invest": the spender is Lumo Cloud."""
     (fact,) = extract_facts("Texas-based Lumo Cloud will invest $3 billion in AI data centers.", PUBLISHED)
     assert fact.companies == ("Lumo Cloud",)
+
+
+@pytest.mark.parametrize(("text", "spenders"), [
+    ("Nebius shares rose. Oracle's co-CEO Clay Magouyrk said capital expenditures would be about $50 billion in fiscal "
+     "2026, for AI data centers.", ("Oracle",)),
+    ("Nvidia shares rose. Finance chief Susan Li said capital expenditures would be $115 billion to $135 billion in "
+     "2026, for AI data centers.", ("Meta",)),
+])
+def test_executive_names_stand_for_their_company(text: str, spenders: tuple[str, ...]) -> None:
+    """An executive named in full ("Susan Li") or by a rare surname ("Magouyrk") stands for the company."""
+    (fact,) = extract_facts(text, PUBLISHED)
+    assert fact.companies == spenders
