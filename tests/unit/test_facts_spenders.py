@@ -344,3 +344,23 @@ def test_executive_names_stand_for_their_company(text: str, spenders: tuple[str,
     """An executive named in full ("Susan Li") or by a rare surname ("Magouyrk") stands for the company."""
     (fact,) = extract_facts(text, PUBLISHED)
     assert fact.companies == spenders
+
+
+@pytest.mark.parametrize("text", [
+    "Meta plans to spend as much as $60 billion on AI this year.",
+    "Microsoft plans to invest $75 billion in AI this fiscal year.",
+    "Alphabet plans to spend $70 billion on artificial intelligence this year.",
+])
+def test_tech_giant_spending_on_ai_is_a_fact(text: str) -> None:
+    """A cloud or tech giant's spending "on AI" is its AI build-out, though no data centre is named."""
+    assert len(extract_facts(text, PUBLISHED)) == 1
+
+
+@pytest.mark.parametrize("text", [
+    "Lumo Bank plans to spend $2 billion on AI this year.",
+    "Microsoft will invest $1 billion in AI startups this year.",
+    "Microsoft will spend $4 billion on AI training programs in Africa.",
+])
+def test_other_spending_on_ai_is_not_a_fact(text: str) -> None:
+    """A bank's AI budget, stakes in AI start-ups and training programmes are not AI infrastructure."""
+    assert extract_facts(text, PUBLISHED) == []

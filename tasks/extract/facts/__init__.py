@@ -50,6 +50,7 @@ from tasks.extract.facts._kinds import (
     kind_of,
     names_ai_infrastructure,
     research_forecast_end,
+    spends_on_ai,
     status_of,
 )
 from tasks.extract.facts._periods import (
@@ -105,6 +106,8 @@ _PERIOD_AFTER_CHARS = 140
 _SPACES = re.compile(r"\s+")
 # companies that sell AI infrastructure: their forecast of a market's spending is not their own spending
 _SUPPLIERS = frozenset({"chipmaker", "hardware", "supplier"})
+# companies whose spending "on AI" is spending on AI infrastructure (data centres, chips), not software or staff
+_AI_BUILDERS = frozenset({"hyperscaler", "big_tech", "china_tech"})
 # companies whose business is AI infrastructure: money in a sentence naming one is about infrastructure
 _INFRA_OPERATORS = frozenset({"neocloud", "datacenter"})
 # a spending figure counts only where its sentence or one this close names AI infrastructure
@@ -200,8 +203,14 @@ class _Context:
         if is_tiered_deal(self.sentences[index].text, self.mentions(index)) or any(
                 m.actor.type in _INFRA_OPERATORS for m in self.mentions(index)):
             return True
-        return any(names_ai_infrastructure(self.sentences[i].text)
-                   for i in range(max(0, index - _NEIGHBOURS), min(len(self.sentences), index + _NEIGHBOURS + 1)))
+        if any(names_ai_infrastructure(self.sentences[i].text)
+               for i in range(max(0, index - _NEIGHBOURS), min(len(self.sentences), index + _NEIGHBOURS + 1))):
+            return True
+        # "Meta plans to spend as much as $65 billion on AI this year": a cloud or tech giant's spending on AI is its
+        # build-out of AI infrastructure
+        return spends_on_ai(self.sentences[index].text) and any(
+            found is not None and found.type in _AI_BUILDERS
+            for found in [m.actor for m in self.mentions(index)] + [actor(n) for n in self.main_subject()])
 
     def follows_capex(self, index: int) -> bool:
         """True when the previous sentence of the same paragraph speaks of capital spending."""

@@ -274,6 +274,20 @@ def is_sector_figure(sentence: str, start: int, end: int, named_subject: bool = 
     return pattern.search(sentence, start, end) is not None
 
 
+# spending aimed at AI as a whole: "spend as much as $65 billion on AI", "invest $80 billion in AI this fiscal year",
+# "$100 billion this year, mostly on AI" (not "in AI start-ups", "on AI talent", "AI research")
+_SPEND_ON_AI = re.compile(
+    r"(?i:\b(?:spend\w*|spent|invest\w*|pour\w*|plow\w*|splurge|commit\w*|capex|capital\sexpenditures?)\b"
+    r"[^.;]{0,60}?\b(?:on|in|into|toward|towards)\s(?:generative\s)?(?:(?-i:AI)|artificial\sintelligence)\b(?!\s(?:start-?ups?|startups?|companies|"
+    r"firms|models?|talent|research|safety|education|training|literacy|skills|software|apps?|tools|agents?|"
+    r"products?|features?)\b)(?![-\w]))")
+
+
+def spends_on_ai(sentence: str) -> bool:
+    """True when the sentence spends money on AI as a whole ("spend $65 billion on AI this year")."""
+    return _SPEND_ON_AI.search(sentence) is not None
+
+
 def names_ai_infrastructure(sentence: str) -> bool:
     """True when a sentence names AI infrastructure (data centres, chips, compute, capacity, capex...)."""
     return _AI_INFRA.search(sentence) is not None
