@@ -146,3 +146,17 @@ def test_earlier_range_after_the_new_level_is_one_figure() -> None:
                           "because of data center delays.", _OCT)
     assert [(f.amount, f.amount_low, f.amount_high, f.period) for f in facts] == [
         (11e9, None, None, "2025"), (None, 19e9, 22e9, "2025")]
+
+
+def test_year_earlier_of_a_percentage_change_is_not_the_figures_period() -> None:
+    """"$37.5 billion, up 66% from a year earlier": the year earlier is the base of the change, not the figure's."""
+    (fact,) = extract_facts("Microsoft said capital expenditures including finance leases were $34 billion, up 60% "
+                            "from a year earlier, driven by AI data centers.", _OCT)
+    assert fact.period != "2024"
+
+
+def test_level_up_from_a_prior_estimate_is_the_earlier_forecast() -> None:
+    """"up from its prior estimate of $35 billion" is the earlier forecast for the same fiscal year."""
+    facts = extract_facts("Oracle now expects fiscal 2026 capital expenditures of about $48 billion, up from its prior "
+                          "estimate of $33 billion, for AI data centers.", _OCT)
+    assert [(f.amount, f.period) for f in facts] == [(48e9, "FY2026"), (33e9, "FY2026")]

@@ -121,6 +121,8 @@ _EARLIER_FORECAST_BEFORE = re.compile(
 # is the earlier forecast for the same period, not the period before
 _REVISED_FORECAST = re.compile(r"(?i:\b(?:rais|lift|boost|increas|cut|lower|trim|reduc|revis|hik)\w*\s(?:\S+\s){0,4}?"
                                r"(?:forecast|guidance|outlook|target|estimate|projection)s?\b)")
+# "$37.5 billion, up 66% from a year earlier": the year earlier is the base of the change, not the figure's period
+_PERCENT_CHANGE = re.compile(r"(?i:\d\s?(?:%|percent)|\bdoubl\w*|\btripl\w*)")
 # "by $15 billion to $50 billion": a change, then the level it reached
 _BY_TO = re.compile(r"\]?\s+to\s+\[?")
 _BY_BEFORE = re.compile(r"(?i:\bby\s+(?:about\s+|roughly\s+|nearly\s+|some\s+|more\sthan\s+)?\[?$)")
@@ -429,6 +431,7 @@ def _period_for(money: Money, monies: list[Money], i: int, periods: list[PeriodM
     # ("$10 billion, with an aim to reach 1 gigawatt by the time it opens in 2028")
     after = [p for p in periods if money.end <= p.start < hi and p.start - base < clause[1]
              and _prose_chars(body[money.end - base:p.start - base]) <= _PERIOD_AFTER_CHARS
+             and not (p.form == "prev" and _PERCENT_CHANGE.search(body, money.end - base, p.start - base))
              and not _CAPACITY.search(body, money.end - base, p.start - base)
              and not reported_clause_between(body, money.end - base, p.start - base)]
     # a period before the figure counts only in its clause ("(up from $131 billion in 2025), while Google…")

@@ -92,9 +92,11 @@ _STACKED_ADJECTIVE = re.compile(r"(?i:,\s(?:[\w.]+[\s-])?(?:years?|months?|decad
 # "spent", "invested": own spending over one period reads as capex
 _SPEND_VERB = re.compile(r"(?i)\b(?:spen[dt]|spending|invest(?:s|ed|ing)?)\b")
 # "…, up from $91.4 billion", "an increase from 23 billion yuan", "compared with $28 billion": a prior level
+# ("up from its prior estimate of $35 billion": an earlier forecast named as such)
 _COMPARISON = re.compile(
     r"(?i:\b(?:from|compared\s(?:with|to)|versus|vs\.?|against)\s(?:about\s|roughly\s|nearly\s|"
-    r"around\s|just\s|the\s|only\s|a\s)?$)")
+    r"around\s|just\s|the\s|only\s|a\s|(?:its|the|a)\s(?:prior|previous|earlier|initial|original)\s"
+    r"(?:forecast|estimate|guidance|outlook|target|projection|range)\s(?:of\s)?(?:about\s|roughly\s)?)?$)")
 
 # a sentence about financing, stakes or market value, with no capex word: none of its figures is spending
 _FINANCE_SENTENCE = re.compile(
