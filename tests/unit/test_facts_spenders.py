@@ -364,3 +364,14 @@ def test_tech_giant_spending_on_ai_is_a_fact(text: str) -> None:
 def test_other_spending_on_ai_is_not_a_fact(text: str) -> None:
     """A bank's AI budget, stakes in AI start-ups and training programmes are not AI infrastructure."""
     assert extract_facts(text, PUBLISHED) == []
+
+
+@pytest.mark.parametrize(("text", "spenders"), [
+    ("Nvidia signed a $6 billion deal with CoreWeave to buy its unused cloud capacity.", ("Nvidia",)),
+    ("Meta signed a $12 billion deal with CoreWeave to buy AI cloud capacity.", ("Meta",)),
+    ("Oracle signed a $250 billion deal with OpenAI to supply computing power.", ("OpenAI",)),
+])
+def test_deal_signed_to_buy_or_to_supply_names_its_buyer(text: str, spenders: tuple[str, ...]) -> None:
+    """"a deal with X to buy": the subject buys; "a deal with X to supply": X buys ("to buy AI …" is no takeover)."""
+    (fact,) = extract_facts(text, PUBLISHED)
+    assert fact.companies == spenders

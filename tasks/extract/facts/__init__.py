@@ -26,7 +26,9 @@ from tasks.extract.facts._companies import (
     find_mentions,
     is_hyperscaler_group,
     is_tiered_deal,
+    names_in,
     passive_agent,
+    subject_buys,
     supply_buyers,
     unregistered_subject,
 )
@@ -374,6 +376,9 @@ def _spender(body: str, mentions: list[Mention], base: int, money: Money, index:
             buyers = deal_buyers(body, tuple(dict.fromkeys((*found.names, *extra))))
             if found.names[0] not in buyers:
                 return buyers
+        before = names_in([m for m in mentions if m.start < money.start and m.actor.name in found.names])
+        if before and len(found.names) > 1 and subject_buys(body):
+            return before  # "Nvidia signed a $6.3 billion deal with CoreWeave to buy its capacity": Nvidia buys
         return deal_buyers(body, found.names)
     clause = next((c for c in clause_spans(body) if c[0] <= money.start - base < c[1]), (0, len(body)))
     described = descriptor_subject(body, clause[0], money.start - base)

@@ -494,6 +494,10 @@ _SUPPLY_AFTER_CHARS = 80
 _RECIPIENT_BEFORE = re.compile(r"(?i:\b(?:to|for)\s(?:the\s)?\W{0,2}|" + _SUPPLY.pattern[4:-1] + r"\s\W{0,2})$")
 
 
+# "a $300 billion deal with OpenAI": the party a deal is with
+_DEAL_WITH_BEFORE = re.compile(r"(?i:\b(?:deal|agreement|contract|pact|partnership)s?\swith\s(?:the\s)?\W{0,2}$)")
+
+
 def supply_buyers(sentence: str, mentions: list[Mention], base: int, start: int, end: int) -> tuple[str, ...] | None:
     """For a figure on the supplier's side of a compute deal, the buyers named after it ("to Meta"); None when the
     figure is not a supplier's (an empty tuple: a supplier's figure whose buyer is named elsewhere)."""
@@ -504,6 +508,10 @@ def supply_buyers(sentence: str, mentions: list[Mention], base: int, start: int,
         return None
     buyers = [m for m in mentions if m.start - base > verb.end() and m.actor.type not in FALLBACK_TYPES
               and _RECIPIENT_BEFORE.search(sentence, max(0, m.start - base - 12), m.start - base)]
+    if not buyers:
+        # "Oracle signed a $300 billion deal with OpenAI to supply computing power": the party the deal is with
+        buyers = [m for m in mentions if end <= m.start - base < verb.start() and m.actor.type not in FALLBACK_TYPES
+                  and _DEAL_WITH_BEFORE.search(sentence, max(0, m.start - base - 40), m.start - base)]
     return names_in(buyers)
 
 
@@ -514,6 +522,17 @@ _DOWNSTREAM = {"chipmaker": 0, "hardware": 0, "supplier": 0, "energy": 0, "neocl
 # a type not listed (an AI lab, a software or consumer company) buys from all of them
 _END_BUYER = 3
 _DEAL = re.compile(r"(?i:\b(?:deal|agreement|contract|partnership|commitment)s?\b)")
+
+
+# a deal the subject signs in order to buy: "Nvidia signed a $6.3 billion deal with CoreWeave to buy its unused cloud
+# capacity" - the subject is the buyer, whatever the tiers say
+_DEAL_TO_BUY = re.compile(r"(?i:\b(?:deal|agreement|contract|pact)s?\s(?:with\s)?(?:\[?[\w'’.&-]+\]?\s+){0,4}?to\s"
+                          r"(?:buy|purchase|rent|lease)\b)")
+
+
+def subject_buys(sentence: str) -> bool:
+    """True when the sentence's deal is one its subject signs in order to buy ("a deal with CoreWeave to buy")."""
+    return _DEAL_TO_BUY.search(sentence) is not None
 
 
 def deal_buyers(sentence: str, names: tuple[str, ...]) -> tuple[str, ...]:

@@ -102,9 +102,10 @@ _COMPARISON = re.compile(
 _FINANCE_SENTENCE = re.compile(
     r"(?i:\bfunding\sround|\braised\b|\braises\b|\bstake\sin\b|\bvalued\sat\b|\bvaluation\b|\bbonds?\b|"
     r"\bdebt\b|\bloans?\b|\bmarket\s(?:value|cap)|\bremaining\sperformance|\bIPO\b|\bsell-?off\b|\brevenues?\b)"
-    # takeovers: "a consortium of investors to buy Aligned Data Centers", "since Nvidia purchased Groq"
+    # takeovers: "a consortium of investors to buy Aligned Data Centers", "since Nvidia purchased Groq" ("to buy AI
+    # cloud capacity" buys capacity)
     r"|(?i:\bconsortium\b)|(?i:\b(?:to\sbuy|bought|buying|purchased|acquired?|acquiring|acquisition\sof)\s+(?:the\s)?)"
-    r"\[?[A-Z][\w-]*(?:\s[A-Z][\w-]*)*\b(?!\s[A-Z])"
+    r"\[?(?!AI\b)[A-Z][\w-]*(?:\s[A-Z][\w-]*)*\b(?!\s[A-Z])"
     r"(?!\]?\s(?i:chips?|GPUs?|servers?|systems|processors|accelerators|capacity|hardware)\b)")
 
 # AI infrastructure named in so many words: a fact's sentence or a neighbour must say it. Facts read from every
