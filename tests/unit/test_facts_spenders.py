@@ -375,3 +375,22 @@ def test_deal_signed_to_buy_or_to_supply_names_its_buyer(text: str, spenders: tu
     """"a deal with X to buy": the subject buys; "a deal with X to supply": X buys ("to buy AI …" is no takeover)."""
     (fact,) = extract_facts(text, PUBLISHED)
     assert fact.companies == spenders
+
+
+@pytest.mark.parametrize("text", [
+    "OpenAI will buy $200 billion of Azure services.",
+    "OpenAI agreed to pay about $30 billion for AWS capacity over seven years.",
+    "Meta will rent Google Cloud's TPUs in a deal worth more than $8 billion.",
+])
+def test_cloud_bought_by_its_brand_is_compute(text: str) -> None:
+    """"$N of Azure services", "AWS capacity", "TPUs": a cloud bought by its brand is AI compute."""
+    assert len(extract_facts(text, PUBLISHED)) == 1
+
+
+@pytest.mark.parametrize("text", [
+    "Nvidia unveiled a chip from the startup it mostly acquired through a $15 billion asset purchase.",
+    "Meta bought $5 billion of its own shares as it builds AI data centers.",
+])
+def test_asset_purchases_and_buybacks_are_not_facts(text: str) -> None:
+    """An acquisition by asset purchase and a share buyback are not spending on AI infrastructure."""
+    assert extract_facts(text, PUBLISHED) == []

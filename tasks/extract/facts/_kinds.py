@@ -27,7 +27,7 @@ _CUES = re.compile(
     r"rejected|voted\sdown|scrapped|shelved|abandoned|"
     # "paid $20 billion to license its technology", "$100 trillion won in net cash", "$7 billion in R&D",
     # "50 billion yuan in its own chip development"
-    r"licens(?:e|es|ed|ing)|net\scash|r&d|research\sand\sdevelopment|(?:chip|product)\sdevelopment|"
+    r"licens(?:e|es|ed|ing)|net\scash|asset\spurchases?|r&d|research\sand\sdevelopment|(?:chip|product)\sdevelopment|"
     # "insure a $20 billion campus", "$20 billion worth of assets", "above the $10 billion mark", "a $250 billion
     # ecosystem", "pencils out to $150 billion", "$400 million in public water infrastructure", "chip projects"
     r"insur(?:ed|ing|ers?|ance)|premiums?|assets|mark|threshold|ecosystem|economy|gdp|pencils?\sout|"
@@ -50,7 +50,9 @@ _CUES = re.compile(
     # "spend", "invest", "commit", "pledged", "deploy", "build out"
     r"|(?P<spend>\b(?:spend(?:s|ing)?|spent|invest(?:s|ed|ing|ments?)?|commit(?:s|ted|ments?)?|pledg(?:e|es|ed|ing)|"
     r"deploy(?:s|ed|ing)?|build(?:s|ing)?|built|buildout|build-out|allocat(?:e|es|ed|ing)|outlays?|budget(?:ed)?|"
-    r"pour(?:s|ed|ing)?|splurge|put|to\scost|will\scost|cost\san\sestimated|worth|pay|paying|purchase\scommitments?)\b)"
+    r"pour(?:s|ed|ing)?|splurge|put|to\scost|will\scost|cost\san\sestimated|worth|pay|paying|purchase\scommitments?|"
+    # "will buy $250 billion of Azure services"
+    r"buy|buys|buying|bought|purchas(?:e|es|ed|ing))\b(?<!asset\spurchase))"
     # "AI data centers", "compute", "GPUs", "AI infrastructure", "power for data centers"
     r"|(?P<infra>\b(?:data[\s-]?cent(?:er|re)s?|datacent(?:er|re)s?|infrastructure|compute|computing|gpus?|chips?|"
     r"servers?|supercomputers?|supercluster|clusters?|cloud|capacity|campus(?:es)?|gigawatts?|megawatts?|gw|mw|"
@@ -119,7 +121,11 @@ _AI_INFRA = re.compile(
     r"\bprocessors\b|\bservers?\b|\bsupercomput\w*|\bsuperclusters?\b|\bclusters?\b|\b(?:compute|computing|AI|GPU|cloud|data[\s-]?cent(?:er|re)|power)\scapacity\b|"
     r"\bgigawatts?\b|\bmegawatts?\b|\d\s?(?:gw|mw)\b|\bstargate\b|\bhyperscalers?\b|\bneoclouds?\b|"
     r"\bcloud\s(?:capacity|computing|services|contracts?|deals?|providers?|business|unit)\b|"
-    r"\bAI\s(?:campus(?:es)?|(?:giga)?factor(?:y|ies)|build-?out|spending|investments?|capex)\b|\bcap(?:ital)?[\s-]?ex(?:penditures?)?\b|\bcapital\s(?:spending|expenditures?)\b)")
+    r"\bAI\s(?:campus(?:es)?|(?:giga)?factor(?:y|ies)|build-?out|spending|investments?|capex)\b|\bcap(?:ital)?[\s-]?ex(?:penditures?)?\b|\bcapital\s(?:spending|expenditures?)\b"
+    # a cloud bought by its brand: "$250 billion of Azure services", "$38 billion for AWS capacity", "Google Cloud's
+    # TPUs", "Trainium chips"
+    r"|\b(?:Azure|AWS|Google\sCloud|Oracle\sCloud|OCI)(?:['’]s)?\s(?:services|capacity|compute|computing|instances|"
+    r"infrastructure|TPUs?)\b|\btpus?\b|\btrainium\d?\b)")
 
 # a market's spending named after a forecast's figure: "$3 trillion of global data center spending", "$3 trillion to
 # $4 trillion in AI infrastructure spending"; the forecast verb stands this close before the figure
@@ -162,12 +168,12 @@ _MARKET_SIZE_AFTER = re.compile(r"(?i:[\])]*\s(?:(?:total\s)?addressable\s|annua
 # a fund's size or credits handed out, not money spent on infrastructure: "a $1 billion climate innovation fund",
 # "launch a dedicated €1 billion fund", "$100 million in usage credits", "$5 million of cloud credits" ("$10 billion to
 # fund data centres" is spending: the words between may not be a verb's)
-_FUND_AFTER = re.compile(r"(?i:[\])*_]*\s(?:in\s|of\s)?(?:(?!to\b|will\b|would\b|and\b|or\b|which\b|that\b|for\b)"
+_FUND_AFTER = re.compile(r"(?i:[\])*_]*\s+(?:in\s|of\s)?(?:(?!to\b|will\b|would\b|and\b|or\b|which\b|that\b|for\b)"
                          r"[\w-]+\s){0,3}?(?:fund|funds|endowment|credits)\b)")
 # a seller's order book, not anyone's spending: "$1 trillion of expected Blackwell and Vera Rubin orders", "purchase
 # orders for Blackwell and Rubin chips to reach $1 trillion" (an order placed by a buyer, "placed a $10 billion chip
 # order", is the buyer's)
-_ORDERS_AFTER = re.compile(r"(?i:[\])*_]*\s(?:of|in)\s(?:(?!by\b|from\b)[\w'’-]+\s){0,6}?"
+_ORDERS_AFTER = re.compile(r"(?i:[\])*_]*\s+(?:of|in)\s(?:(?!by\b|from\b)[\w'’-]+\s){0,6}?"
                            r"(?:orders|bookings|backlog)\b)")
 _ORDERS_BEFORE = re.compile(r"(?i:\b(?:orders|bookings|backlog)\s(?:[\w'’-]+\s){0,7}?(?:to\s)?"
                             r"(?:reach|hit|top|total)\w*\s(?:about\s|roughly\s|more\sthan\s|over\s|nearly\s)?\[?$)")
