@@ -394,3 +394,9 @@ def test_cloud_bought_by_its_brand_is_compute(text: str) -> None:
 def test_asset_purchases_and_buybacks_are_not_facts(text: str) -> None:
     """An acquisition by asset purchase and a share buyback are not spending on AI infrastructure."""
     assert extract_facts(text, PUBLISHED) == []
+
+
+def test_owner_of_what_is_rented_is_the_seller() -> None:
+    """"Meta will rent Google Cloud's TPUs in a deal worth $N": Google sells, Meta spends."""
+    (fact,) = extract_facts("Meta will rent Google Cloud's TPUs in a deal worth more than $9 billion.", PUBLISHED)
+    assert fact.companies == ("Meta",)

@@ -155,6 +155,10 @@ _BYSTANDER_BEFORE = re.compile(
 _MEMBERS_BEFORE = re.compile(r"(?i:\b(?:including|includes|include|such\sas|the\slikes\sof)\s\W{0,2})$")
 # a backer or owner named as an adjective of the spender: "Microsoft-backed OpenAI", "SoftBank-owned Arm"
 _BACKER_AFTER = re.compile(r"\]?-(?:backed|owned|funded|supported|controlled|affiliated)\b")
+# what a buyer rents, buys or uses, named by its owner's possessive: "will rent Google Cloud's TPUs", "to use 500,000 of
+# Amazon's chips"
+_USES_BEFORE = re.compile(r"(?i:\b(?:buy|buys|bought|buying|rent(?:s|ed|ing)?|lease[sd]?|leasing|use|uses|used|using|"
+                          r"purchas\w*|access(?:es|ed|ing)?)\s(?:[\w,'’-]+\s){0,3}\W{0,2}$)")
 # the payee of a payment is the seller, not a spender: "OpenAI agreed to pay Oracle $300 billion for computing power"
 _PAYEE_BEFORE = re.compile(r"(?i:\b(?:pay|pays|paying|paid|owes?|owed)\s(?:the\s)?\W{0,2})$")
 # "Meta's last earnings report": a possessive names its owner, whatever the preposition before it
@@ -378,6 +382,8 @@ def _candidates(sentence: str, mentions: list[Mention], base: int, clause: tuple
             continue  # "agreed to pay Oracle $300 billion": the payee sells
         if _BACKER_AFTER.match(sentence, group[-1].end - base):
             continue  # "Microsoft-backed OpenAI plans to spend": the backer describes the spender
+        if possessive and _USES_BEFORE.search(lead):
+            continue  # "Meta will rent Google Cloud's TPUs in a $10 billion deal": the owner of what is rented sells
         if first < start and (possessive or not _BYSTANDER_BEFORE.search(lead)):
             chosen.extend(group)
         elif first < start and _MEMBERS_BEFORE.search(lead):
