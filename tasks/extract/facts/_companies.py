@@ -262,6 +262,7 @@ _RELATIVE_CHARS = 120
 # data center" (a supplier there names what is inside: "a $10 billion Nvidia chip cluster")
 _OWNER_NEXT = re.compile(r"(?:['’]s)?\]?\s(?:[\w-]+\s){0,2}?(?:data\s?cent(?:er|re)s?|campus(?:es)?|project|facility|"
                          r"site|supercomputer)\b", re.IGNORECASE)
+# (between the figure and the owner only a link's end and a space: "[$11 billion](…) AWS data center campus")
 _OWNER_GAP = re.compile(r"[\])*_]*\s\[?")
 # another figure before this one: "Nvidia invested $100 billion in OpenAI stock, and OpenAI then said it would buy
 # $100 billion of chips" - a subject named after it opens the second figure's statement
@@ -440,6 +441,7 @@ def passive_agent(sentence: str, start: int, end: int) -> str | None:
     return name
 
 
+# "Texas-based Lumo Cloud", "San Francisco-based Lumo": the home before an unregistered company's name
 _PLACE_BASED = re.compile(r"^(?:[A-Z][\w.]*\s){0,2}?[A-Z][\w.]*-based\s")
 # "Jane Doe": two plain capitalised words, as a person's name is written (a company name usually carries a word
 # such as "Group", "Bank" or "Energy")

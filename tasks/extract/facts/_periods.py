@@ -21,6 +21,7 @@ _TOLD = r"(?:announced|declared|said|unveiled|revealed|outlined|promised|touted|
 # after "last year": "last year announced", or at the head of a sentence "Last year, Xiaomi's chief executive said"
 # ("capex was $72 billion last year, the company said" keeps its year)
 _TOLD_AFTER = r"\s(?:[a-z]+ly\s)?" + _TOLD + r"|(?<=(?-i:Last)\syear),\s(?:[\w.'’-]+\s){0,5}?" + _TOLD
+# before "last year": "announced last year that", "said last year"
 _NOT_TOLD_BEFORE = "".join(f"(?<!{verb}\\s)" for verb in ("announced", "declared", "said", "unveiled", "revealed",
                                                            "outlined", "promised", "touted", "pledged", "vowed"))
 # Each alternative is one surface form; the group name says how to read it.
