@@ -7,7 +7,7 @@ from datetime import date
 import pytest
 
 from tasks.extract.facts import extract_facts
-from tasks.extract.facts._companies import unregistered_subject
+from tasks.extract.facts._unregistered import unregistered_subject
 
 PUBLISHED = date(2026, 4, 14)
 

@@ -1,7 +1,8 @@
 """Fact extraction: `extract_facts(text, published)` and `EXTRACTOR_VERSION`.
 
 Rule-based, deterministic and offline: sentences (_sentences) -> money figures (_amounts) -> is it
-spending (_kinds) -> companies (_companies) -> period (_periods) -> USD (_fx).
+spending (_kinds) -> companies (_companies; _deals for who buys in a deal, _unregistered for spenders the registry does
+not know) -> period (_periods) -> USD (_fx).
 """
 
 from __future__ import annotations
@@ -20,18 +21,12 @@ from tasks.extract.facts._companies import (
     actor,
     attribute,
     clause_spans,
-    deal_buyers,
-    deal_parties,
     descriptor_subject,
     find_mentions,
     is_hyperscaler_group,
-    is_tiered_deal,
     names_in,
-    passive_agent,
-    subject_buys,
-    supply_buyers,
-    unregistered_subject,
 )
+from tasks.extract.facts._deals import deal_buyers, deal_parties, is_tiered_deal, subject_buys, supply_buyers
 from tasks.extract.facts._fx import to_usd
 from tasks.extract.facts._kinds import (
     find_cues,
@@ -69,6 +64,7 @@ from tasks.extract.facts._periods import (
 )
 from tasks.extract.facts._repeats import drop_headline_restatements, drop_undated_repeats
 from tasks.extract.facts._sentences import Sentence, mask_urls, split_sentences
+from tasks.extract.facts._unregistered import passive_agent, unregistered_subject
 from tasks.models import Fact
 
 EXTRACTOR_VERSION = "rules-1.13"
