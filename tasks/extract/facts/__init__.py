@@ -1,8 +1,8 @@
 """Fact extraction: `extract_facts(text, published)` and `EXTRACTOR_VERSION`.
 
-Rule-based, deterministic and offline: sentences (_sentences) -> money figures (_amounts) -> is it
-spending (_kinds) -> companies (_companies; _deals for who buys in a deal, _unregistered for spenders the registry does
-not know) -> period (_periods) -> USD (_fx).
+Rule-based, deterministic and offline: sentences (_sentences) -> money figures (_amounts) -> is it spending (_kinds;
+_notspending for rates, funds, order books, sums and stakes) -> companies (_companies; _deals for who buys in a deal,
+_unregistered for spenders the registry does not know) -> period (_periods) -> USD (_fx).
 """
 
 from __future__ import annotations
@@ -35,21 +35,18 @@ from tasks.extract.facts._kinds import (
     is_deal_figure,
     is_finance_sentence,
     is_hypothetical,
-    is_listed_sum,
     is_market_forecast,
-    is_order_book,
     is_other_industry,
     is_power_generation,
-    is_rate,
     is_sector_figure,
     is_spending,
-    is_stake,
     kind_of,
     names_ai_infrastructure,
     research_forecast_end,
     spends_on_ai,
     status_of,
 )
+from tasks.extract.facts._notspending import is_listed_sum, is_order_book, is_rate, is_stake
 from tasks.extract.facts._periods import (
     Period,
     PeriodMention,
