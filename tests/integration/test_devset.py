@@ -10,13 +10,13 @@ import pytest
 pytestmark = [pytest.mark.corpus, pytest.mark.slow]
 
 # Floors measured by `make eval` on the dev set; lowering one needs review (STYLE.md, Tests).
-# rules-1.12 (2026-12-01; unchanged from rules-1.11) measures, whole set: story F1 0.9464, fact F1 0.9438;
-# held-out half: story F1 0.9153, fact F1 0.8775. Floors are those figures cut to three decimals; the held-out half
-# is never read when rules are written, so its floors catch a change that fits the tuning half only.
+# rules-1.13 (2026-12-01) measures, whole set: story F1 0.9464, fact F1 0.9440; held-out half: story F1 0.9153,
+# fact F1 0.8787 (rules-1.12: 0.9464, 0.9438, 0.9153, 0.8775). Floors are those figures cut to three decimals; the
+# held-out half is never read when rules are written, so its floors catch a change that fits the tuning half only.
 STORY_F1_FLOOR = 0.946
 FACT_F1_FLOOR = 0.943
 HELDOUT_STORY_F1_FLOOR = 0.915
-HELDOUT_FACT_F1_FLOOR = 0.877
+HELDOUT_FACT_F1_FLOOR = 0.878
 
 
 @pytest.fixture(scope="module")

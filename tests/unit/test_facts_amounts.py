@@ -105,3 +105,41 @@ def test_fx_conversion_uses_the_month() -> None:
     assert to_usd(7.1e9, "CNY", date(2024, 8, 27)) == pytest.approx(1e9, rel=0.02)
     assert to_usd(1e9, "EUR", date(2031, 1, 1)) == pytest.approx(to_usd(1e9, "EUR", date(2025, 12, 15)))
     assert to_usd(1e9, "XYZ", date(2025, 1, 1)) is None
+
+
+@pytest.mark.parametrize(("hedged", "qualifier"), [
+    ("no more than $90 billion", "up_to"),
+    ("less than $90 billion", "up_to"),
+    ("just under $90 billion", "approx"),
+    ("$90 billion or more", "at_least"),
+    ("$90 billion-plus", "more_than"),
+    ("$90 billion or so", "approx"),
+    ("$90 billion at most", "up_to"),
+])
+def test_hedges_before_and_after_a_figure_set_the_qualifier(hedged: str, qualifier: str) -> None:
+    """A ceiling ("no more than") is up_to, not more_than; a hedge after the figure ("or more") is read too."""
+    from tasks.extract.facts import extract_facts
+
+    (fact,) = extract_facts(f"Lumo Cloud will spend {hedged} on AI data centers this year.", date(2026, 2, 10))
+    assert (fact.amount, fact.qualifier) == (90e9, qualifier)
+
+
+def test_plus_between_two_figures_is_not_a_hedge() -> None:
+    """"$90 billion plus $10 billion" names two figures; the first is not hedged."""
+    (first, second) = find_money("$90 billion plus $10 billion")
+    assert (first.qualifier, second.amount) == (None, 10e9)
+
+
+def test_half_a_trillion_is_half() -> None:
+    """"half a trillion dollars" is 0.5 trillion: the scale binds to its own number only."""
+    assert _one("it will spend half a trillion dollars").amount == 0.5e12
+
+
+def test_non_usd_restatement_in_brackets_is_not_a_second_figure() -> None:
+    """"€15bn (£13bn)": the bracketed pounds restate the euros; one figure, not two."""
+    assert [m.currency for m in find_money("a plan worth €15bn (£13bn) for data centres")] == ["EUR"]
+
+
+def test_near_hedges_a_figure() -> None:
+    """"a near-$700 billion bill" is about $700 billion."""
+    assert _one("a near-$700 billion bill").qualifier == "approx"

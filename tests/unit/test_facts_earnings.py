@@ -121,3 +121,42 @@ def test_quarterly_figure_of_a_fiscal_year_company_needs_a_named_quarter() -> No
     """With no quarter named, "capex in the quarter" of a non-calendar fiscal year stays undated."""
     text = "Nvidia said its capital expenditures in the quarter were $1 billion, for AI servers and data centers."
     assert [f.period for f in extract_facts(text, date(2026, 2, 26))] == [None]
+
+
+_OCT = date(2025, 10, 31)
+
+
+def test_quarter_figure_that_totaled_takes_the_reported_quarter() -> None:
+    """"capital expenditures for the quarter totaled $N": "totaled" is no "to" after the quarter."""
+    (fact,) = extract_facts("Meta's capital expenditures for the quarter totaled $18.5 billion, driven by AI servers.",
+                            _OCT)
+    assert fact.period == "2025-Q3"
+
+
+def test_change_then_level_keeps_the_period_named_before_the_change() -> None:
+    """"raised its fiscal 2026 capex forecast by $X to $Y": $Y is for fiscal 2026."""
+    (fact,) = extract_facts("Oracle raised its fiscal 2026 capex forecast by $12 billion to $47 billion for AI data "
+                            "centers.", _OCT)
+    assert (fact.amount, fact.period) == (47e9, "FY2026")
+
+
+def test_earlier_range_after_the_new_level_is_one_figure() -> None:
+    """"cut its forecast to $A from $B to $C": "$B to $C" is the earlier range, not a change between two levels."""
+    facts = extract_facts("CoreWeave cut its 2025 capex forecast to $11 billion from $19 billion to $22 billion "
+                          "because of data center delays.", _OCT)
+    assert [(f.amount, f.amount_low, f.amount_high, f.period) for f in facts] == [
+        (11e9, None, None, "2025"), (None, 19e9, 22e9, "2025")]
+
+
+def test_year_earlier_of_a_percentage_change_is_not_the_figures_period() -> None:
+    """"$37.5 billion, up 66% from a year earlier": the year earlier is the base of the change, not the figure's."""
+    (fact,) = extract_facts("Microsoft said capital expenditures including finance leases were $34 billion, up 60% "
+                            "from a year earlier, driven by AI data centers.", _OCT)
+    assert fact.period != "2024"
+
+
+def test_level_up_from_a_prior_estimate_is_the_earlier_forecast() -> None:
+    """"up from its prior estimate of $35 billion" is the earlier forecast for the same fiscal year."""
+    facts = extract_facts("Oracle now expects fiscal 2026 capital expenditures of about $48 billion, up from its prior "
+                          "estimate of $33 billion, for AI data centers.", _OCT)
+    assert [(f.amount, f.period) for f in facts] == [(48e9, "FY2026"), (33e9, "FY2026")]

@@ -155,3 +155,51 @@ def test_quarterly_figure_without_a_named_quarter_is_the_last_one_ended() -> Non
     text = "Alphabet said its capital expenditures in the quarter were $24 billion, mostly on AI servers."
     facts = extract_facts(text, date(2026, 4, 28))
     assert [(f.amount, f.period) for f in facts] == [(24e9, "2026-Q1")]
+
+
+@pytest.mark.parametrize(("text", "label"), [
+    ("in the year ended June", "FY2025"),
+    ("in its fiscal year ended June 30", "FY2025"),
+    ("in the fiscal year ending in June", "FY2026"),
+    ("in the financial year to March", "FY2026"),
+    ("in 2026 and 2027", "2026-2027"),
+])
+def test_year_named_by_its_end_without_a_year_and_two_named_years(text: str, label: str) -> None:
+    """"the year ended June" is the latest such year ended (publication July 2025), "ending" the one running; "in
+    2026 and 2027" is one span."""
+    assert _label(text, fy_end=6) == label
+
+
+def test_fiscal_year_ending_in_a_month_does_not_date_the_statement() -> None:
+    """"the fiscal year ending in June" names the year's end: the statement keeps its publication date."""
+    from tasks.extract.facts import extract_facts
+
+    (fact,) = extract_facts("Microsoft will spend $70 billion on AI data centers in the fiscal year ending in June.",
+                            date(2026, 2, 10))
+    assert fact.period == "FY2026"
+
+
+@pytest.mark.parametrize(("text", "period"), [
+    ("Meta last year declared plans for 90 billion euros in AI data center investment.", None),
+    ("Last year, Meta's chief executive said the company would invest $40 billion over the next 10 years in AI data "
+     "centers.", "2025-2034"),
+    ("Meta announced last year that it would spend $60 billion on AI data centers over three years.", "2025-2027"),
+    ("Meta's capex was $7 billion last year, the company said, driven by AI servers.", "2025"),
+    ("Last year, Meta spent $7 billion on AI data centers.", "2025"),
+])
+def test_last_year_beside_a_verb_of_telling_dates_the_statement(text: str, period: str | None) -> None:
+    """"last year announced plans for $N": the telling was last year (relative spans run from it), not the spending."""
+    from tasks.extract.facts import extract_facts
+
+    (fact,) = extract_facts(text, date(2026, 3, 13))
+    assert fact.period == period
+
+
+@pytest.mark.parametrize(("text", "label"), [
+    ("by end-2028", "2025-2028"),
+    ("over a decade", "2025-2034"),
+    ("within a decade", "2025-2034"),
+])
+def test_end_year_and_a_decade(text: str, label: str) -> None:
+    """"by end-2028" runs to 2028; "over a decade" is ten years from the statement (publication July 2025)."""
+    assert _label(text) == label

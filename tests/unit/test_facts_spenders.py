@@ -7,7 +7,7 @@ from datetime import date
 import pytest
 
 from tasks.extract.facts import extract_facts
-from tasks.extract.facts._companies import unregistered_subject
+from tasks.extract.facts._unregistered import unregistered_subject
 
 PUBLISHED = date(2026, 4, 14)
 
@@ -177,3 +177,226 @@ def test_research_firm_forecast_for_a_named_company_keeps_the_company() -> None:
     """A company named between the firm's verb and the figure stays the spender."""
     text = "Gartner expects Microsoft to spend $150 billion on AI data centers next year."
     assert [f.companies for f in extract_facts(text, date(2026, 3, 2))] == [("Microsoft",)]
+
+
+@pytest.mark.parametrize(("text", "spenders"), [
+    ("Lumen Labs is in a race with Google, which has announced plans to spend up to $180 billion this year on "
+     "capital expenditures.", ("Alphabet",)),
+    ("Traders are watching Meta, which expects capital expenditures of $120 billion in 2026 for AI data centers.",
+     ("Meta",)),
+    ("Nvidia invested in OpenAI, which said it would buy $90 billion of chips for its data centers.", ("OpenAI",)),
+])
+def test_antecedent_of_a_spending_relative_clause_is_the_spender(text: str, spenders: tuple[str, ...]) -> None:
+    """"Google, which plans to spend $N": the name the relative clause hangs on spends, whatever stands before it."""
+    (fact,) = extract_facts(text, PUBLISHED)
+    assert fact.companies == spenders
+
+
+def test_relative_clause_describing_a_deal_keeps_its_parties() -> None:
+    """"a deal with Nebius, which is worth $N" describes the deal: the buyer of the deal still spends."""
+    (fact,) = extract_facts("Meta signed a deal with Nebius, which is worth $25 billion, for AI compute capacity.",
+                            PUBLISHED)
+    assert fact.companies == ("Meta",)
+
+
+@pytest.mark.parametrize(("text", "spenders"), [
+    ("In March Huang said Anthropic had placed an $8 billion order for AI chips.", ("Anthropic",)),
+    ("Nvidia's chief executive said OpenAI will spend $90 billion on chips for its data centers.", ("OpenAI",)),
+    ("Microsoft said Tuesday it will spend $70 billion on AI data centers this year.", ("Microsoft",)),
+    ("Jensen Huang told analysts that Meta would spend $25 billion on AI data centers next year.", ("Meta",)),
+])
+def test_speaker_is_not_the_spender_when_a_name_opens_what_is_said(text: str, spenders: tuple[str, ...]) -> None:
+    """"X said Y will spend $N": Y spends; "X said Tuesday it will spend" still gives X."""
+    (fact,) = extract_facts(text, PUBLISHED)
+    assert fact.companies == spenders
+
+
+@pytest.mark.parametrize(("text", "spenders"), [
+    ("Meta agreed a $12 billion compute deal with Nebius. Nebius shares jumped 9%. The social media company also "
+     "expects capex of $110 billion to $130 billion in 2026.", ("Meta",)),
+    ("Microsoft reported results, beating Alphabet on cloud growth. The Windows maker said capital expenditures were "
+     "$35 billion this year, driven by AI data centers.", ("Microsoft",)),
+    ("Tesla said it would buy more Nvidia chips. Nvidia shares rose. The EV maker expects capital expenditures of "
+     "more than $18 billion this year, including AI compute.", ("Tesla",)),
+    ("OpenAI signed a deal with Oracle. Oracle shares rose. The AI lab will spend $250 billion on compute over five "
+     "years.", ("OpenAI",)),
+])
+def test_descriptor_subject_takes_the_nearest_company_it_fits(text: str, spenders: tuple[str, ...]) -> None:
+    """"The EV maker", "the Windows maker": the nearest earlier company the descriptor fits, not the last one named."""
+    facts = extract_facts(text, PUBLISHED)
+    assert facts[-1].companies == spenders
+
+
+@pytest.mark.parametrize("text", [
+    "Meta will spend $12 billion on AI capacity from CoreWeave over six years.",
+    "Meta agreed to pay $12 billion for GPU capacity from CoreWeave through 2031.",
+    "Meta agreed to pay CoreWeave $12 billion for computing power over five years.",
+])
+def test_seller_paid_or_spent_with_is_not_a_spender(text: str) -> None:
+    """Money spent or paid on capacity "from" a seller, or paid to it, is the buyer's alone (policy rule 14)."""
+    (fact,) = extract_facts(text, PUBLISHED)
+    assert fact.companies == ("Meta",)
+
+
+def test_compute_purchase_after_a_stake_is_the_buyers() -> None:
+    """"invest $N in Lab, which in turn will spend $M on compute": the stake is no fact, the purchase is the lab's."""
+    (fact,) = extract_facts("Microsoft will invest up to $4 billion in Anthropic, which in turn will spend $25 billion "
+                            "on Azure compute capacity.", PUBLISHED)
+    assert (fact.companies, fact.amount) == (("Anthropic",), 25e9)
+
+
+def test_power_enough_to_supply_households_is_no_supply_deal() -> None:
+    """"enough to supply 20 million households" measures power; the figure stays its own spender's."""
+    (fact,) = extract_facts("Lumo's chief Dana Roe said OpenAI has floated infrastructure deals worth $1.2 trillion, "
+                            "requiring 25 gigawatts of power, enough to supply 18 million homes.", PUBLISHED)
+    assert fact.companies == ("OpenAI",)
+
+
+def test_forecaster_foreseeing_global_investment_gives_a_sector_figure() -> None:
+    """"Morgan Stanley foresees $N of global data-centre investment" is the sector's, not a company's."""
+    facts = extract_facts("Meta spends heavily. Lumo Research foresees $2.5 trillion of global data-centre investment "
+                          "between 2025 and 2028.", PUBLISHED)
+    assert [f.companies for f in facts] == [("hyperscalers",)]
+
+
+@pytest.mark.parametrize(("text", "name"), [
+    ("Amazon runs data centers. A 10-MW AI data centre opened by Lumo in Munich last month cost 900 million euros.",
+     "Lumo"),
+    ("Amazon runs data centers. The AI campus being built by Voltara will cost $12 billion.", "Voltara"),
+])
+def test_agent_of_a_passive_is_the_unregistered_spender(text: str, name: str) -> None:
+    """"a data centre opened by Lumo cost €N": the passive's agent spends, not the company named elsewhere."""
+    (fact,) = extract_facts(text, PUBLISHED)
+    assert (fact.companies, fact.unregistered) == ((name,), (name,))
+
+
+def test_descriptor_with_no_registered_fit_takes_the_unregistered_company_opening_earlier_sentences() -> None:
+    """"Voltra … The electric vehicle maker said": the repeated unregistered company, never a backer it does not fit."""
+    text = ("Voltra Motors on Thursday beat expectations. Voltra's guidance includes more deliveries. Amazon owns a "
+            "stake in it. Voltra CEO Dana Roe told reporters the new SUV will lead. The electric vehicle maker also "
+            "said it expects capital expenditures of $1.5 billion for AI compute this year.")
+    (fact,) = extract_facts(text, PUBLISHED)
+    assert fact.companies == ("Voltra",)
+
+
+def test_descriptor_with_no_fit_at_all_gives_no_fact() -> None:
+    """A descriptor no company in reach fits ("the electric vehicle maker" after Amazon) gives no spender."""
+    assert extract_facts("Amazon owns a stake. The electric vehicle maker also said it expects capital expenditures "
+                         "of $2 billion for AI compute this year.", PUBLISHED) == []
+
+
+def test_figure_of_another_metric_in_a_list_is_not_capex() -> None:
+    """"losses for 2026 of between $A and $B and capital expenditures between $C and $D": only $C-$D is capex."""
+    (fact,) = extract_facts("Meta said it expects adjusted losses for 2026 of between $1.5 billion and $1.9 billion "
+                            "and capital expenditures between $1.85 billion and $2.05 billion for AI servers.",
+                            PUBLISHED)
+    assert (fact.amount_low, fact.amount_high) == (1.85e9, 2.05e9)
+
+
+@pytest.mark.parametrize(("text", "spenders"), [
+    ("Anthropic will use 400,000 of Amazon's chips, as part of a $9 billion AWS data center campus built for it.",
+     ("Amazon",)),
+    ("Lumo Power will build gas plants to power a $9 billion Meta AI data center in Ohio.", ("Meta",)),
+    ("Microsoft will build a $9 billion Nvidia chip cluster in Wisconsin.", ("Microsoft",)),
+])
+def test_owner_named_between_a_figure_and_its_project_spends(text: str, spenders: tuple[str, ...]) -> None:
+    """"a $N Meta data center" is Meta's; a supplier there ("a $N Nvidia chip cluster") is not the owner."""
+    (fact,) = extract_facts(text, PUBLISHED)
+    assert fact.companies == spenders
+
+
+def test_subject_after_an_earlier_figure_opens_the_next_statement() -> None:
+    """"Nvidia invested $N in Intel stock, and OpenAI said it would spend $M": $M is OpenAI's alone."""
+    (fact,) = extract_facts("Nvidia invested $4 billion in Intel stock, and OpenAI said it would spend $18 billion on "
+                            "AI chips for its data centers.", PUBLISHED)
+    assert (fact.companies, fact.amount) == (("OpenAI",), 18e9)
+
+
+def test_place_word_reaches_no_further_than_its_phrase() -> None:
+    """"in 2025 and Microsoft $N": "and" ends the phrase of "in", so Microsoft is a spender, not a place."""
+    facts = extract_facts("Meta spent $70 billion in 2025 and Microsoft $85 billion on AI data centers.", PUBLISHED)
+    assert [f.companies for f in facts] == [("Meta",), ("Microsoft",)]
+
+
+@pytest.mark.parametrize(("text", "spenders"), [
+    ("Microsoft-backed OpenAI plans to spend $1.2 trillion on compute over eight years.", ("OpenAI",)),
+    ("Amazon-backed Anthropic will spend $40 billion on AI data centers in Texas.", ("Anthropic",)),
+])
+def test_backer_named_as_an_adjective_is_not_a_spender(text: str, spenders: tuple[str, ...]) -> None:
+    """"Microsoft-backed OpenAI": the backer describes the spender and spends nothing."""
+    (fact,) = extract_facts(text, PUBLISHED)
+    assert fact.companies == spenders
+
+
+def test_home_of_an_unregistered_spender_is_not_part_of_its_name() -> None:
+    """"Texas-based Lumo Cloud will invest": the spender is Lumo Cloud."""
+    (fact,) = extract_facts("Texas-based Lumo Cloud will invest $3 billion in AI data centers.", PUBLISHED)
+    assert fact.companies == ("Lumo Cloud",)
+
+
+@pytest.mark.parametrize(("text", "spenders"), [
+    ("Nebius shares rose. Oracle's co-CEO Clay Magouyrk said capital expenditures would be about $50 billion in fiscal "
+     "2026, for AI data centers.", ("Oracle",)),
+    ("Nvidia shares rose. Finance chief Susan Li said capital expenditures would be $115 billion to $135 billion in "
+     "2026, for AI data centers.", ("Meta",)),
+])
+def test_executive_names_stand_for_their_company(text: str, spenders: tuple[str, ...]) -> None:
+    """An executive named in full ("Susan Li") or by a rare surname ("Magouyrk") stands for the company."""
+    (fact,) = extract_facts(text, PUBLISHED)
+    assert fact.companies == spenders
+
+
+@pytest.mark.parametrize("text", [
+    "Meta plans to spend as much as $60 billion on AI this year.",
+    "Microsoft plans to invest $75 billion in AI this fiscal year.",
+    "Alphabet plans to spend $70 billion on artificial intelligence this year.",
+])
+def test_tech_giant_spending_on_ai_is_a_fact(text: str) -> None:
+    """A cloud or tech giant's spending "on AI" is its AI build-out, though no data centre is named."""
+    assert len(extract_facts(text, PUBLISHED)) == 1
+
+
+@pytest.mark.parametrize("text", [
+    "Lumo Bank plans to spend $2 billion on AI this year.",
+    "Microsoft will invest $1 billion in AI startups this year.",
+    "Microsoft will spend $4 billion on AI training programs in Africa.",
+])
+def test_other_spending_on_ai_is_not_a_fact(text: str) -> None:
+    """A bank's AI budget, stakes in AI start-ups and training programmes are not AI infrastructure."""
+    assert extract_facts(text, PUBLISHED) == []
+
+
+@pytest.mark.parametrize(("text", "spenders"), [
+    ("Nvidia signed a $6 billion deal with CoreWeave to buy its unused cloud capacity.", ("Nvidia",)),
+    ("Meta signed a $12 billion deal with CoreWeave to buy AI cloud capacity.", ("Meta",)),
+    ("Oracle signed a $250 billion deal with OpenAI to supply computing power.", ("OpenAI",)),
+])
+def test_deal_signed_to_buy_or_to_supply_names_its_buyer(text: str, spenders: tuple[str, ...]) -> None:
+    """"a deal with X to buy": the subject buys; "a deal with X to supply": X buys ("to buy AI …" is no takeover)."""
+    (fact,) = extract_facts(text, PUBLISHED)
+    assert fact.companies == spenders
+
+
+@pytest.mark.parametrize("text", [
+    "OpenAI will buy $200 billion of Azure services.",
+    "OpenAI agreed to pay about $30 billion for AWS capacity over seven years.",
+    "Meta will rent Google Cloud's TPUs in a deal worth more than $8 billion.",
+])
+def test_cloud_bought_by_its_brand_is_compute(text: str) -> None:
+    """"$N of Azure services", "AWS capacity", "TPUs": a cloud bought by its brand is AI compute."""
+    assert len(extract_facts(text, PUBLISHED)) == 1
+
+
+@pytest.mark.parametrize("text", [
+    "Nvidia unveiled a chip from the startup it mostly acquired through a $15 billion asset purchase.",
+    "Meta bought $5 billion of its own shares as it builds AI data centers.",
+])
+def test_asset_purchases_and_buybacks_are_not_facts(text: str) -> None:
+    """An acquisition by asset purchase and a share buyback are not spending on AI infrastructure."""
+    assert extract_facts(text, PUBLISHED) == []
+
+
+def test_owner_of_what_is_rented_is_the_seller() -> None:
+    """"Meta will rent Google Cloud's TPUs in a deal worth $N": Google sells, Meta spends."""
+    (fact,) = extract_facts("Meta will rent Google Cloud's TPUs in a deal worth more than $9 billion.", PUBLISHED)
+    assert fact.companies == ("Meta",)

@@ -163,3 +163,68 @@ def test_size_of_a_market_is_not_spending() -> None:
     """"called robotics a $40 trillion market" sizes a market; nobody spends it."""
     text = "Huang called AI data centers and robotics a $40 trillion market at the conference."
     assert extract_facts(text, date(2026, 3, 20)) == []
+
+
+@pytest.mark.parametrize("text", [
+    "Lumo Cloud launched a $2 billion clean energy innovation fund for AI data center suppliers.",
+    "The plan would set up a dedicated €1 billion fund for AI compute pilots.",
+    "The lab has committed up to $50 million in usage credits for researchers on its AI compute.",
+])
+def test_fund_sizes_and_credits_are_not_facts(text: str) -> None:
+    """A fund's size or credits handed out is no money spent on AI infrastructure."""
+    assert extract_facts(text, PUBLISHED) == []
+
+
+def test_money_spent_to_fund_construction_is_still_a_fact() -> None:
+    """"$N to fund data center construction" is spending: "fund" is the verb of its purpose."""
+    (fact,) = extract_facts("Microsoft will spend $9 billion to fund AI data center construction in Ohio.", PUBLISHED)
+    assert fact.amount == 9e9
+
+
+@pytest.mark.parametrize("text", [
+    "Meta grew fast. The county board voted down a proposed $2 billion AI data center project last month.",
+    "Lumo Media plans to cut $4 billion by eliminating duplicate technology infrastructure.",
+    "Nvidia paid $15 billion to license the AI chip startup's technology.",
+    "Hynix plans to secure more than 90 trillion won in net cash for investments in AI memory chips.",
+    "Xiaomi will invest at least 40 billion yuan over ten years in its own chip development.",
+    "Nvidia's [$4 billion investment](https://example.com/a) in the chipmaker helps its AI chip packaging.",
+])
+def test_rejected_projects_savings_licences_cash_and_development_are_not_facts(text: str) -> None:
+    """A rejected project, a cost cut, a licence fee, net cash, R&D and a linked stake are no spending facts."""
+    assert extract_facts(text, PUBLISHED) == []
+
+
+@pytest.mark.parametrize("text", [
+    "Banks are in talks to lend $12 billion for an Anthropic data center backed by Google.",
+    "Nvidia scales back a $200 billion OpenAI data center guarantee.",
+    "Nvidia will invest $2 billion in Lumo Energy under an OpenAI data center deal.",
+])
+def test_loans_guarantees_and_stakes_in_energy_companies_are_not_facts(text: str) -> None:
+    """Debt lent or guaranteed for a data centre and a stake in an energy company are never spending (policy rule 2)."""
+    assert extract_facts(text, PUBLISHED) == []
+
+
+@pytest.mark.parametrize("text", [
+    "Nvidia's chief said he expects purchase orders for Blackwell and Rubin chips to reach $900 billion through 2027.",
+    "Nvidia announced a new inference chip and $900 billion of expected Blackwell and Rubin orders through 2027.",
+])
+def test_a_sellers_order_book_is_not_a_fact(text: str) -> None:
+    """Orders a chipmaker expects to book are its revenue to come, nobody's spending (families list, point 3)."""
+    assert extract_facts(text, PUBLISHED) == []
+
+
+def test_an_order_placed_by_a_buyer_is_still_a_fact() -> None:
+    """"Anthropic had placed a $N chip order": the buyer's purchase stays a fact."""
+    (fact,) = extract_facts("In March Huang said Anthropic had placed a $9 billion custom AI chip order.", PUBLISHED)
+    assert fact.companies == ("Anthropic",)
+
+
+@pytest.mark.parametrize("text", [
+    "Amazon plans to invest $18 billion in Ohio and $9 billion in Georgia, or $27 billion in total, on AI data "
+    "centers.",
+    "Amazon plans to invest $18 billion in Ohio and $9 billion in Georgia, for a total of $27 billion, on AI data "
+    "centers.",
+])
+def test_total_of_figures_the_sentence_lists_is_not_a_fact(text: str) -> None:
+    """A sum of the figures just listed is the article's arithmetic (policy rule 3): the two parts are the facts."""
+    assert [f.amount for f in extract_facts(text, PUBLISHED)] == [18e9, 9e9]

@@ -1,31 +1,32 @@
 """Fact extraction: `extract_facts(text, published)` and `EXTRACTOR_VERSION`.
 
-Rule-based, deterministic and offline: sentences (_sentences) -> money figures (_amounts) -> is it
-spending (_kinds) -> companies (_companies) -> period (_periods) -> USD (_fx).
+Rule-based, deterministic and offline: sentences (_sentences) -> money figures (_amounts) -> is it spending (_kinds;
+_notspending for rates, funds, order books, sums and stakes) -> companies (_companies; _deals for who buys in a deal,
+_unregistered for spenders the registry does not know) -> period (_periods) -> USD (_fx).
 """
 
 from __future__ import annotations
 
 import re
 from collections import Counter
+from collections.abc import Callable
 from dataclasses import replace
 from datetime import date
 
 from tasks.extract.facts._amounts import Money, find_money
 from tasks.extract.facts._companies import (
     FALLBACK_TYPES,
+    Actor,
     Mention,
     actor,
     attribute,
     clause_spans,
-    deal_buyers,
-    deal_parties,
+    descriptor_subject,
     find_mentions,
     is_hyperscaler_group,
-    is_tiered_deal,
-    supply_buyers,
-    unregistered_subject,
+    names_in,
 )
+from tasks.extract.facts._deals import deal_buyers, deal_parties, is_tiered_deal, subject_buys, supply_buyers
 from tasks.extract.facts._fx import to_usd
 from tasks.extract.facts._kinds import (
     find_cues,
@@ -37,15 +38,15 @@ from tasks.extract.facts._kinds import (
     is_market_forecast,
     is_other_industry,
     is_power_generation,
-    is_rate,
     is_sector_figure,
     is_spending,
-    is_stake,
     kind_of,
     names_ai_infrastructure,
     research_forecast_end,
+    spends_on_ai,
     status_of,
 )
+from tasks.extract.facts._notspending import is_listed_sum, is_order_book, is_rate, is_stake
 from tasks.extract.facts._periods import (
     Period,
     PeriodMention,
@@ -60,14 +61,28 @@ from tasks.extract.facts._periods import (
 )
 from tasks.extract.facts._repeats import drop_headline_restatements, drop_undated_repeats
 from tasks.extract.facts._sentences import Sentence, mask_urls, split_sentences
+from tasks.extract.facts._unregistered import passive_agent, unregistered_subject
 from tasks.models import Fact
 
-EXTRACTOR_VERSION = "rules-1.12"
+EXTRACTOR_VERSION = "rules-1.13"
 
 # an article is far shorter; a 5 MB page is read only this far so that it cannot stall a run
 _MAX_TEXT_CHARS = 300_000
 # how many sentences back "the company" / an unnamed subject is looked for
 _LOOKBACK_SENTENCES = 3
+# how many sentences back a descriptor ("the EV maker") looks for a company it fits, before the main subject
+_DESCRIBED_SENTENCES = 5
+# the first capitalised word of a sentence ("[Rivian Automotive](…) on Thursday", "Rivian's 2026 guidance"), a company
+# the registry does not know when the article repeats it this often and it is no common sentence opener
+_LEADING_NAME = re.compile(r"\[?([A-Z][a-z]+[A-Za-z]*)\b(?!\s[A-Z][a-z]+\s(?:said|told|says)\b)")
+_LEADING_REPEATS = 3
+_NOT_LEADING = frozenset({
+    "The", "This", "That", "These", "Those", "It", "Its", "In", "On", "At", "By", "For", "From", "With", "But", "And",
+    "Or", "So", "Yet", "However", "Meanwhile", "Also", "Still", "A", "An", "He", "She", "They", "We", "I", "You",
+    "Analysts", "Investors", "Shares", "Officials", "Executives", "Sources", "After", "Before", "While", "When", "As",
+    "If", "Since", "Although", "Though", "Despite", "Last", "Next", "Earlier", "Later", "Now", "Other", "Some", "Many",
+    "Most", "One", "Two", "His", "Her", "Their", "Our", "There", "Here", "What", "How", "Why", "Under", "According",
+})
 # "fiscal" in the sentence: relative years are the company's fiscal years
 _FISCAL_WORDS = ("fiscal", "financial year")
 # an unregistered name is the subject "the company" refers back to only when the article names it this often
@@ -86,6 +101,8 @@ _PERIOD_AFTER_CHARS = 140
 _SPACES = re.compile(r"\s+")
 # companies that sell AI infrastructure: their forecast of a market's spending is not their own spending
 _SUPPLIERS = frozenset({"chipmaker", "hardware", "supplier"})
+# companies whose spending "on AI" is spending on AI infrastructure (data centres, chips), not software or staff
+_AI_BUILDERS = frozenset({"hyperscaler", "big_tech", "china_tech"})
 # companies whose business is AI infrastructure: money in a sentence naming one is about infrastructure
 _INFRA_OPERATORS = frozenset({"neocloud", "datacenter"})
 # a spending figure counts only where its sentence or one this close names AI infrastructure
@@ -99,6 +116,11 @@ _EARLIER_FORECAST_BEFORE = re.compile(
 # is the earlier forecast for the same period, not the period before
 _REVISED_FORECAST = re.compile(r"(?i:\b(?:rais|lift|boost|increas|cut|lower|trim|reduc|revis|hik)\w*\s(?:\S+\s){0,4}?"
                                r"(?:forecast|guidance|outlook|target|estimate|projection)s?\b)")
+# "$37.5 billion, up 66% from a year earlier": the year earlier is the base of the change, not the figure's period
+_PERCENT_CHANGE = re.compile(r"(?i:\d\s?(?:%|percent)|\bdoubl\w*|\btripl\w*)")
+# "by $15 billion to $50 billion": a change, then the level it reached
+_BY_TO = re.compile(r"\]?\s+to\s+\[?")
+_BY_BEFORE = re.compile(r"(?i:\bby\s+(?:about\s+|roughly\s+|nearly\s+|some\s+|more\sthan\s+)?\[?$)")
 # period forms shorter than a year, which anchor "a year earlier" even when they name no year
 _SUBYEAR_FORMS = ("fq", "qe", "qtr", "half")
 _CAPACITY = re.compile(r"(?i:\b\d[\d.,]*\s?(?:gigawatts?|megawatts?|gw|mw)\b|"
@@ -178,8 +200,14 @@ class _Context:
         if is_tiered_deal(self.sentences[index].text, self.mentions(index)) or any(
                 m.actor.type in _INFRA_OPERATORS for m in self.mentions(index)):
             return True
-        return any(names_ai_infrastructure(self.sentences[i].text)
-                   for i in range(max(0, index - _NEIGHBOURS), min(len(self.sentences), index + _NEIGHBOURS + 1)))
+        if any(names_ai_infrastructure(self.sentences[i].text)
+               for i in range(max(0, index - _NEIGHBOURS), min(len(self.sentences), index + _NEIGHBOURS + 1))):
+            return True
+        # "Meta plans to spend as much as $65 billion on AI this year": a cloud or tech giant's spending on AI is its
+        # build-out of AI infrastructure
+        return spends_on_ai(self.sentences[index].text) and any(
+            found is not None and found.type in _AI_BUILDERS
+            for found in [m.actor for m in self.mentions(index)] + [actor(n) for n in self.main_subject()])
 
     def follows_capex(self, index: int) -> bool:
         """True when the previous sentence of the same paragraph speaks of capital spending."""
@@ -208,6 +236,27 @@ class _Context:
             if self.is_heading(back):
                 return ()
         return self.main_subject()
+
+    def nearest_fitting(self, index: int, before: int, fits: Callable[[Actor], bool]) -> tuple[str, ...]:
+        """The company named nearest before offset `before` (in sentence `index` or up to _DESCRIBED_SENTENCES
+        earlier) that `fits`, else the article's main subject when it fits, else empty."""
+        for back in range(index, max(-1, index - 1 - _DESCRIBED_SENTENCES), -1):
+            for mention in reversed(self.mentions(back)):
+                if mention.start < before and mention.actor.type not in FALLBACK_TYPES and fits(mention.actor):
+                    return (mention.actor.name,)
+        main = self.main_subject()
+        return main if main and (found := actor(main[0])) is not None and fits(found) else ()
+
+    def leading_unregistered(self, index: int) -> str | None:
+        """The unregistered name that opens one of the _DESCRIBED_SENTENCES before sentence `index` and that the
+        article writes at least _LEADING_REPEATS times ("Rivian Automotive on Thursday beat …", "Rivian's guidance")."""
+        for back in range(index - 1, max(-1, index - 1 - _DESCRIBED_SENTENCES), -1):
+            match = _LEADING_NAME.match(self.sentences[back].text)
+            if match is None or match.group(1) in _NOT_LEADING or find_mentions(match.group(1)):
+                continue
+            if self.text.count(match.group(1)) >= _LEADING_REPEATS:
+                return match.group(1)
+        return None
 
     def earlier_spender(self, index: int, exclude: tuple[str, ...]) -> tuple[str, ...]:
         """The spender of the nearest earlier fact that does not involve `exclude` (a supplier)."""
@@ -258,10 +307,12 @@ def _sentence_facts(text: str, sentence: Sentence, index: int, context: _Context
         else:
             accepted = is_spending(body, cues, money.start - base, money.end - base, prev_end, next_start,
                                    context.follows_capex(index))
-        if not accepted or is_rate(body, money.end - base):
+        if not accepted or is_rate(body, money.end - base) or is_order_book(body, money.start - base):
             continue
         if is_power_generation(body, money.end - base):
             continue
+        if i >= 2 and is_listed_sum(body, money.start - base, money.end - base):
+            continue  # "$20 billion in Pennsylvania and $10 billion in North Carolina, or $30 billion in total"
         if finance and not is_deal_figure(body, cues, money.start - base):
             continue  # a sentence about financing or market value: only a deal's own figure in it is spending
         actors = _spender(body, mentions, base, money, index, context)
@@ -318,11 +369,27 @@ def _spender(body: str, mentions: list[Mention], base: int, money: Money, index:
             buyers = deal_buyers(body, tuple(dict.fromkeys((*found.names, *extra))))
             if found.names[0] not in buyers:
                 return buyers
+        before = names_in([m for m in mentions if m.start < money.start and m.actor.name in found.names])
+        if before and len(found.names) > 1 and subject_buys(body):
+            return before  # "Nvidia signed a $6.3 billion deal with CoreWeave to buy its capacity": Nvidia buys
         return deal_buyers(body, found.names)
+    clause = next((c for c in clause_spans(body) if c[0] <= money.start - base < c[1]), (0, len(body)))
+    described = descriptor_subject(body, clause[0], money.start - base)
+    if described is not None:
+        # "The Windows maker said capex was …" after a sentence naming Microsoft and a rival: the nearest company the
+        # descriptor fits, else the references below
+        fitting = context.nearest_fitting(index, base + described.start, described.fits)
+        if fitting:
+            return fitting
+        # "Rivian … The electric vehicle maker also said": a company the registry does not know that opens earlier
+        # sentences; a registered company the descriptor does not fit (Rivian's backer Amazon) is never taken for it
+        leading = context.leading_unregistered(index)
+        return (leading,) if leading else ()
     if not found.names:
         # a spender the registry does not know, named as the subject of the figure's clause ("Iliad will invest")
-        clause = next((c for c in clause_spans(body) if c[0] <= money.start - base < c[1]), (0, len(body)))
         unknown = unregistered_subject(body, clause[0], money.start - base, context.text)
+        if unknown is None:
+            unknown = passive_agent(body, clause[0], money.start - base)
         if unknown is not None:
             return (unknown,)
     return deal_buyers(body, tuple(dict.fromkeys((*context.subject_before(index), *found.names))))
@@ -352,12 +419,17 @@ def _period_for(money: Money, monies: list[Money], i: int, periods: list[PeriodM
     """The period of a figure: the nearest one after it in its stretch, else before it (unless `before` is false,
     for a prior level), else the sentence's."""
     lo = monies[i - 1].end if i else -1
+    if i and _BY_TO.fullmatch(body, monies[i - 1].end - base, money.start - base) and _BY_BEFORE.search(
+            body, max(0, monies[i - 1].start - base - 12), monies[i - 1].start - base):
+        # "raised its fiscal 2026 capex forecast by $15 billion to $50 billion": the change's period is the level's
+        lo = monies[i - 2].end if i > 1 else -1
     hi = monies[i + 1].start if i + 1 < len(monies) else 1 << 60
     clause = next((c for c in clause_spans(body) if c[0] <= money.start - base < c[1]), (0, len(body)))
     # a period after the figure counts in its clause, unless a capacity target stands between them
     # ("$10 billion, with an aim to reach 1 gigawatt by the time it opens in 2028")
     after = [p for p in periods if money.end <= p.start < hi and p.start - base < clause[1]
              and _prose_chars(body[money.end - base:p.start - base]) <= _PERIOD_AFTER_CHARS
+             and not (p.form == "prev" and _PERCENT_CHANGE.search(body, money.end - base, p.start - base))
              and not _CAPACITY.search(body, money.end - base, p.start - base)
              and not reported_clause_between(body, money.end - base, p.start - base)]
     # a period before the figure counts only in its clause ("(up from $131 billion in 2025), while Google…")

@@ -47,7 +47,9 @@ _WORD = _alternation([w for w in _WORD_NUMBERS if w != "a"])
 _TOKEN = re.compile(
     r"(?<![\w.,$€£¥₩₹])"
     r"(?:(?P<pre>(?i:" + _alternation(list(_PREFIX_CURRENCY)) + r"))\s?)?"
-    r"(?P<num>\d{1,3}(?:,\d{3})+(?:\.\d+)?|\d+(?:\.\d+)?|(?i:(?:" + _WORD + r"|a)(?:[ -](?:" + _WORD + r"))?))"
+    # ("half a trillion dollars" is 0.5 trillion)
+    r"(?P<num>\d{1,3}(?:,\d{3})+(?:\.\d+)?|\d+(?:\.\d+)?|(?i:half\sa)"
+    r"|(?i:(?:" + _WORD + r"|a)(?:[ -](?:" + _WORD + r"))?))"
     r"(?:[ -]?(?P<scale>(?i:" + _alternation(list(_SCALES)) + r"))\b)?"
     r"(?:[ -](?P<post>(?i:" + _alternation(list(_SUFFIX_CURRENCY)) + r"))\b)?"
 )
@@ -57,6 +59,11 @@ _RANGE_GAP = re.compile(r"\s?(?:-|–|—|to)\s?|\s(?:and)\s", re.IGNORECASE)
 _BETWEEN = re.compile(r"\b(?:between|range\sof)\s+(?:about\s+|roughly\s+)?$", re.IGNORECASE)
 _BY = re.compile(r"\bby\s+(?:about\s+|roughly\s+|around\s+|up\sto\s+|another\s+|an\sadditional\s+)?$", re.IGNORECASE)
 _FROM = re.compile(r"\bfrom\s+(?:about\s+|roughly\s+|around\s+)?$", re.IGNORECASE)
+# "cut its forecast to $12 billion to $14 billion from $20 billion to $23 billion": after the new level, "from $A to $B"
+# is the earlier range, not a change
+_NEW_LEVEL_BEFORE = re.compile(r"(?i:\bto\s\[?[$€£¥₹]?\d[\d.,]*\s?(?:billion|trillion|bn|million)?\]?"
+                               r"(?:\s?(?:to|-|–)\s?\[?[$€£¥₹]?\d[\d.,]*\s?(?:billion|trillion|bn|million)?\]?)?"
+                               r",?\s+from\s+\[?$)")
 # "…, from $66 billion to $72 billion previously": the earlier guidance range, one figure
 _EARLIER_AFTER = re.compile(r"\]?\s+(?:previously|earlier|before)\b", re.IGNORECASE)
 # stated USD beside another currency: "50 billion yuan ($7 billion)", "£22 billion (around $30 billion)",
@@ -68,18 +75,27 @@ _PAREN_GAP = re.compile(r"\s?[(\[]\s?(?:about|around|roughly|approximately|nearl
 # hedges before a figure: "about $7 billion", "as much as $185 billion", "more than $200 billion", and before a
 # linked or emphasised one: "roughly [$35 billion](https://…)", "up to **$135 billion**"
 _QUALIFIER = re.compile(
-    r"(?P<q>about|around|roughly|approximately|approx\.|nearly|almost|close to|some|an estimated|"
-    r"estimated|~|at least|a minimum of|no less than|minimum of|more than|over|in excess of|above|"
+    r"(?P<q>about|around|roughly|approximately|approx\.|nearly|near-|near|almost|close to|some|an estimated|"
+    r"estimated|~|at least|a minimum of|no less than|minimum of|no more than|not more than|at most|less than|"
+    r"more than|over|in excess of|above|just under|just shy of|"
     r"upwards of|north of|exceeding|up to|as much as|as high as|a maximum of|as many as)\s?(?:an?\s)?[\[*_]{0,3}$",
     re.IGNORECASE)
+# hedges after a figure: "$100 billion or more", "$100 billion-plus", "$100 billion or so", "$100 billion at most"
+# (a blanked link target may stand between: "[$100 billion](…) or more"; "$100 billion plus $20 billion" is a sum)
+_QUALIFIER_AFTER = re.compile(r"[\]*_]{0,3}(?:\s+(?P<q>or\smore|or\sso|at\smost)|(?P<p>-plus))\b", re.IGNORECASE)
 _QUALIFIER_KIND = {
     "about": "approx", "around": "approx", "roughly": "approx", "approximately": "approx", "approx.": "approx",
-    "nearly": "approx", "almost": "approx", "close to": "approx", "some": "approx", "an estimated": "approx",
+    "nearly": "approx", "near-": "approx", "near": "approx", "almost": "approx", "close to": "approx",
+    "some": "approx", "an estimated": "approx",
     "estimated": "approx", "~": "approx", "at least": "at_least", "a minimum of": "at_least",
     "minimum of": "at_least", "no less than": "at_least", "more than": "more_than", "over": "more_than",
     "in excess of": "more_than", "above": "more_than", "upwards of": "more_than", "north of": "more_than",
     "exceeding": "more_than", "up to": "up_to", "as much as": "up_to", "as high as": "up_to",
     "a maximum of": "up_to", "as many as": "up_to",
+    # "no more than $50 billion", "less than $50 billion": a ceiling; "just under $50 billion": about that much
+    "no more than": "up_to", "not more than": "up_to", "at most": "up_to", "less than": "up_to",
+    "just under": "approx", "just shy of": "approx",
+    "or more": "at_least", "or so": "approx", "-plus": "more_than",
 }
 # context words that tell yuan from yen when the text writes "¥"
 _YUAN_CONTEXT = re.compile(r"\b(?:yuan|renminbi|RMB|China|Chinese|Beijing|Shanghai|Shenzhen|Hong Kong)\b")
@@ -154,6 +170,8 @@ def _number(num: str) -> float | None:
     """Digits ("1,250.5") or words ("three", "twenty five") to a float."""
     if num[0].isdigit():
         return float(num.replace(",", ""))
+    if num.lower().startswith("half"):
+        return 0.5
     total = 0
     for word in re.split(r"[ -]", num.lower()):
         value = _WORD_NUMBERS.get(word)
@@ -172,7 +190,8 @@ def _money_at(text: str, tokens: list[_Token], i: int, context: str) -> tuple[Mo
     last = first
     if second is not None and _is_range(text, first, second):
         scale = first.scale or second.scale or 1.0
-        low_high = (first.number * scale, second.number * (second.scale or scale))
+        # whole currency units: 2.05 * 1e9 is 2049999999.9999998 in floating point
+        low_high = (float(round(first.number * scale)), float(round(second.number * (second.scale or scale))))
         last = second
         used = 2
     currency = first.currency or (second.currency if low_high and second else None)
@@ -185,9 +204,13 @@ def _money_at(text: str, tokens: list[_Token], i: int, context: str) -> tuple[Mo
     end = tokens[i + used + extra - 1].end
     if extra and text[end:end + 1] in (")", "]"):
         end += 1  # "50 billion yuan ($7 billion)": the figure runs to the closing bracket
+    after = _QUALIFIER_AFTER.match(text, end)
+    if after is not None and qualifier is None:
+        # "$100 billion or more": the hedge is part of the figure (so "more" is not read as a change)
+        qualifier, end = _QUALIFIER_KIND[(after.group("q") or after.group("p")).lower()], after.end()
     if low_high is not None:
         return Money(first.start, end, None, low_high[0], low_high[1], currency, usd_stated, qualifier), used + extra
-    amount = first.number * (first.scale or 1.0)
+    amount = float(round(first.number * (first.scale or 1.0)))
     return Money(first.start, end, amount, None, None, currency, usd_stated, qualifier), used + extra
 
 
@@ -201,7 +224,8 @@ def _is_range(text: str, first: _Token, second: _Token) -> bool:
     before = text[max(0, first.start - 20):first.start]
     if "and" in gap.group().lower() and not _BETWEEN.search(before):
         return False
-    if _FROM.search(before) and not _EARLIER_AFTER.match(text, second.end):
+    if _FROM.search(before) and not _EARLIER_AFTER.match(text, second.end) and not _NEW_LEVEL_BEFORE.search(
+            text, max(0, first.start - 60), first.start):
         return False  # "from $1.5 billion to $10 billion" is a change between two levels
     if _BY.search(before) and "to" in gap.group().lower():
         return False  # "raised it by $5 billion to $70 billion": a change, then the new level
@@ -218,8 +242,8 @@ def _stated_usd(text: str, tokens: list[_Token], j: int, after: int, currency: s
         return None, 0
     if currency != "USD" and nxt.currency == "USD" and _USD_GAP.fullmatch(text, after, nxt.start):
         return nxt.number * nxt.scale, 1
-    if currency == "USD" and nxt.currency not in (None, "USD") and _PAREN_GAP.fullmatch(text, after, nxt.start):
-        return None, 1  # "$7 billion (50 billion yuan)": the other currency restates the same figure
+    if nxt.currency not in (None, "USD", currency) and _PAREN_GAP.fullmatch(text, after, nxt.start):
+        return None, 1  # "$7 billion (50 billion yuan)", "€15bn (£13bn)": the other currency restates the same figure
     return None, 0
 
 

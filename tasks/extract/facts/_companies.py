@@ -81,6 +81,11 @@ def actor(name: str) -> Actor | None:
     return _registry().by_name.get(name)
 
 
+def registry_pattern() -> re.Pattern[str]:
+    """The compiled alternation of every registry alias (whole words)."""
+    return _registry().pattern
+
+
 def registry_size() -> int:
     """Number of actors in the registry."""
     return len(_registry().by_name)
@@ -126,12 +131,20 @@ def has_reference(sentence: str) -> bool:
     return _REFERENCE.search(sentence) is not None
 
 
+# capitalised words after "said" that do not open a new subject: "said Tuesday it would", "said It", "said The company"
+_NOT_SPEECH_SUBJECT = (r"(?!(?:Monday|Tuesday|Wednesday|Thursday|Friday|Saturday|Sunday|January|February|March|"
+                       r"April|May|June|July|August|September|October|November|December|It|In|On|At|The|This|That|Last|Next|We|"
+                       r"Our|Its|CEO|Chief)\b)")
 # Attribution: which of the actors named in a sentence is the spender of one figure.
 # "…$115 billion for 2026, while Oracle projects $50 billion", "…; Meta…", "…, but Google…", "…, and compatriot
 # Adani outlining…": a new clause with its own subject
 _CLAUSE_BREAK = re.compile(r";\s|:\s(?=\[?[A-Z])|,\s(?:while|whereas|but|although|though)\s|\s(?:while|whereas)\s|"
                            r",\sand\s(?!\[?[A-Z])"
-                           r"|,\sand\s(?=the\s)")
+                           r"|,\sand\s(?=the\s)"
+                           # "Tan said Anthropic had placed a $10 billion order", "the chipmaker's CEO told investors
+                           # that OpenAI will spend": the speaker is not the spender when a name opens what is said
+                           r"|\b(?:said|says|told\s(?:[a-z]+\s)?[A-Za-z]+)\s(?:that\s)?(?=\[?"
+                           + _NOT_SPEECH_SUBJECT + r"[A-Z])")
 # "After the Intel deal was revealed, the company announced…": an introductory clause is not the subject
 _INTRO_CLAUSE = re.compile(r"(?i)^(?:(?:[\w-]+\s){0,2}(?:after|before)|when|once|since|although|though|as|if|until|"
                            r"because|while)\s[^,]{3,120},\s")
@@ -141,9 +154,18 @@ _INTRO_CLAUSE = re.compile(r"(?i)^(?:(?:[\w-]+\s){0,2}(?:after|before)|when|once
 _BYSTANDER_BEFORE = re.compile(
     r"(?i:\b(?:including|includes|include|included|such\sas|like|likes\sof|than|rivals?|competitors?|peers?|"
     r"versus|vs\.?|compared\s(?:with|to)|unlike|besides|outpacing|ahead\sof|from|on|at|in|into)\s"
-    r"(?:[\w'’-]+\s){0,3})\W{0,2}$")
+    # (the words between stay in the phrase: "in 2025 and Microsoft", "in December Tan said Anthropic" leave it)
+    r"(?:(?!(?:and|or|but|said|says|told|with)\s)[\w'’-]+\s){0,3})\W{0,2}$")
 # "including Amazon, Google and Microsoft": members of a group, the spenders when the group is not named
 _MEMBERS_BEFORE = re.compile(r"(?i:\b(?:including|includes|include|such\sas|the\slikes\sof)\s\W{0,2})$")
+# a backer or owner named as an adjective of the spender: "Microsoft-backed OpenAI", "SoftBank-owned Arm"
+_BACKER_AFTER = re.compile(r"\]?-(?:backed|owned|funded|supported|controlled|affiliated)\b")
+# what a buyer rents, buys or uses, named by its owner's possessive: "will rent Google Cloud's TPUs", "to use 500,000 of
+# Amazon's chips"
+_USES_BEFORE = re.compile(r"(?i:\b(?:buy|buys|bought|buying|rent(?:s|ed|ing)?|lease[sd]?|leasing|use|uses|used|using|"
+                          r"purchas\w*|access(?:es|ed|ing)?)\s(?:[\w,'’-]+\s){0,3}\W{0,2}$)")
+# the payee of a payment is the seller, not a spender: "OpenAI agreed to pay Oracle $300 billion for computing power"
+_PAYEE_BEFORE = re.compile(r"(?i:\b(?:pay|pays|paying|paid|owes?|owed)\s(?:the\s)?\W{0,2})$")
 # "Meta's last earnings report": a possessive names its owner, whatever the preposition before it
 _POSSESSIVE = re.compile(r"['’]s\b")
 # after the figure only partners and agents count: "deal with Oracle", "investment from Nvidia", "spending by Meta",
@@ -152,8 +174,11 @@ _PARTNER_BEFORE = re.compile(r"(?i:\b(?:with|from|by)\s(?:the\s)?(?-i:[a-z][\w-]
 # between a country's possessive and the actor it places: "China's tech giants", "Korea's biggest chipmakers"
 _OWNED_NEXT = re.compile(r"['’]s\s(?:[a-z][\w-]*\s){0,2}\W{0,2}")
 # a purchase before its figure makes the party after "from" the seller, not a spender (policy rule 14): "agreed to
-# buy $6.3 billion of computing capacity from CoreWeave", "will rent $2 billion of GPUs from Lambda"
+# buy $6.3 billion of computing capacity from CoreWeave", "will rent $2 billion of GPUs from Lambda"; money spent or
+# paid on what a seller provides: "will spend $14 billion on AI capacity from Lumo", "agreed to pay $9 billion for GPU
+# capacity from Lumo"
 _PURCHASE_BEFORE = re.compile(r"(?i:\b(?:buy|buys|bought|buying|purchas\w*|rent(?:s|ed|ing)?|lease[sd]?|leasing|"
+                              r"spend|spends|spending|spent|pay|pays|paying|paid|commit(?:s|ted)?|"
                               r"procur\w*)\s(?:[\w-]+\s){0,3}\W{0,2}$)")
 _SELLER_BEFORE = re.compile(r"(?i:\bfrom\s(?:the\s)?(?-i:[a-z][\w-]*\s){0,3}\W{0,2})$")
 # a partner is named close after its figure, in the same phrase: "worth $27 billion with Blue Owl Capital",
@@ -167,9 +192,86 @@ _SUBJECT_REFERENCE = re.compile(
     r"(?i:\b(?:the\s(?:company|firm|group|tech\sgiant|giant|chipmaker|startup|conglomerate|retailer|"
     r"[\w-]+\s(?:giant|maker|company|firm|provider|operator))|it|its|they|their|we|our|the\sfigure|"
     r"(?:that|this|those|these)\s(?:investment|spending|money|capex|budget|outlay|commitment)s?)\b)")
+# Descriptors news uses for a company it has named: "the EV maker", "the Windows maker", "the Chinese tech giant".
+# Each resolves to the nearest earlier mention of its companies (a name) or of its registry types, so that a second
+# company named in between ("… CoreWeave shares jumped. The social media company expects …") is not taken for it.
+_DESCRIPTORS: tuple[tuple[str, frozenset[str]], ...] = (
+    # "the social media giant", "the Facebook parent", "the Instagram owner"
+    (r"social[\s-]media\s(?:giant|company|firm|group)|(?:facebook|instagram)\s(?:parent|owner)", frozenset({"Meta"})),
+    # "the search giant", "the Google parent", "the YouTube owner"
+    (r"search\s(?:giant|company)|(?:google|youtube)\s(?:parent|owner)", frozenset({"Alphabet"})),
+    # "the Windows maker", "the software giant", "the Xbox maker"
+    (r"(?:windows|xbox)\s(?:maker|owner)|software\sgiant", frozenset({"Microsoft"})),
+    # "the e-commerce giant", "the online retailer"
+    (r"e-?commerce\s(?:giant|company|firm)|online\sretailer", frozenset({"Amazon"})),
+    # "the iPhone maker"
+    (r"iphone\smaker", frozenset({"Apple"})),
+    # "the EV maker", "the electric vehicle maker", "the electric-car company"
+    (r"(?:ev|electric[\s-](?:vehicle|car))\s(?:maker|company|giant)|automaker|carmaker", frozenset({"Tesla"})),
+    # "the chipmaker", "the chip designer", "the chip giant", "the GPU maker"
+    (r"chip\s?(?:maker|designer|giant|company|firm)|(?:gpu|semiconductor)\s(?:maker|giant|company|firm)",
+     frozenset({"chipmaker"})),
+    # "the AI lab", "the ChatGPT maker", "the Claude maker", "the AI startup", "the lab"
+    (r"(?:ai\s)?lab|(?:chatgpt|claude|gemini)\s(?:maker|developer|owner)|ai\s(?:startup|start-up|developer|company)",
+     frozenset({"ai_lab"})),
+    # "the cloud provider", "the cloud giant", "the neocloud"
+    (r"cloud\s(?:provider|giant|company|firm)|neocloud(?:\sprovider)?", frozenset({"hyperscaler", "neocloud"})),
+    # "the tech giant", "the Chinese tech giant", "the internet giant"
+    (r"(?:tech|technology|internet)\s(?:giant|company|group|conglomerate)",
+     frozenset({"hyperscaler", "big_tech", "china_tech", "chipmaker", "conglomerate", "telco", "hardware",
+                "software"})),
+)
+# "The EV maker said …", "and the Chinese tech giant expects …": a descriptor as the subject, up to two words between
+_DESCRIPTOR = re.compile(r"(?i:\bthe\s(?:[\w-]+\s){0,2}?(?:" + "|".join(f"(?P<d{i}>{d})" for i, (d, _) in
+                                                                 enumerate(_DESCRIPTORS)) + r")(?!['’]s)\b)")
+
+
+@dataclass(frozen=True, slots=True)
+class Descriptor:
+    """A descriptor subject at `start` of a sentence and the names or registry types it can stand for."""
+
+    start: int
+    targets: frozenset[str]
+
+    def fits(self, found: Actor) -> bool:
+        """True when a registry actor is one the descriptor can stand for."""
+        return found.name in self.targets or found.type in self.targets
+
+
+def descriptor_subject(sentence: str, start: int, end: int) -> Descriptor | None:
+    """The last descriptor ("the EV maker") in sentence[start:end], else None."""
+    last = next(reversed(list(_DESCRIPTOR.finditer(sentence, start, end))), None)
+    if last is None or last.lastgroup is None:
+        return None
+    return Descriptor(last.start(), _DESCRIPTORS[int(last.lastgroup[1:])][1])
+
+
+# companies that supply what is inside a project: "a $10 billion Nvidia chip cluster" is not Nvidia's own
+_SUPPLIER_TYPES = frozenset({"chipmaker", "hardware", "supplier"})
 # four or more of the largest cloud companies sharing one figure: the hyperscalers as a group
 _SECTOR_GROUP_SIZE = 4
 _SECTOR_GROUP_TYPES = frozenset({"hyperscaler"})
+
+
+# the antecedent of a relative clause that spends is the spender of its figure, whatever stands before the name:
+# "competition with Google, which has announced plans to spend up to $185 billion", "shares of Meta, which expects
+# capital expenditures of …"; "a deal with Nebius, which is worth $27 billion" describes the deal, not a spender
+_RELATIVE_SPENDS = re.compile(
+    r"(?:['’]s?)?\]?\s*,\s(?:which|that)\s(?:(?:also|now|still|already|recently|has|have|had|last\s\w+|in\sturn)\s){0,2}"
+    r"(?:plans?|planned|expects?|expected|intends?|will|would|is\s(?:planning|spending|investing|building)|spends?|"
+    r"spent|invest(?:s|ed)?|commit(?:s|ted)|pledg(?:es|ed)|announced|said|projects?|projected|forecasts?|guided|"
+    r"earmark(?:s|ed)|allocat(?:es|ed)|budgeted|rais(?:es|ed)|lift(?:s|ed)|boost(?:s|ed))\b")
+# how far after the relative pronoun its figure may stand
+_RELATIVE_CHARS = 120
+# the owner named between a figure and its project: "an $11 billion AWS data center campus", "a $10 billion Meta AI
+# data center" (a supplier there names what is inside: "a $10 billion Nvidia chip cluster")
+_OWNER_NEXT = re.compile(r"(?:['’]s)?\]?\s(?:[\w-]+\s){0,2}?(?:data\s?cent(?:er|re)s?|campus(?:es)?|project|facility|"
+                         r"site|supercomputer)\b", re.IGNORECASE)
+# (between the figure and the owner only a link's end and a space: "[$11 billion](…) AWS data center campus")
+_OWNER_GAP = re.compile(r"[\])*_]*\s\[?")
+# another figure before this one: "Nvidia invested $100 billion in OpenAI stock, and OpenAI then said it would buy
+# $100 billion of chips" - a subject named after it opens the second figure's statement
+_FIGURE = re.compile(r"[$€£¥₹]\s?\d|\d\s?(?:billion|trillion|bn|million)\b", re.IGNORECASE)
 
 
 @dataclass(frozen=True, slots=True)
@@ -211,7 +313,14 @@ def attribute(sentence: str, mentions: list[Mention], base: int, start: int, end
     """
     clauses = clause_spans(sentence)
     here = next((c for c in clauses if c[0] <= start < c[1]), (0, len(sentence)))
+    antecedent = _relative_antecedent(sentence, mentions, base, here, start) or _project_owner(sentence, mentions,
+                                                                                               base, end)
+    if antecedent:
+        return Attribution(antecedent, False)
     chosen, members = _candidates(sentence, mentions, base, here, start, end)
+    figures = [m.end() for m in _FIGURE.finditer(sentence, here[0], start)]
+    if figures and any(m.start - base >= figures[-1] for m in chosen):
+        chosen = [m for m in chosen if m.start - base >= figures[-1]]
     names = names_in(chosen)
     named_before = any(m.start - base < start for m in chosen)
     reference = not named_before and _SUBJECT_REFERENCE.search(sentence, here[0], start) is not None
@@ -231,6 +340,35 @@ def attribute(sentence: str, mentions: list[Mention], base: int, start: int, end
     return Attribution(names, reference or not names)
 
 
+def _project_owner(sentence: str, mentions: list[Mention], base: int, end: int) -> tuple[str, ...]:
+    """The company named right after a figure as the owner of its project ("a $10 billion Meta data center")."""
+    for group in _groups(sentence, mentions, base):
+        first = group[0].start - base
+        if first < end or not _OWNER_GAP.fullmatch(sentence, end, first):
+            continue
+        if any(m.actor.type in FALLBACK_TYPES or m.actor.type in _SUPPLIER_TYPES for m in group):
+            return ()
+        return names_in(group) if _OWNER_NEXT.match(sentence, group[-1].end - base) else ()
+    return ()
+
+
+def _relative_antecedent(sentence: str, mentions: list[Mention], base: int, clause: tuple[int, int],
+                         start: int) -> tuple[str, ...]:
+    """The company group a spending relative clause before the figure hangs on ("Google, which plans to spend"),
+    when no other company is named between it and the figure; else empty."""
+    found: tuple[str, ...] = ()
+    for group in _groups(sentence, mentions, base):
+        last = group[-1].end - base
+        if not clause[0] <= group[0].start - base < start:
+            continue
+        relative = _RELATIVE_SPENDS.match(sentence, last)
+        if relative is not None and start - relative.end() <= _RELATIVE_CHARS:
+            found = names_in(group) if all(m.actor.type not in FALLBACK_TYPES for m in group) else ()
+        elif found and last <= start:
+            found = ()  # a company named after the relative pronoun: its clause has its own subject
+    return found
+
+
 def _candidates(sentence: str, mentions: list[Mention], base: int, clause: tuple[int, int], start: int,
                 end: int) -> tuple[list[Mention], list[Mention]]:
     """The spender candidates of a figure in its clause, and the members of an unnamed group before it."""
@@ -246,6 +384,12 @@ def _candidates(sentence: str, mentions: list[Mention], base: int, clause: tuple
         if possessive and number + 1 < len(groups) and all(m.actor.type == "country" for m in group) and (
                 _OWNED_NEXT.fullmatch(sentence, group[-1].end - base, groups[number + 1][0].start - base)):
             continue  # "China's tech giants": the country places the spenders, it does not spend
+        if first < start and _PAYEE_BEFORE.search(lead):
+            continue  # "agreed to pay Oracle $300 billion": the payee sells
+        if _BACKER_AFTER.match(sentence, group[-1].end - base):
+            continue  # "Microsoft-backed OpenAI plans to spend": the backer describes the spender
+        if possessive and _USES_BEFORE.search(lead):
+            continue  # "Meta will rent Google Cloud's TPUs in a $10 billion deal": the owner of what is rented sells
         if first < start and (possessive or not _BYSTANDER_BEFORE.search(lead)):
             chosen.extend(group)
         elif first < start and _MEMBERS_BEFORE.search(lead):
@@ -268,126 +412,3 @@ def is_hyperscaler_group(names: tuple[str, ...] | list[str]) -> bool:
     and Meta together plan to spend $650 billion"), kept named and scored like a sector figure (policy rule 6)."""
     found = [actor(n) for n in names]
     return sum(1 for a in found if a is not None and a.type in _SECTOR_GROUP_TYPES) >= _SECTOR_GROUP_SIZE
-
-
-# A spender the registry does not know, named as the subject of its clause: "Iliad will invest", "French telecom group
-# Iliad said it would spend", "the state of Texas will spend", "Kenya's Safaricom plans", "Norway's sovereign wealth
-# fund has committed". Descriptor words may come before the name; an appositive may stand between it and the verb.
-_UNREGISTERED = re.compile(
-    r"(?:(?:[A-Z][a-z]+|[a-z][\w-]*)\s){0,4}?"
-    r"(?P<name>(?:[A-Z][\w&.-]*(?:['’]s)?)(?:\s(?:[A-Z][\w&.-]*(?:['’]s)?|AI|of|de|&))*"
-    r"(?:\s(?:sovereign\swealth\sfund|wealth\sfund|pension\sfund|government|state))?)"
-    r"(?:,\s[^,]{2,80},)?\s"
-    r"(?=(?:(?:also|now|still|already)\s)?"  # "Rivian also projects capital expenditures of …"
-    r"(?:will|would|plans?|planned|is\splanning|intends?|aims?|expects?|projects|projected|forecasts|guided|"
-    r"commit(?:s|ted)|pledg(?:es|ed)|"
-    r"announc(?:es|ed)|unveil(?:s|ed)|is\s(?:investing|spending|building)|invest(?:s|ed)|spen(?:ds|t)|"
-    r"to\s(?:invest|spend|build)|agreed|signed|allocat(?:es|ed)|earmark(?:s|ed)|budgeted|approved|"
-    r"has\s(?:committed|pledged|earmarked|allocated|invested|spent|signed|agreed|announced|unveiled)|"
-    r"said\s(?:on\s\w+\s)?(?:that\s)?it\s(?:will|would|plans|expects|intends|is))\b)")
-# "Jane Doe": two plain capitalised words, as a person's name is written (a company name usually carries a word
-# such as "Group", "Bank" or "Energy")
-_PERSON = re.compile(r"[A-Z][a-z]+\s(?!(?:Group|Bank|Capital|Energy|Partners|Holdings|Fund|Cloud|Technologies|Systems|"
-                     r"Networks|Labs|Data|Power|Corp|Inc|Telecom|Digital|Computing|Compute|Infrastructure)\b)[A-Z][a-z]+")
-# capitalised words that open a clause without naming a spender
-_NOT_A_NAME = frozenset({
-    "The", "This", "That", "These", "Those", "It", "Its", "In", "On", "At", "By", "For", "From", "With", "But", "And",
-    "Or", "So", "Yet", "However", "Meanwhile", "Also", "Still", "A", "An", "He", "She", "They", "We", "I", "You",
-    "Analysts", "Investors", "Shares", "Officials", "Executives", "Sources", "Reports", "Today", "Monday", "Tuesday",
-    "Wednesday", "Thursday", "Friday", "Saturday", "Sunday", "January", "February", "March", "April", "May", "June",
-    "July", "August", "September", "October", "November", "December", "CEO", "CFO", "Chief", "President",
-    "Minister", "Prime", "Mr", "Ms", "Mrs", "Dr", "Separately", "Last", "Next", "Earlier", "Later", "Now", "AI",
-    "Our", "Their", "His", "Her", "Each", "Both", "All", "Some", "Many", "Most", "Other", "Another", "One", "Two",
-    "Although", "Though", "While", "When", "If", "As", "After", "Before", "Since", "Because", "Until", "Under",
-    "Despite", "Plans", "Why", "How", "What", "Here", "There", "Then", "Instead", "Together", "Overall",
-})
-
-
-def unregistered_subject(sentence: str, start: int, end: int, article: str = "") -> str | None:
-    """The spender named at the start of sentence[start:end] when the registry does not know it, else None; a
-    single word that the `article` writes elsewhere after a first name ("Jane Doe") is a person's surname."""
-    match = _UNREGISTERED.match(sentence, start, end)
-    if match is None:
-        return None
-    name = match.group("name")
-    first = re.split(r"[\s'’]", name, maxsplit=1)[0]
-    if first in _NOT_A_NAME or _registry().pattern.search(name):
-        return None
-    if " " not in name and _is_surname(name, article):
-        return None  # "Doe said it would spend": the chief executive speaking for the company
-    if _PERSON.fullmatch(name) and sentence.startswith("said", match.end()):
-        return None  # "Jane Doe said it will": a spokesperson, the company is "it"
-    _owner, sep, rest = name.rpartition("'s ") if "'s " in name else name.rpartition("’s ")
-    if sep and rest[:1].isupper():
-        return rest  # "Kenya's Safaricom": the company, not its country
-    return name
-
-
-def _is_surname(word: str, article: str) -> bool:
-    """True when `article` writes `word` after a capitalised first name ("CEO Jane Doe"), as a person's name."""
-    for found in re.finditer(r"\b([A-Z][a-z]+)\s" + re.escape(word) + r"\b", article):
-        first = found.group(1)
-        if first not in _NOT_A_NAME and not _registry().pattern.fullmatch(first) and _PERSON.fullmatch(found.group(0)):
-            return True
-    return False
-
-
-# A supplier's side of a compute deal: "will provide $12 billion of capacity", "won a $14bn contract to supply computing
-# power to Meta", "a deal to deliver computing resources to Microsoft, worth $19 billion"
-_SUPPLY = re.compile(r"(?i:\b(?:provid(?:e|es|ed|ing)|suppl(?:y|ies|ied|ying)|deliver(?:s|ed|ing)?|sell(?:s|ing)?|"
-                     r"rent(?:s|ed|ing)?\sout|lease(?:s|d)?\sout)\b)")
-# how far from its figure a supply verb is read
-_SUPPLY_BEFORE_CHARS = 40
-_SUPPLY_AFTER_CHARS = 80
-# the buyer after a supply verb: "to Meta", "for OpenAI", "providing Meta with"
-_RECIPIENT_BEFORE = re.compile(r"(?i:\b(?:to|for)\s(?:the\s)?\W{0,2}|" + _SUPPLY.pattern[4:-1] + r"\s\W{0,2})$")
-
-
-def supply_buyers(sentence: str, mentions: list[Mention], base: int, start: int, end: int) -> tuple[str, ...] | None:
-    """For a figure on the supplier's side of a compute deal, the buyers named after it ("to Meta"); None when the
-    figure is not a supplier's (an empty tuple: a supplier's figure whose buyer is named elsewhere)."""
-    clause = next((c for c in clause_spans(sentence) if c[0] <= start < c[1]), (0, len(sentence)))
-    verb = _SUPPLY.search(sentence, max(clause[0], start - _SUPPLY_BEFORE_CHARS),
-                          min(len(sentence), end + _SUPPLY_AFTER_CHARS))
-    if verb is None:
-        return None
-    buyers = [m for m in mentions if m.start - base > verb.end() and m.actor.type not in FALLBACK_TYPES
-              and _RECIPIENT_BEFORE.search(sentence, max(0, m.start - base - 12), m.start - base)]
-    return names_in(buyers)
-
-
-# Who buys from whom in a compute deal: chips and power flow to cloud operators, cloud capacity to hyperscalers and
-# labs. The party further downstream is the buyer ("Nebius's $27 billion agreement with Meta": Meta spends).
-_DOWNSTREAM = {"chipmaker": 0, "hardware": 0, "supplier": 0, "energy": 0, "neocloud": 1, "datacenter": 1,
-               "hyperscaler": 2}
-# a type not listed (an AI lab, a software or consumer company) buys from all of them
-_END_BUYER = 3
-_DEAL = re.compile(r"(?i:\b(?:deal|agreement|contract|partnership|commitment)s?\b)")
-
-
-def deal_buyers(sentence: str, names: tuple[str, ...]) -> tuple[str, ...]:
-    """In a deal between registered companies of different tiers, the buyers (the furthest downstream)."""
-    found = [actor(n) for n in names]
-    if len(names) < 2 or any(a is None or a.type in FALLBACK_TYPES for a in found) or not _DEAL.search(sentence):
-        return names
-    tiers = [_DOWNSTREAM.get(a.type, _END_BUYER) for a in found if a is not None]
-    top = max(tiers)
-    return tuple(n for n, tier in zip(names, tiers, strict=True) if tier == top)
-
-
-def is_tiered_deal(sentence: str, mentions: list[Mention]) -> bool:
-    """True for a deal between a supplier of AI infrastructure and a party downstream of it ("Oracle's agreement
-    with OpenAI", "Nebius's deal with Meta"): a compute deal, even when the sentence names no infrastructure."""
-    tiers = {_DOWNSTREAM.get(m.actor.type, _END_BUYER) for m in mentions if m.actor.type not in FALLBACK_TYPES}
-    return bool(_DEAL.search(sentence)) and len(tiers) > 1 and min(tiers) < _END_BUYER
-
-
-# a company named as the adjunct of a deal noun is a party to it: "a Microsoft contract worth $19.4 billion",
-# "a $14 billion Meta contract", "Meta Platforms' capacity agreements worth nearly $30 billion"
-_DEAL_ADJUNCT = re.compile(r"(?i:(?:['’]s?)?\]?\s(?:[a-z][\w-]*\s){0,2}(?:deal|contract|agreement|commitment)s?\b)")
-
-
-def deal_parties(sentence: str, mentions: list[Mention], base: int) -> tuple[str, ...]:
-    """Registered companies named as the adjunct of a deal noun in the sentence ("a Microsoft contract")."""
-    return names_in([m for m in mentions if m.actor.type not in FALLBACK_TYPES
-                     and _DEAL_ADJUNCT.match(sentence, m.end - base)])

@@ -15,12 +15,19 @@ _CUES = re.compile(
     r"cash\sflow|free\scash|cash\s(?:reserves?|pile|balance|hoard|on\shand)|reserves?|valuations?|valued|"
     r"market\s(?:value|cap|capitali[sz]ation)|shares?|stock|buybacks?|repurchases?|dividends?|bonds?|debt|loans?|"
     r"borrow(?:ed|ing|s)?|credit\sfacility|notes\soffering|financing|financed|fund(?:ing|raise|raising)|"
+    # "banks in talks to lend $15 billion for a data center", "a $250 billion data center guarantee": debt, not spending
+    r"lend(?:s|ing)?|lent|lenders?|guarantee[sd]?|backstop|private\scredit|"
     r"raised?|raising|round|ipo|stake|acquisitions?|acquired?|acquiring|takeover|buyout|backlog|rpo|"
     r"remaining\sperformance|bookings|run[\s-]rate|arr|recurring|loss(?:es)?|lost|wiped|erased|sell-?off|"
     r"fines?|penalty|settlement|tariffs?|subsid(?:y|ies)|grants?|salary|salaries|compensation|pay\spackage|"
     r"prices?|bills?|payroll|headcount|wages|tax(?:es)?|orders|sales\sof|purchases?\sof\sshares|"
     r"equity|venture|investors?\s(?:poured|put)|invested\sin\s(?:the\s)?(?:startup|company)|capacity\scosts?|"
     r"blocked|delayed|cancell?ed|receiv(?:e|es|ed|ing)|pulled\sin|brought\sin|generated|flowed|insure|"
+    # "voted down a proposed $1.5 billion data center", "scrapped a $1 billion campus": projects that will not be built
+    r"rejected|voted\sdown|scrapped|shelved|abandoned|"
+    # "paid $20 billion to license its technology", "$100 trillion won in net cash", "$7 billion in R&D",
+    # "50 billion yuan in its own chip development"
+    r"licens(?:e|es|ed|ing)|net\scash|asset\spurchases?|r&d|research\sand\sdevelopment|(?:chip|product)\sdevelopment|"
     # "insure a $20 billion campus", "$20 billion worth of assets", "above the $10 billion mark", "a $250 billion
     # ecosystem", "pencils out to $150 billion", "$400 million in public water infrastructure", "chip projects"
     r"insur(?:ed|ing|ers?|ance)|premiums?|assets|mark|threshold|ecosystem|economy|gdp|pencils?\sout|"
@@ -43,7 +50,9 @@ _CUES = re.compile(
     # "spend", "invest", "commit", "pledged", "deploy", "build out"
     r"|(?P<spend>\b(?:spend(?:s|ing)?|spent|invest(?:s|ed|ing|ments?)?|commit(?:s|ted|ments?)?|pledg(?:e|es|ed|ing)|"
     r"deploy(?:s|ed|ing)?|build(?:s|ing)?|built|buildout|build-out|allocat(?:e|es|ed|ing)|outlays?|budget(?:ed)?|"
-    r"pour(?:s|ed|ing)?|splurge|put|to\scost|will\scost|cost\san\sestimated|worth|pay|paying|purchase\scommitments?)\b)"
+    r"pour(?:s|ed|ing)?|splurge|put|to\scost|will\scost|cost\san\sestimated|worth|pay|paying|purchase\scommitments?|"
+    # "will buy $250 billion of Azure services"
+    r"buy|buys|buying|bought|purchas(?:e|es|ed|ing))\b(?<!asset\spurchase))"
     # "AI data centers", "compute", "GPUs", "AI infrastructure", "power for data centers"
     r"|(?P<infra>\b(?:data[\s-]?cent(?:er|re)s?|datacent(?:er|re)s?|infrastructure|compute|computing|gpus?|chips?|"
     r"servers?|supercomputers?|supercluster|clusters?|cloud|capacity|campus(?:es)?|gigawatts?|megawatts?|gw|mw|"
@@ -57,7 +66,10 @@ _CUES = re.compile(
 # "increased capex by $15 billion", "up $5 billion": the figure is a change, not a level
 _DELTA_BEFORE = re.compile(
     r"(?i:(?:\b(?:increas|rais|boost|lift|grow|grew|rose|jump|cut|reduc|lower|expand|hik|trim|slash)\w*"
-    r"(?:\s\S+){0,5}\sby|\bup|\bdown|\badded|\badds)\s(?:about\s|roughly\s|nearly\s|more\sthan\s|over\s|some\s|"
+    r"(?:\s\S+){0,5}\sby|\bup|\bdown|\badded|\badds"
+    # "plan to cut $6 billion by eliminating …", "aims to save $2 billion": cost savings
+    r"|\b(?:cut|cuts|cutting|slash(?:es|ed|ing)?|sav(?:e|es|ed|ing))(?:\scosts?\sby)?)"
+    r"\s(?:about\s|roughly\s|nearly\s|more\sthan\s|over\s|some\s|"
     r"around\s|almost\s|up\sto\s|an\sadditional\s|another\s)?$)")
 # the statement is an analyst's or third party's figure
 _ESTIMATE = re.compile(
@@ -82,17 +94,20 @@ _STACKED_ADJECTIVE = re.compile(r"(?i:,\s(?:[\w.]+[\s-])?(?:years?|months?|decad
 # "spent", "invested": own spending over one period reads as capex
 _SPEND_VERB = re.compile(r"(?i)\b(?:spen[dt]|spending|invest(?:s|ed|ing)?)\b")
 # "…, up from $91.4 billion", "an increase from 23 billion yuan", "compared with $28 billion": a prior level
+# ("up from its prior estimate of $35 billion": an earlier forecast named as such)
 _COMPARISON = re.compile(
     r"(?i:\b(?:from|compared\s(?:with|to)|versus|vs\.?|against)\s(?:about\s|roughly\s|nearly\s|"
-    r"around\s|just\s|the\s|only\s|a\s)?$)")
+    r"around\s|just\s|the\s|only\s|a\s|(?:its|the|a)\s(?:prior|previous|earlier|initial|original)\s"
+    r"(?:forecast|estimate|guidance|outlook|target|projection|range)\s(?:of\s)?(?:about\s|roughly\s)?)?$)")
 
 # a sentence about financing, stakes or market value, with no capex word: none of its figures is spending
 _FINANCE_SENTENCE = re.compile(
     r"(?i:\bfunding\sround|\braised\b|\braises\b|\bstake\sin\b|\bvalued\sat\b|\bvaluation\b|\bbonds?\b|"
     r"\bdebt\b|\bloans?\b|\bmarket\s(?:value|cap)|\bremaining\sperformance|\bIPO\b|\bsell-?off\b|\brevenues?\b)"
-    # takeovers: "a consortium of investors to buy Aligned Data Centers", "since Nvidia purchased Groq"
+    # takeovers: "a consortium of investors to buy Aligned Data Centers", "since Nvidia purchased Groq" ("to buy AI
+    # cloud capacity" buys capacity)
     r"|(?i:\bconsortium\b)|(?i:\b(?:to\sbuy|bought|buying|purchased|acquired?|acquiring|acquisition\sof)\s+(?:the\s)?)"
-    r"\[?[A-Z][\w-]*(?:\s[A-Z][\w-]*)*\b(?!\s[A-Z])"
+    r"\[?(?!AI\b)[A-Z][\w-]*(?:\s[A-Z][\w-]*)*\b(?!\s[A-Z])"
     r"(?!\]?\s(?i:chips?|GPUs?|servers?|systems|processors|accelerators|capacity|hardware)\b)")
 
 # AI infrastructure named in so many words: a fact's sentence or a neighbour must say it. Facts read from every
@@ -106,14 +121,19 @@ _AI_INFRA = re.compile(
     r"\bprocessors\b|\bservers?\b|\bsupercomput\w*|\bsuperclusters?\b|\bclusters?\b|\b(?:compute|computing|AI|GPU|cloud|data[\s-]?cent(?:er|re)|power)\scapacity\b|"
     r"\bgigawatts?\b|\bmegawatts?\b|\d\s?(?:gw|mw)\b|\bstargate\b|\bhyperscalers?\b|\bneoclouds?\b|"
     r"\bcloud\s(?:capacity|computing|services|contracts?|deals?|providers?|business|unit)\b|"
-    r"\bAI\s(?:campus(?:es)?|(?:giga)?factor(?:y|ies)|build-?out|spending|investments?|capex)\b|\bcap(?:ital)?[\s-]?ex(?:penditures?)?\b|\bcapital\s(?:spending|expenditures?)\b)")
+    r"\bAI\s(?:campus(?:es)?|(?:giga)?factor(?:y|ies)|build-?out|spending|investments?|capex)\b|\bcap(?:ital)?[\s-]?ex(?:penditures?)?\b|\bcapital\s(?:spending|expenditures?)\b"
+    # a cloud bought by its brand: "$250 billion of Azure services", "$38 billion for AWS capacity", "Google Cloud's
+    # TPUs", "Trainium chips"
+    r"|\b(?:Azure|AWS|Google\sCloud|Oracle\sCloud|OCI)(?:['’]s)?\s(?:services|capacity|compute|computing|instances|"
+    r"infrastructure|TPUs?)\b|\btpus?\b|\btrainium\d?\b)")
 
 # a market's spending named after a forecast's figure: "$3 trillion of global data center spending", "$3 trillion to
 # $4 trillion in AI infrastructure spending"; the forecast verb stands this close before the figure
 _MARKET_SPEND_AFTER = re.compile(r"(?i:[\])]*\s(?:in|of)\s(?:[\w-]+\s){0,4}?(?:spending|spend|investments?|capex|"
                                  r"outlays?)\b)")
 _MARKET_WORD = re.compile(r"(?i:\b(?:global|worldwide|industry|industry-wide|total|market|sector)\b)")
-_FORECAST_BEFORE = re.compile(r"(?i:\b(?:expects?|expected|forecasts?|estimates?|sees|saw|predicts?|predicted|"
+_FORECAST_BEFORE = re.compile(r"(?i:\b(?:expects?|expected|forecasts?|estimates?|sees|saw|foresees?|foresaw|"
+                              r"predicts?|predicted|"
                               r"projects?|projected|anticipates?)\b)")
 _FORECAST_CHARS = 60
 # whole-sector figures: "combined", "hyperscalers", "Big Tech", "tech giants"
@@ -128,39 +148,15 @@ _AGGREGATE = re.compile(r"(?i:\bcombined\b|\bcollectively\b|\baltogether\b|"
 
 # "received $8 billion", "insure a $20 billion", "revenue of about $5 billion", "sold [$24 billion": only short
 # words between a not-spending word and its object
+# ("voted down a proposed $1.5 billion data center": a project's adjective as well)
+# ("pre-tax losses for 2026 of between $1.8 billion and …": a year and "between" as well)
 _NEAR_GAP = re.compile(r"(?i:[\s\[]*(?:(?:a|an|the|of|at|to|some|about|roughly|nearly|around|more\sthan|over|up\sto|"
-                       r"almost|just|another|only|out)[\s\[]+){0,3})")
+                       r"almost|just|another|only|out|proposed|planned|new|between|(?:for|in)\s(?:19|20)\d\d)[\s\[]+){0,4})")
 # "liabilities could double to $200bn", "backlog has grown to $300 billion": a few words and a level verb
 _LEVEL_GAP = re.compile(r"(?i:(?:\s(?!cap)[\w'’-]+){0,4}\s(?:to|at|reach(?:ed|es)?|hit|total(?:l?ed|s)?)\s+"
                         r"(?:(?:about|roughly|nearly|around|some|more\sthan|over|up\sto|almost)\s)?\[?)")
 # explainers about a generic case: "when you put $10 billion in one location", "if you have $20 billion of assets"
 _HYPOTHETICAL = re.compile(r"(?i:\b(?:if|when|whenever|once)\s(?:you|one)\b)")
-
-# a price or a rate, not an amount spent over a period: "$40bn per gigawatt", "$500m a day", "$2 million each"
-_RATE_AFTER = re.compile(
-    r"(?i:[\])]*\s*(?:(?:a|per|each|every)\s(?:day|week|hour|month|gigawatt|megawatt|kilowatt|gw|mw|kw|chip|gpu|"
-    r"unit|server|rack|share|person|user|employee|head)\b|each\b(?!\s(?:year|quarter))|apiece\b|/(?:gw|mw|kwh|mwh|day|month|share)\b))")
-# a market's size, not money spent: "called robotics a $50 trillion market", "a $1 trillion opportunity"
-_MARKET_SIZE_AFTER = re.compile(r"(?i:[\])]*\s(?:(?:total\s)?addressable\s|annual\s|global\s)?(?:market|opportunity|"
-                                r"industry|economy|TAM)\b(?!\s(?:value|cap|capitali[sz]ation)))")
-# money put into a company, not spent on infrastructure: "invest up to $20 billion in Anthropic", "committed more than
-# $8 billion to the start-up", "its $2 billion investment in Nebius", "may invest $40bn in the lab in stages"
-_STAKE_VERB = re.compile(r"(?i:\b(?:invest(?:s|ed|ing)?|commit(?:s|ted|ting)?|pour(?:s|ed|ing)?|put(?:s|ting)?|"
-                         r"inject(?:s|ed|ing)?|back(?:s|ed|ing)?|plow(?:s|ed|ing)?)\b)")
-_STAKE_LINK = re.compile(r"(?i:[\])]*\s+(?:(?:worth\s)?of\s(?:equity|shares|stock)\s|"
-                         r"in\s(?:equity|cash|new\sfunding)\s)?"
-                         r"(?:(?:equity\s)?investment\s|stake\s|equity\s)?(?:in(?:to)?|to)\s(?:the\s)?\[?)")
-# ("in data center company CoreWeave" is a purchase of capacity: the noun names a supplier of infrastructure)
-_STAKE_NOUN = re.compile(r"(?i:(?!(?:[\w-]+\s)?(?:data\s?cent|cloud|infrastructure|compute|gpu|hosting|colocation))"
-                         r"(?:[\w-]+\s){0,2}(?:start-?up|lab|company|firm|developer|chatgpt\smaker|claude\smaker|"
-                         r"model\smaker|ai\smaker|neocloud|chipmaker|chip\sdesigner)s?\b)")
-# a company the registry does not know, by the shape of its name: "in ModelLab", "into Cerulean Labs", "in Voltaris
-# AI" (an inner capital or a company word; "in Louisiana", "in New Mexico" are places, where spending is built)
-_STAKE_NAME = re.compile(r"(?:[A-Z][a-z]+[A-Z][\w-]*|[A-Z][\w.&-]*(?:\s[A-Z][\w.&-]*){0,2}\s(?:AI|Labs?|Inc\.?|"
-                         r"Technologies|Intelligence|Robotics|Systems)\b)")
-# a purchase from the company, not a stake in it: "in CoreWeave capacity", "into Oracle's cloud services"
-_PURCHASE_OBJECT = re.compile(r"(?i:(?:['’]s)?\]?(?:\([^)]*\))?\s+(?:cloud\s)?(?:capacity|compute|computing|services|"
-                              r"servers|chips|gpus|infrastructure|data\scent(?:er|re)s?)\b)")
 
 # (a linked figure, "[$2 billion](https://…) in Nebius", reaches these patterns with its URL blanked to spaces)
 # "which is now worth $445 billion": a company's value, not a deal's
@@ -243,6 +239,20 @@ def is_sector_figure(sentence: str, start: int, end: int, named_subject: bool = 
     return pattern.search(sentence, start, end) is not None
 
 
+# spending aimed at AI as a whole: "spend as much as $65 billion on AI", "invest $80 billion in AI this fiscal year",
+# "$100 billion this year, mostly on AI" (not "in AI start-ups", "on AI talent", "AI research")
+_SPEND_ON_AI = re.compile(
+    r"(?i:\b(?:spend\w*|spent|invest\w*|pour\w*|plow\w*|splurge|commit\w*|capex|capital\sexpenditures?)\b"
+    r"[^.;]{0,60}?\b(?:on|in|into|toward|towards)\s(?:generative\s)?(?:(?-i:AI)|artificial\sintelligence)\b(?!\s(?:start-?ups?|startups?|companies|"
+    r"firms|models?|talent|research|safety|education|training|literacy|skills|software|apps?|tools|agents?|"
+    r"products?|features?)\b)(?![-\w]))")
+
+
+def spends_on_ai(sentence: str) -> bool:
+    """True when the sentence spends money on AI as a whole ("spend $65 billion on AI this year")."""
+    return _SPEND_ON_AI.search(sentence) is not None
+
+
 def names_ai_infrastructure(sentence: str) -> bool:
     """True when a sentence names AI infrastructure (data centres, chips, compute, capacity, capex...)."""
     return _AI_INFRA.search(sentence) is not None
@@ -297,33 +307,6 @@ def status_of(sentence: str, kind: str, period_ended: bool | None, is_sector: bo
     if period_ended is False or _GUIDANCE.search(sentence):
         return "guidance"
     return "actual" if _ACTUAL.search(sentence) else "guidance"
-
-
-def is_rate(sentence: str, end: int) -> bool:
-    """True when the figure ending at `end` is a price, a rate ("$40bn per gigawatt", "$500m a day") or the size of
-    a market ("a $50 trillion market")."""
-    return _RATE_AFTER.match(sentence, end) is not None or _MARKET_SIZE_AFTER.match(sentence, end) is not None
-
-
-def is_stake(sentence: str, start: int, end: int, companies_at: list[tuple[int, int]]) -> bool:
-    """True when the figure at [start, end) is money put into a company ("invest $2 billion in Nebius").
-
-    `companies_at`: [start, end) of the companies named in the sentence (relative offsets).
-    """
-    link = _STAKE_LINK.match(sentence, end)
-    if link is None:
-        return False
-    verb_before = _STAKE_VERB.search(sentence, max(0, start - 40), start) is not None
-    if not verb_before and "investment" not in link.group().lower() and "stake" not in link.group().lower():
-        return False
-    target = link.end()
-    company = next((c for c in companies_at if c[0] == target), None)
-    if company is not None:
-        return _PURCHASE_OBJECT.match(sentence, company[1]) is None
-    name = _STAKE_NAME.match(sentence, target)
-    if name is not None:
-        return _PURCHASE_OBJECT.match(sentence, name.end()) is None
-    return _STAKE_NOUN.match(sentence, target) is not None
 
 
 def is_deal_figure(sentence: str, cues: list[Cue], start: int) -> bool:

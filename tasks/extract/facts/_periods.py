@@ -16,6 +16,14 @@ _MONTH = (r"January|February|March|April|May|June|July|August|September|October|
           r"Jan|Feb|Mar|Apr|Jun|Jul|Aug|Sept|Sep|Oct|Nov|Dec")
 _N = r"\d{1,2}|two|three|four|five|six|seven|eight|nine|ten|fifteen|twenty"
 
+# verbs of telling: a time beside one dates the statement ("last year announced plans for …"), not the spending
+_TOLD = r"(?:announced|declared|said|unveiled|revealed|outlined|promised|touted|pledged|vowed|laid\sout|set\sout)\b"
+# after "last year": "last year announced", or at the head of a sentence "Last year, Xiaomi's chief executive said"
+# ("capex was $72 billion last year, the company said" keeps its year)
+_TOLD_AFTER = r"\s(?:[a-z]+ly\s)?" + _TOLD + r"|(?<=(?-i:Last)\syear),\s(?:[\w.'’-]+\s){0,5}?" + _TOLD
+# before "last year": "announced last year that", "said last year"
+_NOT_TOLD_BEFORE = "".join(f"(?<!{verb}\\s)" for verb in ("announced", "declared", "said", "unveiled", "revealed",
+                                                           "outlined", "promised", "touted", "pledged", "vowed"))
 # Each alternative is one surface form; the group name says how to read it.
 _PERIOD = re.compile(
     r"(?i:"
@@ -33,12 +41,16 @@ _PERIOD = re.compile(
     r"|(?P<qe>\b(?:quarter|three\smonths|three-month\speriod)\s(?:that\s)?(?:ended|ending|ends|to|through)\s(?:on\s)?"
     r"(?P<qe_month>" + _MONTH + r")\.?(?:\s\d{1,2}(?:st|nd|rd|th)?)?(?:,?\s(?P<qe_year>" + _YEAR + r"))?\b"
     r"|\bthe\s(?P<qe_month2>March|June|September|December)(?:-|\s)quarter\b)"
-    # a fiscal year named by its end: "the fiscal year ending March 2026", "financial year to March 31, 2026"
-    r"|(?P<fye>\b(?:fiscal|financial|business)\syear\s(?:that\s)?(?:ending|ended|ends|to|through)\s(?:in\s)?(?:on\s)?"
-    r"(?P<fye_month>" + _MONTH + r")\.?(?:\s\d{1,2}(?:st|nd|rd|th)?)?,?\s(?P<fye_year>" + _YEAR + r")\b)"
+    # a fiscal year named by its end: "the fiscal year ending March 2026", "financial year to March 31, 2026"; without
+    # its year, "the year ended June", "its fiscal year ending in June": the latest such year ended, or the one running
+    r"|(?P<fye>\b(?:(?:fiscal|financial|business)\s|(?<=\bthe\s)|(?<=\bits\s))year\s(?:that\s)?"
+    r"(?P<fye_verb>ending|ended|ends|to|through)\s(?:in\s)?(?:on\s)?"
+    r"(?P<fye_month>" + _MONTH + r")\.?(?:\s\d{1,2}(?:st|nd|rd|th)?)?(?:,?\s(?P<fye_year>" + _YEAR + r"))?\b)"
     # "2025-2028", "2025 to 2028", "between 2025 and 2028", "from 2026 through 2030"
     r"|(?P<span>(?:from\s)?(?P<span_a>" + _YEAR + r")\s?(?:-|–|to|through)\s?(?P<span_b>" + _YEAR + r"|\d\d)\b"
-    r"|\bbetween\s(?P<span_c>" + _YEAR + r")\sand\s(?P<span_d>" + _YEAR + r")\b)"
+    r"|\bbetween\s(?P<span_c>" + _YEAR + r")\sand\s(?P<span_d>" + _YEAR + r")\b"
+    # "in 2026 and 2027": one figure over both years
+    r"|\bin\s(?P<span_e>" + _YEAR + r")\sand\s(?P<span_f>" + _YEAR + r")\b(?!\s?(?:billion|million|trillion|bn)))"
     # "fiscal 2025", "fiscal year 2026", "FY2025", "FY25", "FY 2026"
     r"|(?P<fy>\b(?:fiscal(?:\syear)?|FY)\s?'?(?P<fy_year>" + _YEAR + r"|\d\d)\b"
     # "its 2025 financial year", "the 2026 fiscal year"
@@ -58,12 +70,15 @@ _PERIOD = re.compile(
     r"|\bH(?P<h_n>[12])\s?'?(?P<h_year2>" + _YEAR + r"|\d\d)\b"
     r"|\b(?P<h_n2>[12])H\s?'?(?P<h_year3>" + _YEAR + r"|\d\d)\b)"
     # "by 2028", "through 2030", "until 2030", "by the end of 2030"
-    r"|(?P<to>\b(?:by|through|until|till|to)\s(?:the\send\sof\s)?(?P<to_year>" + _YEAR + r")\b)"
+    # ("by end-2028" as well)
+    r"|(?P<to>\b(?:by|through|until|till|to)\s(?:the\send\sof\s|end-)?(?P<to_year>" + _YEAR + r")\b)"
     # "over the next three years", "in the next 5 years", "over five years", "a five-year", "the next decade"
     r"|(?P<next_n>\b(?:over|in|during|within)\s(?:the\snext|the\scoming|the\sfollowing)?\s?"
     r"(?P<n>" + _N + r")\s(?:years|yrs)\b"
     r"|\b(?P<n2>" + _N + r")[\s-]year\b(?!\s(?:old|high|low))"
-    r"|\b(?:over|in|during)\sthe\s(?:next|coming)\s(?P<decade>decade)\b)"
+    r"|\b(?:over|in|during)\sthe\s(?:next|coming)\s(?P<decade>decade)\b"
+    # "over a decade", "within a decade"
+    r"|\b(?:over|within)\sa\s(?P<decade2>decade)\b)"
     # "by the end of the decade", "by 2030" handled above
     r"|(?P<decade_end>\b(?:by\s)?the\send\sof\sthe\sdecade\b)"
     # "the previous year", "a year earlier", "a year ago", "the prior year", "year-ago", "the year before"
@@ -75,8 +90,9 @@ _PERIOD = re.compile(
     r"|(?P<this>(?<!earlier\s)\b(?:this|the\scurrent)\s(?:calendar\s)?year\b|\bfor\sthe\s(?:full\s)?year\b(?!\s(?:ended|ending|before|earlier|ago)))"
     # "next year", "the coming year"
     r"|(?P<next>\b(?:next|the\scoming)\syear\b)"
-    # "last year"
-    r"|(?P<last>\blast\syear\b)"
+    # "last year"; but "declared last year that", "last year announced", "Last year, its chief executive said" date the
+    # telling, not the figure (see statement_date)
+    r"|(?P<last>" + _NOT_TOLD_BEFORE + r"\blast\syear\b(?!" + _TOLD_AFTER + r"))"
     # "in 2025", "2025's", "for 2026"
     r"|(?P<year>(?<![\d$€£¥.,-])\b" + _YEAR + r"\b(?![-–]\d)(?!\s?(?:billion|million|trillion|bn|m\b)))"
     r")"
@@ -86,21 +102,26 @@ _PERIOD = re.compile(
 _MONTHS = ("january", "february", "march", "april", "may", "june", "july", "august", "september", "october",
            "november", "december")
 # the text dates its statement: "In September, Oracle signed…", "said in his November post", "In January 2025, …"
+# ("the fiscal year ending in June" names the year's end, not when it was said)
 _STATEMENT_MONTH = re.compile(
-    r"\b(?:[Ii]n|[Oo]n|[Ss]ince|[Ll]ast)\s(?:(?:his|her|its|their|a|an|the)\s)?(?P<month>January|February|March|April|"
+    r"(?<!ending\s)(?<!ended\s)(?<!ends\s)\b(?:[Ii]n|[Oo]n|[Ss]ince|[Ll]ast)\s(?:(?:his|her|its|their|a|an|the)\s)?(?P<month>January|February|March|April|"
     r"May|June|July|August|September|October|November|December)\b(?:\s\d{1,2}\b)?(?:,?\s(?P<year>" + _YEAR + r")\b)?")
+# "last year declared", "announced last year", "Last year, Xiaomi's chief executive said": the telling was last year
+_TOLD_LAST_YEAR = re.compile(r"(?i:\blast\syear(?:" + _TOLD_AFTER + r")|\b" + _TOLD + r"\s(?:in\s)?last\syear\b)")
 # a span's stated start: "a five-year deal set to begin in 2027", "starting in 2026", "from 2027"
 _START_YEAR = re.compile(r"(?i:\b(?:begin(?:ning|s)?|start(?:ing|s)?|commenc(?:e|es|ing))\s(?:in\s)?(?P<year>"
                          + _YEAR + r")\b)")
 
 
 def statement_date(sentence: str, published: date | None) -> date | None:
-    """The date the text gives its statement ("In September, …" before publication), else the publication date."""
+    """The date the text gives its statement ("In September, …" before publication; "last year announced": the end of
+    last year), else the publication date."""
     if published is None:
         return None
     match = _STATEMENT_MONTH.search(sentence)
     if match is None:
-        return published
+        told = _TOLD_LAST_YEAR.search(sentence)
+        return date(published.year - 1, 12, 31) if told else published
     month = _MONTHS.index(match.group("month").lower()) + 1
     if match.group("year"):
         year = int(match.group("year"))
@@ -283,7 +304,14 @@ def _month_number(name: str) -> int:
 def _earnings(form: str, g: dict[str, str], published: date | None, fy_end: int, start_named: bool) -> Period | None:
     """Periods of earnings reports: fiscal quarters, quarters named by their last month, fiscal years by their end."""
     if form == "fye":
-        return fiscal_period(int(g["fye_year"]), _month_number(g["fye_month"]), start_named)
+        month = _month_number(g["fye_month"])
+        if g.get("fye_year"):
+            return fiscal_period(int(g["fye_year"]), month, start_named)
+        if published is None:
+            return None
+        # "the year ended June": the latest such year to have ended; "the year ending June": the one running
+        year = published.year if month < published.month else published.year - 1
+        return fiscal_period(year + (g["fye_verb"] != "ended"), month, start_named)
     if form == "qe":
         month = _month_number(g.get("qe_month") or g["qe_month2"])
         if g.get("qe_year"):
@@ -313,7 +341,8 @@ def _absolute(form: str, g: dict[str, str], published: date | None, fy_end: int,
               start_named: bool = False) -> Period | None:
     """Periods the text states: "2025", "FY2025", "Q3 2025", "first half of 2024", "2025-2028"."""
     if form == "span":
-        first, last = int(g.get("span_a") or g["span_c"]), g.get("span_b") or g["span_d"]
+        first, last = int(g.get("span_a") or g.get("span_c") or g["span_e"]), g.get("span_b") or g.get("span_d") or g[
+            "span_f"]
         return span_period(first, int(last) if len(last) == 4 else first // 100 * 100 + int(last))
     if form == "fy":
         written = _full_year(g.get("fy_year") or g["fy_year2"])
@@ -374,7 +403,7 @@ def _relative(form: str, g: dict[str, str], published: date, anchor: Period | No
         return span_period(published.year, published.year // 10 * 10 + 10)
     if form == "next_n":
         count = g.get("n") or g.get("n2")
-        years = (10 if g.get("decade") else int(count) if count and count.isdigit()
+        years = (10 if g.get("decade") or g.get("decade2") else int(count) if count and count.isdigit()
                  else _COUNT.get((count or "").lower(), 0))
         return span_period(published.year, published.year + years - 1) if years > 1 else None
     return None
@@ -386,7 +415,7 @@ _REPORTED_CLAUSE = re.compile(r"(?i:\b(?:told|said|says|added)\b[^,.;]{0,120}?\b
 # a quarter's figure with no quarter named: "its quarterly capital expenditure, which was $2.5 billion", "capex in the
 # quarter came to $9 billion" - the quarter the earnings article reports
 _QUARTERLY = re.compile(r"(?i:\bquarterly\s(?:capital|capex|spending|investment)|\b(?:in|during|for)\sthe\s"
-                        r"(?:latest\s|most\srecent\s|recent\s)?quarter\b(?!\s(?:ended|ending|to|through)))")
+                        r"(?:latest\s|most\srecent\s|recent\s)?quarter\b(?!\s(?:ended|ending|to|through)\b))")
 
 
 def is_quarterly(sentence: str) -> bool:
