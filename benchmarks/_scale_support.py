@@ -15,6 +15,7 @@ import multiprocessing
 import os
 import time
 from collections.abc import Iterator, Sequence
+from contextlib import contextmanager
 from datetime import datetime
 from pathlib import Path
 from typing import Any
@@ -240,3 +241,59 @@ def live_files(dsn: str) -> tuple[int, int]:
         row = session.execute("select count(*), coalesce(sum(file_size_bytes), 0) from ducklake_data_file "
                               "where end_snapshot is null").fetchone()
     return (int(row[0]), int(row[1])) if row else (0, 0)
+
+
+CLOSE = "close (checkpoint)"
+
+
+class _TimedClose:
+    """A DuckDB connection whose close() (the file's checkpoint) is timed into `seconds`."""
+
+    def __init__(self, con: Any, seconds: dict[str, float]) -> None:
+        self._con, self._seconds = con, seconds
+
+    def __getattr__(self, name: str) -> Any:
+        return getattr(self._con, name)
+
+    def close(self) -> None:
+        started = time.perf_counter()
+        self._con.close()
+        self._seconds[CLOSE] = self._seconds.get(CLOSE, 0.0) + time.perf_counter() - started
+
+
+@contextmanager
+def breakdown() -> Iterator[dict[str, float]]:
+    """While inside, the seconds write_batch spends in each table's bulk_insert, in _link_copies (a select by
+    content hash) and in closing a DuckDB file (which checkpoints it)."""
+    import tasks.store.articles as articles_module
+    import tasks.store.connect as connect_module
+
+    seconds: dict[str, float] = {}
+    bulk, connect, link = articles_module.bulk_insert, connect_module._connect_retrying, articles_module._link_copies
+
+    def timed_link(*args: Any) -> None:
+        started = time.perf_counter()
+        try:
+            link(*args)
+        finally:
+            seconds["_link_copies"] = seconds.get("_link_copies", 0.0) + time.perf_counter() - started
+
+    def timed_bulk(con: Any, table: str, *args: Any, **kwargs: Any) -> None:
+        started = time.perf_counter()
+        try:
+            bulk(con, table, *args, **kwargs)
+        finally:
+            key = f"bulk_insert {table}"
+            seconds[key] = seconds.get(key, 0.0) + time.perf_counter() - started
+
+    def timed_connect(*args: Any, **kwargs: Any) -> Any:
+        return _TimedClose(connect(*args, **kwargs), seconds)
+
+    articles_module.bulk_insert = timed_bulk  # type: ignore[assignment]
+    connect_module._connect_retrying = timed_connect  # type: ignore[assignment]
+    articles_module._link_copies = timed_link  # type: ignore[assignment]
+    try:
+        yield seconds
+    finally:
+        articles_module.bulk_insert, connect_module._connect_retrying = bulk, connect  # type: ignore[assignment]
+        articles_module._link_copies = link  # type: ignore[assignment]
