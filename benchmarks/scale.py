@@ -6,6 +6,8 @@ a. articles per second per writer: write_batch of 50 realistic articles (real te
 b. commit latency of a 50-article batch as the store grows (1k, 10k, 100k articles): median and p95,
    then maintain() (lake: flush, merge, expire; file: CHECKPOINT) with its time, the Parquet files
    before and after, the catalog's size (pg_database_size) and the data's bytes per article;
+   where a batch's time goes (bulk insert per table, _link_copies, the file's close = checkpoint),
+   and the file's latency on both sides of its first row group boundary;
 c. the arithmetic for a million articles a month from those figures.
 
 The lake's catalog is a throwaway PostgreSQL on 127.0.0.1 (tests/support/services.py), its data a
@@ -43,6 +45,14 @@ SIZES = (1_000, 10_000, 100_000)
 WRITER_SAMPLE = 300
 # pages timed through process_page (trafilatura + rules) for the per-worker arithmetic
 EXTRACT_PAGES = 40
+
+# just below and above the file's first row group boundary (DuckDB's row groups hold 122,880 rows)
+ROW_GROUP_SIZES = (122_000, 124_000)
+# lookups of 50 ids timed per size (a few ms each)
+KEY_LOOKUPS = 20
+# statements of a lake batch that read a growing table's key column: the existence check, _link_copies
+# (content_hash), and the insert-if-absent MERGEs of articles, article_raw and facts
+KEY_SCANS_PER_BATCH = 5
 
 # (c) the target, and the one figure not measured here: news arrives in bursts (a morning, an
 # earnings day); size the workers for this multiple of the month's average rate
@@ -86,6 +96,7 @@ def bench_growth(pg: Any, sample: list[Article], tmp: Path, sizes: tuple[int, ..
             row = {"backend": backend, "articles": sup._count(db), "grow_s": grow_s, "grown_by_sql_copy": via_sql}
             catalog_before = sup.catalog_bytes(dsn) if backend == "lake" else 0
             files_before = sup.live_files(dsn) if backend == "lake" else (0, 0)
+            row["key_lookup_s"] = _key_lookup(db, sample, size)
             with sup.breakdown() as parts:
                 row.update(_latency(db, sample, f"lat{size}", n_latency, "before"))
             row["parts_s_per_batch"] = {k: v / n_latency for k, v in parts.items()}
@@ -93,10 +104,30 @@ def bench_growth(pg: Any, sample: list[Article], tmp: Path, sizes: tuple[int, ..
                 row["catalog_bytes_per_commit"] = (sup.catalog_bytes(dsn) - catalog_before) / n_latency
                 row["files_per_commit"] = (sup.live_files(dsn)[0] - files_before[0]) / n_latency
             row.update(_maintain(db, dsn, data, backend))
+            row["key_lookup_after_s"] = _key_lookup(db, sample, -size)
             row.update(_latency(db, sample, f"after{size}", max(3, n_latency // 2), "after"))
             row["articles_after"] = sup._count(db)
             rows.append(row)
             print("b", {k: round(v, 4) if isinstance(v, float) else v for k, v in row.items()}, flush=True)
+    return rows
+
+
+def bench_row_groups(sample: list[Article], tmp: Path, n_latency: int) -> list[dict[str, Any]]:
+    """The file's latency on both sides of its first row group boundary (122,880 rows): a DuckDB
+    checkpoint rewrites the last row group of a table it changes, so the cost rises with it and drops."""
+    from tasks import store
+
+    db = str(tmp / "growth.duckdb")
+    rows = []
+    for size in ROW_GROUP_SIZES:
+        sup.copy_rows(db, size)
+        with sup.breakdown() as parts:
+            row: dict[str, Any] = {"articles": sup._count(db), **_latency(db, sample, f"rg{size}", n_latency, "before")}
+        row["close_s_per_batch"] = parts.get(sup.CLOSE, 0.0) / n_latency
+        groups = "select count(distinct row_group_id) from pragma_storage_info('articles')"
+        row["row_groups"] = store.query(db, groups)[1][0][0]
+        rows.append(row)
+        print("row groups", row, flush=True)
     return rows
 
 
@@ -126,6 +157,24 @@ def _latency(db: str, sample: list[Article], prefix: str, n: int, tag: str) -> d
     return {f"{tag}_median_s": statistics.median(times), f"{tag}_mean_s": statistics.fmean(times),
             f"{tag}_p95_s": times[math.ceil(0.95 * len(times)) - 1],
             f"{tag}_batches": n}
+
+
+def _key_lookup(db: str, sample: list[Article], size: int) -> float:
+    """Median seconds of write_batch's existence check alone: 50 new article ids looked up in `articles`.
+
+    The part of a commit that must grow with the store (a lake has no index: it reads the key column).
+    """
+    from tasks import store
+    from tasks.store.sql import json_list
+
+    times = []
+    for n in range(KEY_LOOKUPS):
+        ids = json_list([a.article_id for a in sup.batch(sample, f"key{size}-{n}", 0, BATCH)])
+        started = time.perf_counter()
+        store.query(db, "select article_id from articles where article_id in (select unnest(?::json::varchar[]))",
+                    [ids])
+        times.append(time.perf_counter() - started)
+    return statistics.median(times)
 
 
 def _maintain(db: str, dsn: str, data: Path, backend: str) -> dict[str, Any]:
@@ -179,7 +228,8 @@ def bench_extract(n_pages: int) -> dict[str, float]:
     return {"pages": len(times), "mean_s": statistics.fmean(times), "median_s": statistics.median(times)}
 
 
-def arithmetic(a: list[dict[str, Any]], b: list[dict[str, Any]], extract: dict[str, float]) -> dict[str, float]:
+def arithmetic(a: list[dict[str, Any]], b: list[dict[str, Any]], extract: dict[str, float],
+               g: list[dict[str, Any]]) -> dict[str, float]:
     """(c) workers, storage and catalog for ARTICLES_PER_MONTH from FEEDS, from the measured figures."""
     lake = [r for r in b if r["backend"] == "lake"]
     files = [r for r in b if r["backend"] == "file"]
@@ -188,13 +238,17 @@ def arithmetic(a: list[dict[str, Any]], b: list[dict[str, Any]], extract: dict[s
     avg_rate = ARTICLES_PER_MONTH / SECONDS_PER_MONTH
     store_s = last["before_median_s"] / BATCH
     per_worker = 1 / (extract["mean_s"] + store_s)
-    # latency grows with the lake (insert-if-absent reads the keys): a least-squares line through the points
-    slope, intercept = _fit([r["articles"] for r in lake], [r["before_median_s"] for r in lake])
+    # what grows with the lake is reading key columns (no index): a line through the key lookups measured
+    # after maintain() (the steady state of a maintained lake; before it, each small file adds its own cost),
+    # KEY_SCANS_PER_BATCH of them per batch, added to the latency measured at the largest size
+    slope, _ = _fit([r["articles"] for r in lake], [r["key_lookup_after_s"] for r in lake])
     year = 12 * ARTICLES_PER_MONTH
-    # a flat or falling fit (noise around a constant) extrapolates to the latency measured last
-    at_year = intercept + slope * year if slope > 0 else last["before_median_s"]
+    at_year = last["before_median_s"] + KEY_SCANS_PER_BATCH * max(slope, 0.0) * (year - last["articles"])
     two = next(r for r in a if r["backend"] == "lake" and r["processes"] == 2)
+    # the file's latency climbs through each row group and drops after it: its mean is about the middle
+    file_mean = (files[0]["before_median_s"] + g[0]["before_median_s"]) / 2 if g else last_file["before_median_s"]
     return {
+        "file_mean_latency_s": file_mean, "file_ceiling_articles_per_s": BATCH / file_mean,
         "articles_per_month": ARTICLES_PER_MONTH, "feeds": FEEDS, "largest_lake_articles": last["articles"],
         "articles_per_feed_per_day": ARTICLES_PER_MONTH / FEEDS / 30,
         "average_articles_per_s": avg_rate, "peak_factor": PEAK_FACTOR, "peak_articles_per_s": avg_rate * PEAK_FACTOR,
@@ -211,7 +265,7 @@ def arithmetic(a: list[dict[str, Any]], b: list[dict[str, Any]], extract: dict[s
         "catalog_bytes_per_commit": statistics.fmean(r["catalog_bytes_per_commit"] for r in lake),
         "catalog_gb_per_month": statistics.fmean(r["catalog_bytes_per_commit"] for r in lake) * commits / 1e9,
         "parquet_files_per_month_unmaintained": last["files_per_commit"] * commits,
-        "latency_slope_s_per_100k": slope * 100_000, "latency_at_12m_articles_s": at_year,
+        "key_lookup_slope_s_per_100k": slope * 100_000, "latency_at_12m_articles_s": at_year,
         "lake_ceiling_at_12m_articles_per_s": BATCH / at_year if at_year > 0 else float("inf"),
     }
 
@@ -224,7 +278,7 @@ def _fit(xs: list[float], ys: list[float]) -> tuple[float, float]:
     return fit.slope, fit.intercept
 
 
-def report(a: list[dict[str, Any]], b: list[dict[str, Any]], c: dict[str, float], extract: dict[str, float],
+def report(a: list[dict[str, Any]], b: list[dict[str, Any]], c: dict[str, float], g: list[dict[str, Any]],
            seconds: float) -> str:
     """The tables printed at the end (and pasted into docs/SCALING.md)."""
     single = {r["backend"]: r for r in a if r["processes"] == 1}
@@ -239,9 +293,10 @@ def report(a: list[dict[str, Any]], b: list[dict[str, Any]], c: dict[str, float]
               f" two writers / one, lake: {two['lake']['aggregate_per_s'] / single['lake']['aggregate_per_s']:.2f}x,"
               f" file: {two['file']['aggregate_per_s'] / single['file']['aggregate_per_s']:.2f}x", "",
               f"b. commit latency of a {BATCH}-article batch as the store grows (ms), maintain()",
-              "| backend | articles | grown by | median | p95 | maintain s | median after | live files before -> after "
-              "| catalog MB | KB/article data | catalog KB per commit |",
-              "|---|---|---|---|---|---|---|---|---|---|---|"]
+              "| backend | articles | grown by | median | p95 | key lookup | maintain s | median after "
+              "| key lookup after | live files before -> after | catalog MB | KB/article data "
+              "| catalog KB per commit |",
+              "|---|---|---|---|---|---|---|---|---|---|---|---|---|"]
     for r in b:
         grown = f"SQL copy {r['grown_by_sql_copy']}" if r["grown_by_sql_copy"] else "write_batch"
         if r["backend"] == "lake":
@@ -251,9 +306,15 @@ def report(a: list[dict[str, Any]], b: list[dict[str, Any]], c: dict[str, float]
             extra = (f"- | - | {(r['db_bytes_per_article'] + r['raw_bytes_per_article']) / 1024:.1f} "
                      f"(db {r['db_bytes_per_article'] / 1024:.1f} + pages {r['raw_bytes_per_article'] / 1024:.1f}) | -")
         lines.append(f"| {r['backend']} | {r['articles']} | {grown} | {1000 * r['before_median_s']:.0f} | "
-                     f"{1000 * r['before_p95_s']:.0f} | {r['maintain_s']:.1f} | {1000 * r['after_median_s']:.0f} | "
-                     f"{extra} |")
+                     f"{1000 * r['before_p95_s']:.0f} | {1000 * r['key_lookup_s']:.1f} | {r['maintain_s']:.1f} | "
+                     f"{1000 * r['after_median_s']:.0f} | {1000 * r['key_lookup_after_s']:.1f} | {extra} |")
     lines += _parts(b)
+    if g:
+        lines += ["", "the file at its first row group boundary (a checkpoint rewrites the last row group)",
+                  "| articles | row groups of articles | median ms | p95 ms | close (checkpoint) ms |",
+                  "|---|---|---|---|---|"]
+        lines += [f"| {r['articles']} | {r['row_groups']} | {1000 * r['before_median_s']:.0f} | "
+                  f"{1000 * r['before_p95_s']:.0f} | {1000 * r['close_s_per_batch']:.0f} |" for r in g]
     for size in sorted({r["articles"] for r in b}):
         pair = {r["backend"]: r for r in b if r["articles"] == size}
         if len(pair) == 2:
@@ -268,10 +329,13 @@ def report(a: list[dict[str, Any]], b: list[dict[str, Any]], c: dict[str, float]
               f"- the lake's write ceiling (one writer at a time): {c['lake_ceiling_articles_per_s']:.0f} articles/s "
               f"at {c['largest_lake_articles']:,} articles; two writers measured "
               f"{c['lake_two_writers_articles_per_s']:.0f}",
-              f"- lake commit latency vs size, least-squares slope {1000 * c['latency_slope_s_per_100k']:+.0f} ms "
-              f"per 100k articles ({len([r for r in b if r['backend'] == 'lake'])} sizes, noisy): "
-              f"~{c['latency_at_12m_articles_s']:.2f} s at 12M articles (a year), a ceiling of "
-              f"{c['lake_ceiling_at_12m_articles_per_s']:.0f} articles/s (extrapolated; a flat fit keeps the last)",
+              f"- a key lookup in a maintained lake grows {1000 * c['key_lookup_slope_s_per_100k']:+.1f} ms per 100k "
+              f"articles (fit); with {KEY_SCANS_PER_BATCH} key reads a batch: "
+              f"~{c['latency_at_12m_articles_s']:.2f} s per batch at 12M articles (a year), a ceiling of "
+              f"{c['lake_ceiling_at_12m_articles_per_s']:.0f} articles/s "
+              "(extrapolated)",
+              f"- the file's ceiling: {c['file_ceiling_articles_per_s']:.0f} articles/s (mean latency "
+              f"{c['file_mean_latency_s']:.2f} s over a row group of 122,880 articles)",
               f"- storage a month: lake data {c['data_gb_per_month']:.1f} GB, file {c['file_gb_per_month']:.1f} GB; "
               f"catalog +{c['catalog_gb_per_month']:.2f} GB ({c['commits_per_month']:,.0f} commits of {BATCH}); "
               f"{c['parquet_files_per_month_unmaintained']:,.0f} Parquet files a month without maintain()"]
@@ -312,14 +376,16 @@ def main() -> None:
     with tempfile.TemporaryDirectory(prefix="capex-scale-") as name, postgres_server() as pg:
         a = bench_writers(pg, sample, Path(name), args.batches)
         b = bench_growth(pg, sample, Path(name), sizes, args.latency_batches)
-    c = arithmetic(a, b, extract)
+        g = [] if args.quick else bench_row_groups(sample, Path(name), max(3, args.latency_batches // 3))
+    c = arithmetic(a, b, extract, g)
     seconds = time.perf_counter() - started
-    text = report(a, b, c, extract, seconds)
+    text = report(a, b, c, g, seconds)
     print(text)
     out = Path(args.out)
     out.parent.mkdir(parents=True, exist_ok=True)
-    out.write_text(json.dumps({"machine": _machine(), "seconds": seconds, "writers": a, "growth": b,
-                               "extract": extract, "arithmetic": c, "table": text}, indent=1, default=str))
+    result = {"machine": _machine(), "seconds": seconds, "writers": a, "growth": b, "row_groups": g,
+              "extract": extract, "arithmetic": c, "table": text}
+    out.write_text(json.dumps(result, indent=1, default=str))
     print(f"wrote {out}")
 
 
