@@ -228,7 +228,7 @@ def _count(db: str | Path) -> int:
     except store.StoreError as exc:
         if not lake.is_lake(db):
             raise
-        STALE_READS.append(str(exc))
+        STALE_READS.append(" ".join(f"{exc} (from: {exc.__cause__})".split()))
         lake.forget(lake.parse_target(db))
         return int(store.query(db, "select count(*) from articles")[1][0][0])
 

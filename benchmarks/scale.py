@@ -35,6 +35,7 @@ from benchmarks import _scale_support as sup
 from benchmarks._support import REPO, corpus_pages
 from benchmarks.run import _machine
 from tasks.models import Article
+from tasks.store.transfer import KEEP_SNAPSHOTS_DAYS as KEEP_DAYS
 
 BATCH = 50
 GROW_BATCH = 1000
@@ -259,6 +260,9 @@ def arithmetic(a: list[dict[str, Any]], b: list[dict[str, Any]], extract: dict[s
         "lake_two_writers_articles_per_s": two["aggregate_per_s"],
         "commits_per_month": commits,
         "data_gb_per_month": last["live_data_bytes_per_article"] * ARTICLES_PER_MONTH / 1e9,
+        # maintain() deletes merged-away files only after KEEP_SNAPSHOTS_DAYS: the directory holds more
+        "disk_kb_per_article": last["disk_bytes_per_article"] / 1024,
+        "raw_kb_per_article": last_file["raw_bytes_per_article"] / 1024,
         "file_gb_per_month": (last_file["db_bytes_per_article"] + last_file["raw_bytes_per_article"])
         * ARTICLES_PER_MONTH / 1e9,
         # pg_database_size moves in 8 KB pages: the mean over every size's commits
@@ -333,12 +337,19 @@ def report(a: list[dict[str, Any]], b: list[dict[str, Any]], c: dict[str, float]
               f"articles (fit); with {KEY_SCANS_PER_BATCH} key reads a batch: "
               f"~{c['latency_at_12m_articles_s']:.2f} s per batch at 12M articles (a year), a ceiling of "
               f"{c['lake_ceiling_at_12m_articles_per_s']:.0f} articles/s "
-              "(extrapolated)",
+              f"(a line through {len(c_points := [r for r in b if r['backend'] == 'lake'])} noisy points, "
+              f"extrapolated {12 * ARTICLES_PER_MONTH / c_points[-1]['articles']:.0f}x: the order of magnitude "
+              "to watch)",
               f"- the file's ceiling: {c['file_ceiling_articles_per_s']:.0f} articles/s (mean latency "
               f"{c['file_mean_latency_s']:.2f} s over a row group of 122,880 articles)",
               f"- storage a month: lake data {c['data_gb_per_month']:.1f} GB, file {c['file_gb_per_month']:.1f} GB; "
               f"catalog +{c['catalog_gb_per_month']:.2f} GB ({c['commits_per_month']:,.0f} commits of {BATCH}); "
-              f"{c['parquet_files_per_month_unmaintained']:,.0f} Parquet files a month without maintain()"]
+              f"{c['parquet_files_per_month_unmaintained']:,.0f} Parquet files a month without maintain(); "
+              f"the compressed pages are {c['raw_kb_per_article']:.1f} KB of an article; the lake's directory held "
+              f"{c['disk_kb_per_article']:.1f} KB per article (merged-away files wait {KEEP_DAYS} days)"]
+    if sup.STALE_READS:
+        lines.append(f"- NOTE: {len(sup.STALE_READS)} read(s) of this process failed after maintain() in this process "
+                     f"and passed once its lake attachment was dropped: {sup.STALE_READS[0][:400]}")
     return "\n".join(lines)
 
 
