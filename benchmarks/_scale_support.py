@@ -269,31 +269,34 @@ def breakdown() -> Iterator[dict[str, float]]:
     import tasks.store.connect as connect_module
 
     seconds: dict[str, float] = {}
-    bulk, connect, link = articles_module.bulk_insert, connect_module._connect_retrying, articles_module._link_copies
+    targets = [(articles_module, "bulk_insert"), (articles_module, "_link_copies"),
+               (connect_module, "_connect_retrying")]
+    bulk, link, connect = (getattr(module, name) for module, name in targets)
 
-    def timed_link(*args: Any) -> None:
-        started = time.perf_counter()
-        try:
-            link(*args)
-        finally:
-            seconds["_link_copies"] = seconds.get("_link_copies", 0.0) + time.perf_counter() - started
+    def add(key: str, started: float) -> None:
+        seconds[key] = seconds.get(key, 0.0) + time.perf_counter() - started
 
     def timed_bulk(con: Any, table: str, *args: Any, **kwargs: Any) -> None:
         started = time.perf_counter()
         try:
             bulk(con, table, *args, **kwargs)
         finally:
-            key = f"bulk_insert {table}"
-            seconds[key] = seconds.get(key, 0.0) + time.perf_counter() - started
+            add(f"bulk_insert {table}", started)
+
+    def timed_link(*args: Any) -> None:
+        started = time.perf_counter()
+        try:
+            link(*args)
+        finally:
+            add("_link_copies", started)
 
     def timed_connect(*args: Any, **kwargs: Any) -> Any:
         return _TimedClose(connect(*args, **kwargs), seconds)
 
-    articles_module.bulk_insert = timed_bulk  # type: ignore[assignment]
-    connect_module._connect_retrying = timed_connect  # type: ignore[assignment]
-    articles_module._link_copies = timed_link  # type: ignore[assignment]
+    for (module, name), timed in zip(targets, (timed_bulk, timed_link, timed_connect), strict=True):
+        setattr(module, name, timed)
     try:
         yield seconds
     finally:
-        articles_module.bulk_insert, connect_module._connect_retrying = bulk, connect  # type: ignore[assignment]
-        articles_module._link_copies = link  # type: ignore[assignment]
+        for (module, name), original in zip(targets, (bulk, link, connect), strict=True):
+            setattr(module, name, original)

@@ -94,7 +94,8 @@ def bench_growth(pg: Any, sample: list[Article], tmp: Path, sizes: tuple[int, ..
             started = time.perf_counter()
             via_sql = _grow(db, sample, size)
             grow_s = time.perf_counter() - started
-            row = {"backend": backend, "articles": sup._count(db), "grow_s": grow_s, "grown_by_sql_copy": via_sql}
+            row: dict[str, Any] = {"backend": backend, "articles": sup._count(db), "grow_s": grow_s,
+                                   "grown_by_sql_copy": via_sql}
             catalog_before = sup.catalog_bytes(dsn) if backend == "lake" else 0
             files_before = sup.live_files(dsn) if backend == "lake" else (0, 0)
             row["key_lookup_s"] = _key_lookup(db, sample, size)
