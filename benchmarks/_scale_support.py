@@ -193,7 +193,7 @@ def copy_rows(db: str | Path, target: int) -> int:
     from tasks import store
 
     done = 0
-    while (count := _count(db)) < target:
+    while (count := count_articles(db)) < target:
         with store.write_connection(db) as con:
             con.execute("begin transaction")
             for table in _COPIED:
@@ -212,11 +212,11 @@ def copy_rows(db: str | Path, target: int) -> int:
     return done
 
 
-# Reads of this process that failed once after maintain() in this process (see _count)
+# Reads of this process that failed once after maintain() in this process (see count_articles)
 STALE_READS: list[str] = []
 
 
-def _count(db: str | Path) -> int:
+def count_articles(db: str | Path) -> int:
     """Stored articles. A lake's read-only attachment kept by this process can fail after maintain() flushed
     inlined rows ("ducklake_inlined_data_... does not exist"), and store.query turns the error into a
     StoreError inside the cursor, so the attachment is never dropped: drop it here and read again."""

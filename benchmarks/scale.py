@@ -39,7 +39,7 @@ from tasks.store.transfer import KEEP_SNAPSHOTS_DAYS as KEEP_DAYS
 
 BATCH = 50
 GROW_BATCH = 1000
-# write_batch grows the store up to here (~5 s per 1,000 articles in a lake on 2 cores); SQL copies beyond
+# write_batch grows the store up to here (2-5 s per 1,000 articles in a lake on 2 cores); SQL copies beyond
 GROW_BY_BATCH_LIMIT = 10_000
 SIZES = (1_000, 10_000, 100_000)
 # the writer processes get this many sample articles (pickled to each)
@@ -94,7 +94,7 @@ def bench_growth(pg: Any, sample: list[Article], tmp: Path, sizes: tuple[int, ..
             started = time.perf_counter()
             via_sql = _grow(db, sample, size)
             grow_s = time.perf_counter() - started
-            row: dict[str, Any] = {"backend": backend, "articles": sup._count(db), "grow_s": grow_s,
+            row: dict[str, Any] = {"backend": backend, "articles": sup.count_articles(db), "grow_s": grow_s,
                                    "grown_by_sql_copy": via_sql}
             catalog_before = sup.catalog_bytes(dsn) if backend == "lake" else 0
             files_before = sup.live_files(dsn) if backend == "lake" else (0, 0)
@@ -108,7 +108,7 @@ def bench_growth(pg: Any, sample: list[Article], tmp: Path, sizes: tuple[int, ..
             row.update(_maintain(db, dsn, data, backend))
             row["key_lookup_after_s"] = _key_lookup(db, sample, -size)
             row.update(_latency(db, sample, f"after{size}", max(3, n_latency // 2), "after"))
-            row["articles_after"] = sup._count(db)
+            row["articles_after"] = sup.count_articles(db)
             rows.append(row)
             print("b", {k: round(v, 4) if isinstance(v, float) else v for k, v in row.items()}, flush=True)
     return rows
@@ -124,7 +124,8 @@ def bench_row_groups(sample: list[Article], tmp: Path, n_latency: int) -> list[d
     for size in ROW_GROUP_SIZES:
         sup.copy_rows(db, size)
         with sup.breakdown() as parts:
-            row: dict[str, Any] = {"articles": sup._count(db), **_latency(db, sample, f"rg{size}", n_latency, "before")}
+            row: dict[str, Any] = {"articles": sup.count_articles(db),
+                                   **_latency(db, sample, f"rg{size}", n_latency, "before")}
         row["close_s_per_batch"] = parts.get(sup.CLOSE, 0.0) / n_latency
         groups = "select count(distinct row_group_id) from pragma_storage_info('articles')"
         row["row_groups"] = store.query(db, groups)[1][0][0]
@@ -137,7 +138,7 @@ def _grow(db: str, sample: list[Article], target: int) -> int:
     """Grow the store to `target` articles; how many of them were SQL copies."""
     from tasks import store
 
-    count = sup._count(db)
+    count = sup.count_articles(db)
     while count < min(target, GROW_BY_BATCH_LIMIT):
         size = min(GROW_BATCH, target - count)
         store.write_batch(db, sup.batch(sample, "grow", count, size))
@@ -189,7 +190,7 @@ def _maintain(db: str, dsn: str, data: Path, backend: str) -> dict[str, Any]:
     report = maintain(db)
     row: dict[str, Any] = {"maintain_s": time.perf_counter() - started, "maintain_steps": report.steps}
     stale = len(sup.STALE_READS)
-    n = sup._count(db)
+    n = sup.count_articles(db)
     row["stale_read_after_maintain"] = len(sup.STALE_READS) > stale
     if backend == "file":
         size = sup.file_store_bytes(Path(db))
