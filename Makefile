@@ -9,7 +9,7 @@ export PREFECT_SERVER_ANALYTICS_ENABLED := false
 export DO_NOT_TRACK := 1
 export PYTHONDONTWRITEBYTECODE := 1
 
-.PHONY: install demo test test-fast check bench profile eval lint typecheck clean
+.PHONY: install demo test test-fast check bench bench-scale profile eval lint typecheck clean
 
 install: $(STAMP)
 
@@ -32,6 +32,10 @@ test-fast: $(STAMP)
 
 bench: $(STAMP)
 	$(BIN)/python -m benchmarks.run
+
+# the file and the lake (a throwaway PostgreSQL catalog) side by side up to 100k articles: out/bench-scale.json
+bench-scale: $(STAMP)
+	$(BIN)/python -m benchmarks.scale
 
 profile: $(STAMP)
 	$(BIN)/python -m benchmarks.profile_poll --out out/poll-profile.txt
