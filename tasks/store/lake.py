@@ -228,7 +228,7 @@ def cursor(target: LakeTarget, read_only: bool) -> Iterator[duckdb.DuckDBPyConne
     try:
         cur.execute(f"use {ALIAS}")
         yield cur
-    except duckdb.Error:
+    except (duckdb.Error, StoreError):  # a failed statement, raw or already turned into a StoreError
         forget(target)
         raise
     finally:

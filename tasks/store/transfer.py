@@ -161,4 +161,5 @@ def maintain(db: str | os.PathLike[str], keep_days: int = KEEP_SNAPSHOTS_DAYS) -
         ):
             rows = con.execute(sql).fetchall()
             report.steps.append(f"{name}: {len(rows)}")
+    lake.forget(lake.parse_target(db))  # this process's attachments know the files just merged away
     return report
