@@ -84,7 +84,6 @@ DASK_CONNECT_TIMEOUT_S = 5.0
 
 def check_dask_address(address: str) -> None:
     """A Dask scheduler address (tcp://HOST:PORT) that accepts a connection, or a ConfigError naming --dask."""
-    import socket
     from urllib.parse import urlsplit
 
     parts = urlsplit(address if "://" in address else f"tcp://{address}")
@@ -94,12 +93,10 @@ def check_dask_address(address: str) -> None:
         port = None
     if parts.scheme != "tcp" or not parts.hostname or port is None:
         raise ConfigError(f"--dask {address}: not a Dask scheduler address (tcp://HOST:PORT)")
-    try:
-        socket.create_connection((parts.hostname, port), timeout=DASK_CONNECT_TIMEOUT_S).close()
-    except OSError as exc:
-        reason = exc.strerror or type(exc).__name__
+    reason = _unreachable(parts.hostname, port, DASK_CONNECT_TIMEOUT_S)
+    if reason:
         raise ConfigError(f"--dask {address}: cannot connect ({reason}); start the scheduler "
-                          "(dask scheduler) or leave out --dask and CAPEX_DASK_ADDRESS") from None
+                          "(dask scheduler) or leave out --dask and CAPEX_DASK_ADDRESS")
     if prefect_api_url() is None and not _is_loopback(parts.hostname):
         # the workers report task runs to the run's Prefect API; a temporary one listens on 127.0.0.1 only
         raise ConfigError(f"--dask {address}: workers on other machines cannot reach this run's temporary "
@@ -156,7 +153,6 @@ PREFECT_CONNECT_TIMEOUT_S = 5.0
 
 def check_prefect_api() -> None:
     """A configured PREFECT_API_URL must accept a connection (checked before a flow starts, in a second)."""
-    import socket
     from urllib.parse import urlsplit
 
     url = prefect_api_url()
@@ -165,12 +161,21 @@ def check_prefect_api() -> None:
     check_http_url(url, "PREFECT_API_URL")
     parts = urlsplit(url)
     port = parts.port or (443 if parts.scheme == "https" else 80)
-    try:
-        socket.create_connection((parts.hostname, port), timeout=PREFECT_CONNECT_TIMEOUT_S).close()
-    except OSError as exc:
-        reason = exc.strerror or type(exc).__name__
+    reason = _unreachable(parts.hostname or "", port, PREFECT_CONNECT_TIMEOUT_S)
+    if reason:
         raise CapexError(f"PREFECT_API_URL {url}: cannot connect ({reason}); start the server "
-                         "(prefect server start) or unset PREFECT_API_URL") from None
+                         "(prefect server start) or unset PREFECT_API_URL")
+
+
+def _unreachable(host: str, port: int, timeout_s: float) -> str | None:
+    """Why a TCP connection to host:port fails within timeout_s (the OS's words), or None when it opens."""
+    import socket
+
+    try:
+        socket.create_connection((host, port), timeout=timeout_s).close()
+    except OSError as exc:
+        return exc.strerror or type(exc).__name__
+    return None
 
 
 def check_http_url(url: str, option: str) -> None:

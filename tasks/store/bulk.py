@@ -13,14 +13,15 @@ from typing import Any
 import duckdb
 
 from tasks.store import lake
+from tasks.store.sql import current_database
 
 logger = logging.getLogger(__name__)
 
 
-def _column_types(con: duckdb.DuckDBPyConnection, table: str) -> dict[str, str]:
+def _column_types(con: duckdb.DuckDBPyConnection, database: str, table: str) -> dict[str, str]:
     # a table's columns change only with a migration, and this process migrates before it writes:
     # cache them (the information_schema query costs ~10 ms a call)
-    key = (_database_file(con), table)
+    key = (database, table)
     if key not in _COLUMN_TYPES:
         rows = con.execute(
             "select column_name, data_type from information_schema.columns where table_name = ?", [table]
@@ -30,11 +31,6 @@ def _column_types(con: duckdb.DuckDBPyConnection, table: str) -> dict[str, str]:
 
 
 _COLUMN_TYPES: dict[tuple[str, str], dict[str, str]] = {}
-
-
-def _database_file(con: duckdb.DuckDBPyConnection) -> str:
-    row = con.execute("select path from duckdb_databases() where database_name = current_database()").fetchone()
-    return str(row[0]) if row else ""
 
 
 def _json_default(value: Any) -> str:
@@ -84,11 +80,12 @@ def bulk_insert(
     """
     if not rows:
         return
-    types = _column_types(con, table)
+    database, kind = current_database(con)
+    types = _column_types(con, database, table)
     by_column = zip(columns, zip(*rows, strict=True), strict=True)
     subquery, params = typed_columns({c: (types[c], list(col)) for c, col in by_column})
     column_list = ", ".join(columns)
-    if lake.is_lake_connection(con):
+    if kind == "ducklake":  # no keys: insert-if-absent on lake.INSERT_KEYS
         con.execute(_lake_insert(table, columns, subquery, on_conflict), params)
         return
     con.execute(

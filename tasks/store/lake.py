@@ -23,7 +23,7 @@ from __future__ import annotations
 
 import fcntl
 import hashlib
-import importlib
+import importlib.util
 import logging
 import os
 import re
@@ -34,12 +34,16 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
+from typing import TYPE_CHECKING, Any
 
 import duckdb
 
 from tasks.errors import ConfigError, StoreError
 from tasks.settings import LakeSettings, lake_settings
-from tasks.store.sql import first_line
+from tasks.store.sql import current_database, first_line
+
+if TYPE_CHECKING:  # imported when a lake is used: psycopg costs start-up time every command would pay
+    import psycopg
 
 logger = logging.getLogger(__name__)
 
@@ -86,8 +90,7 @@ def is_lake(db: str | os.PathLike[str]) -> bool:
 
 def is_lake_connection(con: duckdb.DuckDBPyConnection) -> bool:
     """Whether a connection's current database is a lake (its SQL then avoids keys and sequences)."""
-    row = con.execute("select type from duckdb_databases() where database_name = current_database()").fetchone()
-    return row is not None and row[0] == "ducklake"
+    return current_database(con)[1] == "ducklake"
 
 
 @dataclass(frozen=True, slots=True)
@@ -132,12 +135,16 @@ _COLUMN_KEY = re.compile(r"(?i)\s+primary\s+key\b(?!\s*\()")
 _UNIQUE = re.compile(r"(?i)\s+unique\b(?=\s*[,\n)])")
 
 
-def _extension_file(name: str) -> Path:
-    module = importlib.import_module(f"duckdb_extension_{name}")
-    files = sorted(Path(str(module.__file__)).parent.rglob(f"{name}.duckdb_extension"))
-    if not files:
-        raise StoreError(f"the {name} extension file is missing from duckdb-extension-{name}: reinstall it")
-    return files[-1]
+def extension_file(name: str) -> Path:
+    """The .duckdb_extension file of `name` (ducklake, postgres, httpfs) inside its installed wheel, built for
+    this DuckDB version; a StoreError naming the package otherwise."""
+    spec = importlib.util.find_spec(f"duckdb_extension_{name}")
+    if spec is None or spec.origin is None:
+        raise StoreError(f"package duckdb-extension-{name} is not installed (make install)")
+    path = Path(spec.origin).parent / "extensions" / f"v{duckdb.__version__}" / f"{name}.duckdb_extension"
+    if not path.is_file():
+        raise StoreError(f"{path} not found: duckdb-extension-{name} does not match duckdb {duckdb.__version__}")
+    return path
 
 
 def _extension_directory() -> Path:
@@ -155,10 +162,25 @@ def _load_extensions(con: duckdb.DuckDBPyConnection, names: tuple[str, ...], dir
             for name in names:
                 installed = list(directory.rglob(f"{name}.duckdb_extension"))
                 if not installed:
-                    con.execute(f"install '{_extension_file(name)}'")
+                    con.execute(f"install '{extension_file(name)}'")
                 con.execute(f"load {name}")
         finally:
             fcntl.flock(lock.fileno(), fcntl.LOCK_UN)
+
+
+def _offline_connection(extensions: tuple[str, ...]) -> duckdb.DuckDBPyConnection:
+    """An in-memory DuckDB connection with `extensions` loaded from the wheels' files, never downloaded."""
+    directory = _extension_directory()
+    con = duckdb.connect(config={
+        "autoinstall_known_extensions": False, "autoload_known_extensions": False,
+        "extension_directory": str(directory),
+    })
+    try:
+        _load_extensions(con, extensions, directory)
+    except BaseException:
+        con.close()
+        raise
+    return con
 
 
 def open_lake(target: LakeTarget, read_only: bool) -> duckdb.DuckDBPyConnection:
@@ -167,16 +189,11 @@ def open_lake(target: LakeTarget, read_only: bool) -> duckdb.DuckDBPyConnection:
     Raises:
         StoreError: the catalog or the data path cannot be reached, naming which.
     """
-    directory = _extension_directory()
-    con = duckdb.connect(config={
-        "autoinstall_known_extensions": False, "autoload_known_extensions": False,
-        "extension_directory": str(directory),
-    })
+    s3 = target.settings.data_path is not None and target.settings.data_path.startswith("s3://")
+    con = _offline_connection(_EXTENSIONS if s3 else _EXTENSIONS[:2])
     try:
-        s3 = target.settings.data_path is not None and target.settings.data_path.startswith("s3://")
-        _load_extensions(con, _EXTENSIONS if s3 else _EXTENSIONS[:2], directory)
         if s3:
-            _create_s3_secret(con, target.settings)
+            con.execute(_secret_sql(target.settings))
         options = []
         if target.settings.data_path:
             options.append(f"data_path '{_quote(target.settings.data_path)}'")
@@ -267,10 +284,6 @@ def _quote(text: str) -> str:
     return text.replace("'", "''")
 
 
-def _create_s3_secret(con: duckdb.DuckDBPyConnection, s: LakeSettings) -> None:
-    con.execute(_secret_sql(s))
-
-
 def _secret_sql(s: LakeSettings) -> str:
     """DuckDB's S3 secret for the lake's data files (CREATE SECRET takes no bound parameters)."""
     fields = {"type": "s3", "region": s.s3_region, "url_style": "path" if s.s3_endpoint else "vhost"}
@@ -293,9 +306,9 @@ class WritersLock:
 
     def __init__(self, dsn: str) -> None:
         self.dsn = dsn
-        self._session: object | None = None
+        self._session: psycopg.Connection[tuple[Any, ...]] | None = None
 
-    def _connect(self) -> object:
+    def _connect(self) -> psycopg.Connection[tuple[Any, ...]]:
         import psycopg
 
         try:
@@ -310,14 +323,13 @@ class WritersLock:
         deadline = time.monotonic() + timeout_s
         while True:
             try:
-                if self._session is None or self._session.closed:  # type: ignore[attr-defined]
+                if self._session is None or self._session.closed:
                     self._session = self._connect()
-                got = self._session.execute(  # type: ignore[attr-defined]
-                    "select pg_try_advisory_lock(%s)", [_LOCK_KEY]).fetchone()[0]
+                row = self._session.execute("select pg_try_advisory_lock(%s)", [_LOCK_KEY]).fetchone()
             except psycopg.Error as exc:
                 self._session = None
                 raise StoreError(f"cannot take the lake's writers' lock ({self.dsn}): {first_line(exc)}") from exc
-            if got:
+            if row is not None and row[0]:
                 break
             if time.monotonic() >= deadline:
                 raise StoreError(f"another writer held the lake's writers' lock for more than {timeout_s:.0f} s")
@@ -326,7 +338,7 @@ class WritersLock:
             yield
         finally:
             try:
-                self._session.execute("select pg_advisory_unlock(%s)", [_LOCK_KEY])  # type: ignore[attr-defined]
+                self._session.execute("select pg_advisory_unlock(%s)", [_LOCK_KEY])
             except psycopg.Error as exc:  # the session is gone, and the lock with it
                 logger.debug("releasing the lake's writers' lock: %s", first_line(exc))
                 self._session = None
@@ -373,11 +385,9 @@ def check_target(db: str | os.PathLike[str], must_exist: bool = False) -> None:
 
 
 def _check_s3(target: LakeTarget) -> None:
-    con = duckdb.connect(config={"autoinstall_known_extensions": False, "autoload_known_extensions": False,
-                                 "extension_directory": str(_extension_directory())})
+    con = _offline_connection(("httpfs",))
     try:
-        _load_extensions(con, ("httpfs",), _extension_directory())
-        _create_s3_secret(con, target.settings)
+        con.execute(_secret_sql(target.settings))
         con.execute("select count(*) from glob(?)", [f"{target.settings.data_path}*"]).fetchall()
     except duckdb.Error as exc:
         where = target.settings.s3_endpoint or "AWS S3"
@@ -399,7 +409,7 @@ def attach_statements(db: str | os.PathLike[str], extension_directory: str | Non
     if extension_directory:
         lines.append(f"set extension_directory = '{_quote(extension_directory)}';")
     for name in names:
-        lines += [f"install '{_quote(str(_extension_file(name)))}';", f"load {name};"]
+        lines += [f"install '{_quote(str(extension_file(name)))}';", f"load {name};"]
     if s3:  # with the credentials of this environment (AWS_*), as the pipeline itself uses them
         lines.append(_secret_sql(target.settings) + ";")
     lines.append(f"attach '{_quote(target.uri)}' as {ALIAS} (read_only);")

@@ -25,6 +25,12 @@ def rollback_quietly(con: duckdb.DuckDBPyConnection) -> None:
         logger.debug("rollback after a failed write also failed: %s", exc)
 
 
+def current_database(con: duckdb.DuckDBPyConnection) -> tuple[str, str]:
+    """The path (or attach string) and type ('duckdb', 'ducklake') of a connection's current database."""
+    row = con.execute("select path, type from duckdb_databases() where database_name = current_database()").fetchone()
+    return (str(row[0] or ""), str(row[1])) if row else ("", "")
+
+
 def json_list(values: Iterable[str]) -> str:
     """Strings as one JSON parameter for `unnest(?::json::varchar[])`.
 

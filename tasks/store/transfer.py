@@ -1,9 +1,10 @@
 """Moving up: copy a database's whole history into another (a DuckDB file into a lake), and lake upkeep.
 
-The copy goes table by table in chunks, each chunk one transaction in the target with insert-if-absent
-on the table's key, so an interrupted copy run again resumes where it stopped and a second copy adds
-nothing. Raw HTML is read from the source's packs and stored inline. A count check ends it: every
-source key must be in the target.
+The copy goes table by table in key order, in chunks (each read after the last key copied, so no chunk
+re-sorts what came before), each chunk one transaction in the target with insert-if-absent on the
+table's key, so an interrupted copy run again resumes where it stopped and a second copy adds nothing.
+Raw HTML is read from the source's packs and stored inline.
+A count check ends it: every source key must be in the target.
 """
 
 from __future__ import annotations
@@ -76,33 +77,38 @@ def _check_feed_ids(source: str | os.PathLike[str], target: str | os.PathLike[st
 
 def _copy_table(source: str | os.PathLike[str], target: str | os.PathLike[str], table: str,
                 progress: ProgressFn | None) -> int:
+    """Copy one table in key order, a chunk at a time: each chunk is read after the last key copied
+    (a short read, so the source's writers are not held up) and written in one target transaction."""
     keys = lake.TABLE_KEYS[table]
     with read_connection(source) as con:
         columns = [r[0] for r in con.execute(
             "select column_name from information_schema.columns where table_name = ? order by ordinal_position",
             [table]).fetchall()]
-        total = con.execute(f"select count(*) from {table}").fetchone()[0]  # type: ignore[index]
+        total = int(con.execute(f"select count(*) from {table}").fetchone()[0])  # type: ignore[index]
     chunk = RAW_CHUNK_ROWS if table == "article_raw" else CHUNK_ROWS
-    order = ", ".join(keys)
-    done = 0
-    while done < total:
+    select = f"select {', '.join(columns)} from {table}"
+    order = f"order by {', '.join(keys)} limit {chunk}"
+    after = f"where ({', '.join(keys)}) > ({', '.join('?' for _ in keys)})"
+    key_at = [columns.index(k) for k in keys]
+    done, last = 0, None
+    while True:
         with read_connection(source) as con:
-            rows = con.execute(f"select {', '.join(columns)} from {table} order by {order} limit ? offset ?",
-                               [chunk, done]).fetchall()
+            rows = con.execute(f"{select} {order}" if last is None else f"{select} {after} {order}", last).fetchall()
         if not rows:
             break
+        last = [rows[-1][i] for i in key_at]
         if table == "article_raw":
             rows = [_inline_raw(source, columns, row) for row in rows]
-        with write_connection(target) as con:
-            con.execute("begin transaction")
-            bulk_insert(con, table, columns, rows)
-            con.execute("commit")
+        with write_connection(target) as out:
+            out.execute("begin transaction")
+            bulk_insert(out, table, columns, rows)
+            out.execute("commit")
         done += len(rows)
         if progress:
             progress(table, done, total)
     if progress and total == 0:
         progress(table, 0, 0)
-    return int(total)
+    return total
 
 
 def _inline_raw(source: str | os.PathLike[str], columns: list[str], row: tuple[Any, ...]) -> tuple[Any, ...]:

@@ -383,15 +383,13 @@ def _loopback_bypasses_proxy() -> Iterator[None]:
 
 def duckdb_extension_path(name: str) -> Path:
     """The .duckdb_extension file of `name` (ducklake, postgres, httpfs) inside its installed PyPI wheel."""
-    import duckdb
+    from tasks.errors import StoreError
+    from tasks.store.lake import extension_file
 
-    spec = find_spec(f"duckdb_extension_{name}")
-    if spec is None or spec.origin is None:
-        raise FileNotFoundError(f"package duckdb-extension-{name} is not installed (make install)")
-    path = Path(spec.origin).parent / "extensions" / f"v{duckdb.__version__}" / f"{name}.duckdb_extension"
-    if not path.is_file():
-        raise FileNotFoundError(f"{path} not found: duckdb-extension-{name} does not match duckdb {duckdb.__version__}")
-    return path
+    try:
+        return extension_file(name)
+    except StoreError as exc:
+        raise FileNotFoundError(str(exc)) from None
 
 
 def offline_duckdb(extension_dir: Path, *names: str, database: str = ":memory:") -> duckdb.DuckDBPyConnection:
