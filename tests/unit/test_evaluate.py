@@ -5,6 +5,7 @@ from __future__ import annotations
 import gzip
 import hashlib
 import json
+from datetime import date
 from pathlib import Path
 from typing import Any
 
@@ -19,6 +20,7 @@ from tasks.extract.facts._devset import (
     Item,
     fold_of,
     half_of,
+    load_news_items,
     read_labels,
     read_split,
 )
@@ -134,3 +136,37 @@ def test_audit_counts_flags_and_samples_titles(tmp_path: Path) -> None:
     assert (result.n_articles, result.n_flagged, result.sample) == (
         3, 1, ("2026-01-29 Meta lifts capex forecast as AI data center spending soars",))
     assert audit(tmp_path / "missing") is None
+
+
+def _news_corpus(root: Path, rows: list[dict[str, Any]]) -> Path:
+    news = root / "news-2025-2026"
+    news.mkdir(parents=True)
+    with gzip.open(news / "articles.jsonl.gz", "wt", encoding="utf-8") as out:
+        out.write("".join(json.dumps(row) + "\n" for row in rows))
+    return root
+
+
+def test_news_items_join_the_team_labels_with_the_article_text(tmp_path: Path) -> None:
+    """Labelled ids take title, body and date from the news file; unlabelled articles are left out."""
+    corpus = _news_corpus(tmp_path / "corpus", [
+        {"id": "n1", "title": "T1", "markdown": "Body one.", "published": "2026-02-01T09:00:00Z"},
+        {"id": "n2", "title": "T2", "markdown": "Body two.", "published": "2026-02-02T09:00:00Z"},
+        {"id": "n3", "title": "T3", "markdown": None, "published": None}])
+    labels = tmp_path / "labels.jsonl"
+    fact = {"companies": ["Meta"], "amount": 1e9, "currency": "USD", "period": "2026"}
+    labels.write_text(json.dumps({"id": "n3", "is_capex": False, "facts": []}) + "\n\n"
+                      + json.dumps({"id": "n1", "published": "2026-01-31", "is_capex": True, "facts": [fact]}) + "\n",
+                      encoding="utf-8")
+    items = load_news_items(corpus, labels)
+    assert [(i.id, i.title, i.text, i.published, i.is_capex, i.facts) for i in items] == [
+        ("n1", "T1", "Body one.", date(2026, 1, 31), True, [fact]), ("n3", "T3", "", None, False, [])]
+    assert load_news_items(tmp_path / "no-corpus", labels) == []
+
+
+def test_a_labelled_news_id_missing_from_the_news_file_is_an_error(tmp_path: Path) -> None:
+    """A label whose article is not in the news file fails loudly instead of shrinking the set."""
+    corpus = _news_corpus(tmp_path / "corpus", [{"id": "n1", "title": "T", "markdown": "B", "published": None}])
+    labels = tmp_path / "labels.jsonl"
+    labels.write_text(json.dumps({"id": "gone", "is_capex": False, "facts": []}) + "\n", encoding="utf-8")
+    with pytest.raises(ValueError, match="1 labelled news ids not in .*: gone"):
+        load_news_items(corpus, labels)

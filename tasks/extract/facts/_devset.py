@@ -8,6 +8,7 @@ an id is HELD-OUT when sha256("capex-split-2026-12:" + id) is odd. devset_split.
 
 from __future__ import annotations
 
+import gzip
 import hashlib
 import json
 import re
@@ -18,6 +19,10 @@ from pathlib import Path
 from typing import Any
 
 SPLIT_FILE = Path(__file__).with_name("devset_split.tsv")
+# the team's own labels on articles of news-2025-2026/articles.jsonl.gz (ids, judgements and figures, no article
+# text), labelled blind to the extractor under the corpus README's policy; see docs/EVALUATION.md
+NEWS_LABELS_FILE = Path(__file__).with_name("news_labels.jsonl")
+NEWS_ARTICLES = Path("news-2025-2026") / "articles.jsonl.gz"
 SPLIT_SEED = "capex-split-2026-12:"
 HELD_OUT = "held-out"
 TUNING = "tuning"
@@ -148,3 +153,28 @@ def load_items(corpus: Path) -> list[Item]:
             items.append(Item(item_id, title, text, parse_date(gold.get("published")) if gold else published,
                               bool(gold["is_capex"]) if gold else False, gold["facts"] if gold else []))
     return items
+
+
+def load_news_items(corpus: Path, labels_file: Path = NEWS_LABELS_FILE) -> list[Item]:
+    """The team-labelled news articles: labels from `labels_file`, title, body and date from the corpus.
+
+    Returns an empty list when the corpus has no news file; a labelled id missing from it is an error.
+    """
+    path = corpus / NEWS_ARTICLES
+    if not path.exists() or not labels_file.exists():
+        return []
+    rows = [json.loads(line) for line in labels_file.read_text(encoding="utf-8").splitlines() if line.strip()]
+    labels = {row["id"]: row for row in rows}
+    items: dict[str, Item] = {}
+    with gzip.open(path, "rt", encoding="utf-8") as lines:
+        for line in lines:
+            row = json.loads(line)
+            gold = labels.get(row["id"])
+            if gold is not None:
+                items[row["id"]] = Item(row["id"], row.get("title"), row.get("markdown") or "",
+                                        parse_date(gold.get("published") or row.get("published")),
+                                        bool(gold["is_capex"]), gold["facts"])
+    missing = sorted(set(labels) - set(items))
+    if missing:
+        raise ValueError(f"{len(missing)} labelled news ids not in {path}: {', '.join(missing[:5])}")
+    return [items[item_id] for item_id in sorted(items)]

@@ -18,7 +18,18 @@ from typing import Any
 
 from tasks.extract.facts._audit import AUDIT_SEED, NEWS_FILE, audit
 from tasks.extract.facts._companies import is_hyperscaler_group
-from tasks.extract.facts._devset import HELD_OUT, N_FOLDS, TUNING, Item, fold_of, half_of, load_items, write_split
+from tasks.extract.facts._devset import (
+    HELD_OUT,
+    N_FOLDS,
+    NEWS_LABELS_FILE,
+    TUNING,
+    Item,
+    fold_of,
+    half_of,
+    load_items,
+    load_news_items,
+    write_split,
+)
 from tasks.models import Analysis, Fact
 
 REPO = Path(__file__).resolve().parents[3]
@@ -160,7 +171,7 @@ def _score_facts(item: Item, facts: tuple[Fact, ...], scores: Scores) -> None:
             scores.fact_fn += 1
             amount = gold.get("amount") or (gold.get("amount_low"), gold.get("amount_high"))
             scores.misses.append(f"{item.id}: missed fact {gold['companies']} {amount} {gold['currency']} "
-                                 f"{gold.get('period')} :: {gold['evidence_contains']!r}")
+                                 f"{gold.get('period')} :: {gold.get('evidence_contains', '')!r}")
 
 
 def _show(fact: Fact) -> str:
@@ -200,23 +211,49 @@ def seed_result() -> dict[str, Any]:
     return {"exact": exact, "n_facts": len(analysis.facts), "n_expected": len(expected["facts"])}
 
 
-def evaluate(corpus: Path = CORPUS) -> dict[str, Any]:
+def evaluate(corpus: Path = CORPUS, news_labels: Path = NEWS_LABELS_FILE) -> dict[str, Any]:
     """Run the extractor over the development set and return the metrics.
 
     Args:
         corpus: the shared corpus folder holding labels.jsonl.
+        news_labels: the team's labels on articles of the corpus's unlabelled news file.
     Returns:
         Whole-set story/fact precision, recall and F1, error counts per kind, period accuracy and
         grounding (unprefixed keys), the same for the halves (`tuning_*`, `heldout_*`), per-fold
-        story and fact F1 (`folds`), the seed result, the median time and the misses per half.
+        story and fact F1 (`folds`), the same for the team-labelled news (`news_*`, `news_tuning_*`,
+        `news_heldout_*`, split by the same hash), the seed result, the median time and the misses per half.
     """
+    from tasks.extract.extractor import get_extractor
+
+    extractor = get_extractor()
+    items = load_items(corpus)
+    parts, folds, timings = _score_set(items)
+    news_items = load_news_items(corpus, news_labels)
+    news, _, _ = _score_set(news_items)
+    return {
+        "n_items": len(items), **parts[""].metrics(),
+        "n_tuning": sum(half_of(i.id) == TUNING for i in items), **parts[TUNING].metrics("tuning_"),
+        "n_heldout": sum(half_of(i.id) == HELD_OUT for i in items), **parts[HELD_OUT].metrics("heldout_"),
+        "folds": [fold.metrics() for fold in folds],
+        "n_news": len(news_items), **news[""].metrics("news_"),
+        "n_news_tuning": sum(half_of(i.id) == TUNING for i in news_items), **news[TUNING].metrics("news_tuning_"),
+        "n_news_heldout": sum(half_of(i.id) == HELD_OUT for i in news_items),
+        **news[HELD_OUT].metrics("news_heldout_"),
+        "seed": seed_result(), "median_ms": 1000 * timings[len(timings) // 2] if timings else 0.0,
+        "misses": {TUNING: parts[TUNING].misses, HELD_OUT: parts[HELD_OUT].misses,
+                   f"news-{TUNING}": news[TUNING].misses, f"news-{HELD_OUT}": news[HELD_OUT].misses},
+        "extractor_version": extractor.version,
+    }
+
+
+def _score_set(items: list[Item]) -> tuple[dict[str, Scores], list[Scores], list[float]]:
+    """Scores of a labelled set: whole and per half, per fold, and the sorted per-article times."""
     from tasks.extract.extractor import get_extractor
 
     extractor = get_extractor()
     parts = {name: Scores() for name in ("", TUNING, HELD_OUT)}
     folds = [Scores() for _ in range(N_FOLDS)]
     timings: list[float] = []
-    items = load_items(corpus)
     for item in items:
         started = time.perf_counter()
         analysis = extractor.analyse(item.title, item.text, item.published)
@@ -226,15 +263,7 @@ def evaluate(corpus: Path = CORPUS) -> dict[str, Any]:
             parts[part].add(scores)
         folds[fold_of(item.id)].add(scores)
     timings.sort()
-    return {
-        "n_items": len(items), **parts[""].metrics(),
-        "n_tuning": sum(half_of(i.id) == TUNING for i in items), **parts[TUNING].metrics("tuning_"),
-        "n_heldout": sum(half_of(i.id) == HELD_OUT for i in items), **parts[HELD_OUT].metrics("heldout_"),
-        "folds": [fold.metrics() for fold in folds],
-        "seed": seed_result(), "median_ms": 1000 * timings[len(timings) // 2] if timings else 0.0,
-        "misses": {TUNING: parts[TUNING].misses, HELD_OUT: parts[HELD_OUT].misses},
-        "extractor_version": extractor.version,
-    }
+    return parts, folds, timings
 
 
 _ROWS = (("stories  P / R / F1", ("story_precision", "story_recall", "story_f1")),
@@ -259,9 +288,27 @@ def report(m: dict[str, Any]) -> list[str]:
     for label, values in (("story F1", story), ("fact F1 ", fact)):
         spread = " ".join(f"{v:.3f}" for v in values)
         lines.append(f"{N_FOLDS}-fold {label} {spread} (mean {sum(values) / len(values):.3f})")
+    lines.extend(_news_report(m))
     seed = m["seed"]
     verdict = "exact" if seed["exact"] else "MISMATCH"
     lines.append(f"seed: {verdict} ({seed['n_facts']} facts, {seed['n_expected']} expected)")
+    return lines
+
+
+def _news_report(m: dict[str, Any]) -> list[str]:
+    """The team-labelled news block: whole, tuning and held-out halves, like the dev set's."""
+    if not m["n_news"]:
+        return [f"team-labelled news: skipped (no {NEWS_LABELS_FILE.name} or no news file in the corpus)"]
+    lines = [(f"team-labelled news ({NEWS_LABELS_FILE.name}): {m['n_news']} items "
+              f"(tuning {m['n_news_tuning']}, held-out {m['n_news_heldout']})"),
+             f"{'':22}{'whole':>24}{'tuning':>24}{'held-out':>24}"]
+    prefixes = ("news_", "news_tuning_", "news_heldout_")
+    for label, keys in _ROWS:
+        cells = [" / ".join(f"{m[prefix + key]:.3f}" for key in keys) for prefix in prefixes]
+        lines.append(f"{label:22}" + "".join(f"{cell:>24}" for cell in cells))
+    for kind in _KINDS:
+        cells = [str(m[prefix + kind]) for prefix in prefixes]
+        lines.append(f"{kind.replace('_', ' '):22}" + "".join(f"{cell:>24}" for cell in cells))
     return lines
 
 
@@ -281,20 +328,23 @@ def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__)
     parser.add_argument("--verbose", "-v", action="store_true",
                         help="list every missed or extra story and fact of --misses-from")
-    parser.add_argument("--misses-from", choices=(TUNING, HELD_OUT, "all"), default=TUNING,
+    parser.add_argument("--misses-from", choices=(TUNING, HELD_OUT, f"news-{TUNING}", f"news-{HELD_OUT}", "all"),
+                        default=TUNING,
                         help="which half's misses --verbose lists (rules are written from the tuning half only)")
     parser.add_argument("--no-audit", action="store_true", help="skip the precision audit on the unlabelled news")
     parser.add_argument("--write-split", action="store_true", help="rewrite devset_split.tsv from the corpus ids")
     parser.add_argument("--corpus", type=Path, default=CORPUS, help="folder holding labels.jsonl")
+    parser.add_argument("--news-labels", type=Path, default=NEWS_LABELS_FILE,
+                        help="the team's labels on the corpus's unlabelled news articles (JSON Lines)")
     args = parser.parse_args(argv)
     if not (args.corpus / "labels.jsonl").exists():
         print(f"skipped: no labelled corpus at {args.corpus} (labels.jsonl not found)", file=sys.stderr)
         return 0
     if args.write_split:
         write_split([item.id for item in load_items(args.corpus)])
-    m = evaluate(args.corpus)
+    m = evaluate(args.corpus, args.news_labels)
     if args.verbose:
-        halves = (TUNING, HELD_OUT) if args.misses_from == "all" else (args.misses_from,)
+        halves = tuple(m["misses"]) if args.misses_from == "all" else (args.misses_from,)
         for half in halves:
             print("\n".join(f"[{half}] {line}" for line in m["misses"][half]))
     print("\n".join(report(m)))
