@@ -160,3 +160,44 @@ def test_level_up_from_a_prior_estimate_is_the_earlier_forecast() -> None:
     facts = extract_facts("Oracle now expects fiscal 2026 capital expenditures of about $48 billion, up from its prior "
                           "estimate of $33 billion, for AI data centers.", _OCT)
     assert [(f.amount, f.period) for f in facts] == [(48e9, "FY2026"), (33e9, "FY2026")]
+
+
+def _summary(text: str) -> list[tuple[tuple[str, ...], float | None, str | None, str, str | None]]:
+    return [(f.companies, f.amount, f.period, f.status, f.qualifier) for f in extract_facts(text, AFTER_RESULTS)]
+
+
+def test_a_year_earlier_after_a_quarter_is_that_quarter_of_the_year_before() -> None:
+    """"in the quarter ... a year earlier": the prior level is the same quarter a year before, not the whole year."""
+    assert _summary("Capex rose to $22.4 billion in the quarter from $13.1 billion a year earlier, Alphabet said.") == [
+        (("Alphabet",), 22.4e9, "2025-Q3", "actual", None), (("Alphabet",), 13.1e9, "2024-Q3", "actual", None)]
+
+
+def test_the_base_of_a_percentage_change_is_not_the_figure_period() -> None:
+    """"jumped 83% from a year earlier to $24 billion": the year earlier belongs to the change, not to the figure."""
+    facts = extract_facts("Alphabet's capital expenditures jumped 83% from a year earlier to $24 billion in the "
+                          "third quarter.", AFTER_RESULTS)
+    assert [(f.amount, f.period) for f in facts] == [(24e9, "2025-Q3")]
+
+
+@pytest.mark.parametrize(("text", "expected"), [
+    ("Meta's capex was $19.4 billion in the third quarter, above the $18.7 billion analysts polled by FactSet "
+     "expected.", [(("Meta",), 19.4e9, "2025-Q3", "actual", None), (("Meta",), 18.7e9, "2025-Q3", "estimate", None)]),
+    ("Amazon's capital expenditures of $34.2 billion in the quarter topped the StreetAccount estimate of "
+     "$31.4 billion.", [(("Amazon",), 34.2e9, "2025-Q3", "actual", None),
+                        (("Amazon",), 31.4e9, "2025-Q3", "estimate", None)]),
+    ("Alphabet's capex of $24 billion in the third quarter beat the consensus estimate of $23.6 billion.",
+     [(("Alphabet",), 24e9, "2025-Q3", "actual", None), (("Alphabet",), 23.6e9, "2025-Q3", "estimate", None)]),
+    ("Alphabet expects capex of $91 billion to $93 billion in 2025, above analysts' expectations of $88 billion.",
+     [(("Alphabet",), None, "2025", "guidance", None), (("Alphabet",), 88e9, "2025", "estimate", None)]),
+])
+def test_the_analysts_expectation_beside_a_reported_figure(
+        text: str, expected: list[tuple[tuple[str, ...], float | None, str | None, str, str | None]]) -> None:
+    """The consensus a figure beat or missed is an estimate for the same period, with no hedge ("above the $30
+    billion analysts expected" compares); the company's own figure keeps its own status."""
+    assert _summary(text) == expected
+
+
+def test_analysts_as_the_forecasters_make_an_estimate() -> None:
+    """"Analysts expect Microsoft to spend ...": the analysts' figure, not the company's guidance."""
+    assert _summary("Analysts expect Microsoft to spend $120 billion on capex in fiscal 2026.") == [
+        (("Microsoft",), 120e9, "FY2026", "estimate", None)]

@@ -6,6 +6,7 @@ from datetime import date
 
 import pytest
 
+from tasks.extract.facts import extract_facts
 from tasks.extract.facts._periods import find_periods, half_period, resolve
 
 PUBLISHED = date(2025, 7, 22)
@@ -203,3 +204,11 @@ def test_last_year_beside_a_verb_of_telling_dates_the_statement(text: str, perio
 def test_end_year_and_a_decade(text: str, label: str) -> None:
     """"by end-2028" runs to 2028; "over a decade" is ten years from the statement (publication July 2025)."""
     assert _label(text) == label
+
+
+@pytest.mark.parametrize("wording", ["a $138 billion deal spanning eight years", "a $138 billion contract running "
+                                     "eight years", "a $138 billion agreement covering eight years"])
+def test_a_deal_spanning_years_runs_from_publication(wording: str) -> None:
+    """"spanning eight years", "running eight years": a span of that many years from the publication date."""
+    facts = extract_facts(f"OpenAI signed {wording} with Amazon for cloud computing capacity.", date(2026, 4, 5))
+    assert [(f.companies, f.amount, f.period) for f in facts] == [(("OpenAI",), 138e9, "2026-2033")]

@@ -400,3 +400,11 @@ def test_owner_of_what_is_rented_is_the_seller() -> None:
     """"Meta will rent Google Cloud's TPUs in a deal worth $N": Google sells, Meta spends."""
     (fact,) = extract_facts("Meta will rent Google Cloud's TPUs in a deal worth more than $9 billion.", PUBLISHED)
     assert fact.companies == ("Meta",)
+
+
+@pytest.mark.parametrize("verb", ["has lined up", "has racked up", "has signed"])
+def test_a_phrasal_verb_with_up_is_not_a_change(verb: str) -> None:
+    """"lined up roughly $1.4 trillion in infrastructure deals": "up" belongs to the verb, not to a change."""
+    facts = extract_facts(f"OpenAI {verb} roughly $1.4 trillion in infrastructure deals with Nvidia, AMD and Oracle.",
+                          date(2025, 11, 5))
+    assert [(f.companies, f.amount, f.qualifier) for f in facts] == [(("OpenAI",), 1.4e12, "approx")]

@@ -32,6 +32,7 @@ from tasks.extract.facts._kinds import (
     find_cues,
     has_capex_cue,
     is_comparison,
+    is_consensus,
     is_deal_figure,
     is_finance_sentence,
     is_hypothetical,
@@ -45,6 +46,7 @@ from tasks.extract.facts._kinds import (
     research_forecast_end,
     spends_on_ai,
     status_of,
+    without_consensus,
 )
 from tasks.extract.facts._notspending import is_listed_sum, is_order_book, is_rate, is_stake
 from tasks.extract.facts._periods import (
@@ -64,7 +66,7 @@ from tasks.extract.facts._sentences import Sentence, mask_urls, split_sentences
 from tasks.extract.facts._unregistered import passive_agent, unregistered_subject
 from tasks.models import Fact
 
-EXTRACTOR_VERSION = "rules-1.13"
+EXTRACTOR_VERSION = "rules-1.14"
 
 # an article is far shorter; a 5 MB page is read only this far so that it cannot stall a run
 _MAX_TEXT_CHARS = 300_000
@@ -118,6 +120,8 @@ _REVISED_FORECAST = re.compile(r"(?i:\b(?:rais|lift|boost|increas|cut|lower|trim
                                r"(?:forecast|guidance|outlook|target|estimate|projection)s?\b)")
 # "$37.5 billion, up 66% from a year earlier": the year earlier is the base of the change, not the figure's period
 _PERCENT_CHANGE = re.compile(r"(?i:\d\s?(?:%|percent)|\bdoubl\w*|\btripl\w*)")
+# how far before "a year earlier" a percentage change makes it the change's base ("83% from a year earlier")
+_PERCENT_BASE_CHARS = 24
 # "by $15 billion to $50 billion": a change, then the level it reached
 _BY_TO = re.compile(r"\]?\s+to\s+\[?")
 _BY_BEFORE = re.compile(r"(?i:\bby\s+(?:about\s+|roughly\s+|nearly\s+|some\s+|more\sthan\s+)?\[?$)")
@@ -302,8 +306,9 @@ def _sentence_facts(text: str, sentence: Sentence, index: int, context: _Context
         prev_end = monies[i - 1].end - base if i else 0
         next_start = monies[i + 1].start - base if i + 1 < len(monies) else len(body)
         prior = is_comparison(body, money.start - base, prev_end)
-        if prior:
-            pass  # a prior level shares the verdict of the figure it is compared with
+        consensus = not prior and is_consensus(body, money.start - base, money.end - base, prev_end)
+        if prior or consensus:
+            pass  # a prior level or the analysts' expectation shares the verdict of the figure it is compared with
         else:
             accepted = is_spending(body, cues, money.start - base, money.end - base, prev_end, next_start,
                                    context.follows_capex(index))
@@ -323,14 +328,21 @@ def _sentence_facts(text: str, sentence: Sentence, index: int, context: _Context
             continue
         if all(actor(c) is None for c in actors) and not context.speaks_of_infrastructure(index):
             continue  # an unknown spender counts only where the text speaks of AI infrastructure
-        period = _period_for(money, monies, i, periods, published, actors, body, base, before=not prior)
-        if prior and period is None:
+        found = actor(actors[0])
+
+        def quarter(found: Actor | None = found) -> Period | None:
+            return reported_quarter(text, published, found.fy_end if found else 12,
+                                    found.fy_start_named if found else False)
+
+        period = _period_for(money, monies, i, periods, published, actors, body, base, before=not prior,
+                             quarter=quarter)
+        if consensus:
+            period = compared  # the expectation is for the period of the figure measured against it
+        elif prior and period is None:
             period = _prior_period(body, money.end - base, compared, actors)
         elif period is None and is_quarterly(body):
-            found = actor(actors[0])
-            period = reported_quarter(text, published, found.fy_end if found else 12,
-                                      found.fy_start_named if found else False)
-        compared = period if not prior else compared
+            period = quarter()
+        compared = period if not (prior or consensus) else compared
         # the sector word must sit nearer this figure than its neighbours
         left = max((prev_end + money.start - base) // 2, money.start - base - _SECTOR_CHARS)
         right = min((next_start + money.end - base) // 2 if i + 1 < len(monies) else len(body),
@@ -340,7 +352,9 @@ def _sentence_facts(text: str, sentence: Sentence, index: int, context: _Context
         if (is_sector_figure(body, left, right, named) and not is_hyperscaler_group(actors)) or is_market_forecast(
                 body, money.start - base, money.end - base, sells) or _research_forecast(body, money, base, mentions):
             actors = (_SECTOR_ACTOR,)
-        facts.append(_fact(sentence, money, actors, period, body, cues, published))
+        fact = _fact(sentence, money, actors, period, body, cues, published)
+        # ("above the $30 billion analysts had expected": "above" compares, it does not hedge)
+        facts.append(replace(fact, status="estimate", qualifier=None) if consensus else fact)
         context.fact_actors.setdefault(index, actors)
     return facts
 
@@ -415,9 +429,11 @@ def _prior_period(body: str, end: int, compared: Period | None, companies: tuple
 
 
 def _period_for(money: Money, monies: list[Money], i: int, periods: list[PeriodMention], published: date | None,
-                companies: tuple[str, ...], body: str, base: int, before: bool = True) -> Period | None:
+                companies: tuple[str, ...], body: str, base: int, before: bool = True,
+                quarter: Callable[[], Period | None] | None = None) -> Period | None:
     """The period of a figure: the nearest one after it in its stretch, else before it (unless `before` is false,
-    for a prior level), else the sentence's."""
+    for a prior level), else the sentence's. `quarter` gives the quarter the article reports, which anchors "a year
+    earlier" in a sentence about "the quarter"."""
     lo = monies[i - 1].end if i else -1
     if i and _BY_TO.fullmatch(body, monies[i - 1].end - base, money.start - base) and _BY_BEFORE.search(
             body, max(0, monies[i - 1].start - base - 12), monies[i - 1].start - base):
@@ -433,8 +449,10 @@ def _period_for(money: Money, monies: list[Money], i: int, periods: list[PeriodM
              and not _CAPACITY.search(body, money.end - base, p.start - base)
              and not reported_clause_between(body, money.end - base, p.start - base)]
     # a period before the figure counts only in its clause ("(up from $131 billion in 2025), while Google…")
+    # ("jumped 83% from a year earlier to $24 billion": the year earlier is the base of the change before the figure)
     earlier = [p for p in periods if lo <= p.start and p.end <= money.start and p.start - base >= clause[0]
-               and before]
+               and before and not (p.form == "prev" and _PERCENT_CHANGE.search(
+                   body, max(0, p.start - base - _PERCENT_BASE_CHARS), p.start - base))]
     chosen = after[0] if after else earlier[-1] if earlier else None
     if chosen is None:
         return None
@@ -456,6 +474,9 @@ def _period_for(money: Money, monies: list[Money], i: int, periods: list[PeriodM
         anchor_mention = explicit[-1] if explicit else None
         if anchor_mention is not None:
             anchor = resolve(anchor_mention, said, None, fy_end, fiscal, start_named)
+        elif quarter is not None and is_quarterly(body):
+            # "$22.4 billion in the quarter, from $13.1 billion a year earlier": the same quarter of the year before
+            anchor = quarter()
     return resolve(chosen, said, anchor, fy_end, fiscal, start_named)
 
 
@@ -470,7 +491,7 @@ def _fact(sentence: Sentence, money: Money, companies: tuple[str, ...], period: 
     ended = None if period is None or published is None else period.end < published
     is_sector = is_hyperscaler_group(companies) or all(
         actor(c) is not None and actor(c).type == "sector" for c in companies)  # type: ignore[union-attr]
-    status = status_of(body, kind, ended, is_sector)
+    status = status_of(without_consensus(body), kind, ended, is_sector)
     usd = money.usd_stated if money.usd_stated is not None else to_usd(money.value, money.currency, published)
     return Fact(companies=companies, amount=money.amount, amount_low=money.low, amount_high=money.high,
                 currency=money.currency, amount_usd=usd, period=period.label if period else None,

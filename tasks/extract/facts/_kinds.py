@@ -66,7 +66,8 @@ _CUES = re.compile(
 # "increased capex by $15 billion", "up $5 billion": the figure is a change, not a level
 _DELTA_BEFORE = re.compile(
     r"(?i:(?:\b(?:increas|rais|boost|lift|grow|grew|rose|jump|cut|reduc|lower|expand|hik|trim|slash)\w*"
-    r"(?:\s\S+){0,5}\sby|\bup|\bdown|\badded|\badds"
+    # ("lined up $1.4 trillion in deals", "racked up $300 billion of commitments": a phrasal verb, not a change)
+    r"(?:\s\S+){0,5}\sby|(?<!lined\s)(?<!lines\s)(?<!racked\s)(?<!racks\s)(?<!signed\s)\bup|\bdown|\badded|\badds"
     # "plan to cut $6 billion by eliminating …", "aims to save $2 billion": cost savings
     r"|\b(?:cut|cuts|cutting|slash(?:es|ed|ing)?|sav(?:e|es|ed|ing))(?:\scosts?\sby)?)"
     r"\s(?:about\s|roughly\s|nearly\s|more\sthan\s|over\s|some\s|"
@@ -76,6 +77,9 @@ _ESTIMATE = re.compile(
     r"(?i:\b(?:analysts?|estimat(?:e|es|ed)|expectations|consensus|according\sto|research\sfirm|forecasters?|"
     r"could\s(?:reach|hit|approach|top|exceed|be)|pencils?\sout|Bloomberg|Morgan\sStanley|Goldman|Citi|"
     r"Gartner|IDC|Dell'Oro|McKinsey|Synergy|Jefferies|Bernstein|UBS|Barclays|JPMorgan|projections?)\b)")
+# analysts are the ones forecasting: "Analysts expect Microsoft to spend $120 billion", "analysts at UBS project"
+_ANALYSTS_FORECAST = re.compile(r"(?i:\banalysts\s(?:at\s[\w&.-]+\s(?:[\w&.-]+\s)?)?(?:now\s)?"
+                                r"(?:expect|forecast|estimate|project|predict|see|reckon)s?\b)")
 # a company's forecast: "expects to spend", "projects", "guidance", "plans to", "will"
 _GUIDANCE = re.compile(
     r"(?i:\b(?:expects?|expected|expecting|projects?|projected|projecting|forecasts?|forecast(?:ed|ing)?|"
@@ -99,6 +103,22 @@ _COMPARISON = re.compile(
     r"(?i:\b(?:from|compared\s(?:with|to)|versus|vs\.?|against)\s(?:about\s|roughly\s|nearly\s|"
     r"around\s|just\s|the\s|only\s|a\s|(?:its|the|a)\s(?:prior|previous|earlier|initial|original)\s"
     r"(?:forecast|estimate|guidance|outlook|target|projection|range)\s(?:of\s)?(?:about\s|roughly\s)?)?$)")
+
+# the analysts' expectation a reported figure is measured against: "above the $30 billion analysts had expected",
+# "the $18.7 billion expected by analysts polled by FactSet", "the StreetAccount estimate of $31.4 billion",
+# "a consensus forecast of $30 billion"
+_CONSENSUS_AFTER = re.compile(r"(?i:[\])*_]*\s+(?:that\s|which\s)?(?:(?:wall\sstreet|the\sstreet)\s)?analysts\s"
+                              r"(?:polled\sby\s[\w&.-]+(?:\s[\w&.-]+)?\s|surveyed\sby\s[\w&.-]+(?:\s[\w&.-]+)?\s)?(?:had\s|have\s)?"
+                              r"(?:expected|forecast|estimated|projected|anticipated|predicted|penciled|pencilled)\b"
+                              r"|[\])*_]*\s+(?:expected|forecast|estimated|projected)\sby\s(?:wall\sstreet\s)?analysts\b)")
+_CONSENSUS_BEFORE = re.compile(r"(?i:\b(?:consensus|analysts['’]?|streetaccount|factset|lseg|visible\salpha)\s"
+                               r"(?:average\s|mean\s|consensus\s)?(?:estimates?|forecasts?|expectations?|projections?)?\s?"
+                               r"(?:of|for|at)\s(?:about\s|roughly\s|around\s)?\[?$)")
+
+_CONSENSUS_WORDS = re.compile(r"(?i:\b(?:consensus|analysts['’]?|streetaccount|factset|lseg|visible\salpha)\s"
+                              r"(?:(?:average|mean|consensus)\s)?(?:estimates?|forecasts?|expectations?|projections?)\b"
+                              r"|\banalysts\s(?:[\w&.-]+\s){0,4}?(?:had\s|have\s)?(?:expected|forecast|estimated|projected)\b"
+                              r"|\b(?:expected|forecast|estimated|projected)\sby\s(?:wall\sstreet\s)?analysts\b)")
 
 # a sentence about financing, stakes or market value, with no capex word: none of its figures is spending
 _FINANCE_SENTENCE = re.compile(
@@ -273,6 +293,19 @@ def has_capex_cue(cues: list[Cue]) -> bool:
     return any(c.role == "capex" for c in cues)
 
 
+def is_consensus(sentence: str, start: int, end: int, prev_end: int) -> bool:
+    """True when the figure at [start, end) is the analysts' expectation the figure before it is measured against
+    ("$34.9 billion, above the $30 billion analysts had expected", "topping the FactSet consensus of $31 billion")."""
+    return prev_end > 0 and (_CONSENSUS_AFTER.match(sentence, end) is not None
+                             or _CONSENSUS_BEFORE.search(sentence, max(prev_end, start - 60), start) is not None)
+
+
+def without_consensus(sentence: str) -> str:
+    """The sentence with the words naming analysts' expectations blanked, so that the status of a reported figure
+    beside them is read from the company's own verbs ("capex of $24 billion beat the consensus estimate")."""
+    return _CONSENSUS_WORDS.sub(lambda m: " " * len(m.group()), sentence)
+
+
 def is_comparison(sentence: str, start: int, prev_end: int) -> bool:
     """True when the figure at `start` is the prior level of the figure before it ("up from $91 billion")."""
     return prev_end > 0 and _COMPARISON.search(sentence, max(prev_end, start - 40), start) is not None
@@ -298,7 +331,8 @@ def kind_of(sentence: str, cues: list[Cue], single_period: bool) -> str:
 
 def status_of(sentence: str, kind: str, period_ended: bool | None, is_sector: bool) -> str:
     """actual, guidance, plan or estimate, from the sentence's verbs and the period."""
-    if _ESTIMATE.search(sentence) and (is_sector or not _GUIDANCE.search(sentence)):
+    if _ESTIMATE.search(sentence) and (is_sector or not _GUIDANCE.search(sentence)
+                                       or _ANALYSTS_FORECAST.search(sentence)):
         return "estimate"
     if kind == "investment":
         return "actual" if period_ended and _ACTUAL.search(sentence) else "plan"

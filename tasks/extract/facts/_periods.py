@@ -75,6 +75,8 @@ _PERIOD = re.compile(
     # "over the next three years", "in the next 5 years", "over five years", "a five-year", "the next decade"
     r"|(?P<next_n>\b(?:over|in|during|within)\s(?:the\snext|the\scoming|the\sfollowing)?\s?"
     r"(?P<n>" + _N + r")\s(?:years|yrs)\b"
+    # "a $138 billion deal spanning eight years", "a contract running seven years"
+    r"|\b(?:spanning|lasting|running|covering|over\sa\speriod\sof)\s(?P<n3>" + _N + r")\s(?:years|yrs)\b"
     r"|\b(?P<n2>" + _N + r")[\s-]year\b(?!\s(?:old|high|low))"
     r"|\b(?:over|in|during)\sthe\s(?:next|coming)\s(?P<decade>decade)\b"
     # "over a decade", "within a decade"
@@ -402,7 +404,7 @@ def _relative(form: str, g: dict[str, str], published: date, anchor: Period | No
     if form == "decade_end":
         return span_period(published.year, published.year // 10 * 10 + 10)
     if form == "next_n":
-        count = g.get("n") or g.get("n2")
+        count = g.get("n") or g.get("n2") or g.get("n3")
         years = (10 if g.get("decade") or g.get("decade2") else int(count) if count and count.isdigit()
                  else _COUNT.get((count or "").lower(), 0))
         return span_period(published.year, published.year + years - 1) if years > 1 else None
