@@ -71,8 +71,9 @@ _INFRA = re.compile(
 _CAPEX = re.compile(r"(?i:\bcap(?:ital)?[\s-]?ex(?:penditures?)?\b|\bcapital\s(?:spending|expenditures?)\b)")
 # compute and power deals, which are stories without a figure: "a deal for 6 gigawatts of GPUs",
 # "agreed to buy power for its data centers", "signed a contract for compute capacity"
+# ("partners with Cerebras to add 750MW of AI compute": a partnership named by its verb)
 _DEAL = re.compile(r"(?i:\b(?:deals?|agreements?|contracts?|partnership|pact|pledges?|signs?|signed|agreed|"
-                   r"purchases?|buy(?:s|ing)?|lease[sd]?|orders?)\b)")
+                   r"purchases?|buy(?:s|ing)?|lease[sd]?|orders?)\b|\bpartner(?:s|ed|ing)?\swith\b)")
 # power built or bought for AI data centres is AI infrastructure (policy rule 5): "natural gas plants to
 # power data centers", "a nuclear deal to supply its AI campus", "pay for new generation"
 _POWER = re.compile(r"(?i:\bpower\s(?:plants?|stations?|generation|purchase)\b|\bgas\s(?:plants?|turbines?)\b|"
@@ -157,8 +158,9 @@ _TITLE_MARKET = re.compile(
     r"\blawmakers\b|\bsenators?\b|\blegislation\b|\bantitrust\b|\bexport\scontrols?\b|\btariffs?\b|"
     r"\bexecutive\sorder\b|\bregulators?\b)")
 # a data-centre project in the lede, sized in power: "an AI data center that would start at 1.8 gigawatts"
+# (or capacity being added: "to add 750MW of AI compute", "will deploy 6 gigawatts of GPUs")
 _PROJECT = re.compile(r"(?i:\b(?:plans?|planned|build(?:s|ing)?|construct\w*|develop\w*|announc\w*|campus|"
-                      r"project|facility|cluster)\b)")
+                      r"project|facility|cluster|add(?:s|ed|ing)?|deploy(?:s|ed|ing)?)\b)")
 # a denial plans nothing: "had no plans to build or operate data centers", "does not intend to build", "ruled out"
 _DENIAL = re.compile(r"(?i:\bno\s(?:immediate\s|current\s)?(?:plans?|intention|interest)\s(?:to|of|in|for)\b|"
                      r"\b(?:not|never)\s(?:planning|plan|intend\w*)\sto\b|\bruled?\sout\b|"

@@ -272,3 +272,22 @@ def test_power_demand_commentary_is_not_power_built() -> None:
 
     assert not _is_strong("Executives noted strong demand for gas from power plants that supply data centers.")
     assert _is_strong("The utility will build two gas plants to supply data centers in Georgia.")
+
+
+@pytest.mark.parametrize("text", [
+    "ModelLab partners with WaferCo to add 750MW of high-speed AI compute, reducing latency for real-time AI "
+    "workloads and making its assistant faster for millions of users.",
+    "ModelLab partnered with CloudCo to deploy 2 gigawatts of AI compute over the next three years, the two "
+    "companies said on Tuesday in a joint statement to customers.",
+])
+def test_a_partnership_adding_compute_capacity_is_a_story(text: str) -> None:
+    """A figure-less compute deal (policy clarification 12) told as "partners with X to add N MW of compute" is a
+    story even as a one-sentence announcement."""
+    assert classify("ModelLab partners with a chip company", text).is_capex
+
+
+def test_a_partnership_without_capacity_is_not_a_story() -> None:
+    """"partners with" alone is no compute deal: a product partnership stays negative."""
+    text = ("ModelLab partners with ShopCo to bring AI shopping assistants to millions of users, with checkout "
+            "inside the chat window and new features for merchants later this year.")
+    assert not classify("ModelLab partners with ShopCo", text).is_capex

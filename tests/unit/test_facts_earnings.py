@@ -201,3 +201,12 @@ def test_analysts_as_the_forecasters_make_an_estimate() -> None:
     """"Analysts expect Microsoft to spend ...": the analysts' figure, not the company's guidance."""
     assert _summary("Analysts expect Microsoft to spend $120 billion on capex in fiscal 2026.") == [
         (("Microsoft",), 120e9, "FY2026", "estimate", None)]
+
+
+def test_the_year_before_reads_against_the_previous_sentence_fiscal_year() -> None:
+    """"... in the fiscal year that ends in June. The year before, the figure was $64bn": the fiscal year before the
+    one the previous sentence's figure was for, not the calendar year before publication."""
+    text = ("Microsoft expects to spend $80bn on data centres in the fiscal year that ends in June. "
+            "The year before, the figure was $64bn.")
+    assert [(f.companies, f.amount, f.period) for f in extract_facts(text, AFTER_RESULTS)] == [
+        (("Microsoft",), 80e9, "FY2026"), (("Microsoft",), 64e9, "FY2025")]

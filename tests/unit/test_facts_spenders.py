@@ -408,3 +408,21 @@ def test_a_phrasal_verb_with_up_is_not_a_change(verb: str) -> None:
     facts = extract_facts(f"OpenAI {verb} roughly $1.4 trillion in infrastructure deals with Nvidia, AMD and Oracle.",
                           date(2025, 11, 5))
     assert [(f.companies, f.amount, f.qualifier) for f in facts] == [(("OpenAI",), 1.4e12, "approx")]
+
+
+def test_a_tech_giant_figure_right_after_a_fact_continues_the_run_of_spending() -> None:
+    """A run of spending statements: a cloud or tech giant's figure right after a sentence that stated a fact is
+    spending even when its own sentence names no infrastructure."""
+    text = ("Alphabet, Amazon, Meta and Microsoft together will lay out some $400bn on capital expenditure this year, "
+            "most of it on data centres. Next year the figure could reach $500bn, reckons a bank.\n\n"
+            "Microsoft alone expects to spend $80bn in the fiscal year that ends in June.")
+    facts = extract_facts(text, date(2025, 11, 5))
+    assert (("Microsoft",), 80e9, "FY2026") in [(f.companies, f.amount, f.period) for f in facts]
+
+
+def test_deals_and_payouts_after_a_fact_stay_out() -> None:
+    """The run carries spending verbs only: an acquisition, a stake, a payout or revenue after a fact is no fact."""
+    text = ("Microsoft plans to spend $80 billion on AI data centers this year. Alphabet agreed to pay $32 billion to "
+            "acquire cybersecurity firm Wiz. Meta paid $14.3 billion for a 49% stake in Scale AI. Amazon returned "
+            "$10 billion to shareholders. Microsoft's revenue rose to $77.7 billion.")
+    assert [(f.companies, f.amount) for f in extract_facts(text, date(2025, 11, 5))] == [(("Microsoft",), 80e9)]

@@ -179,6 +179,8 @@ class _Context:
         self._main: tuple[str, ...] | None = None
         # the spenders of the facts each sentence gave: "the company" / "the figure" refers to them first
         self.fact_actors: dict[int, tuple[str, ...]] = {}
+        self.capex_facts: set[int] = set()  # sentences that stated a capital-spending fact
+        self.fact_periods: dict[int, Period] = {}  # the period of each sentence's last dated fact
 
     def mentions(self, index: int) -> list[Mention]:
         """Actors named in sentence `index` (cached)."""
@@ -209,16 +211,21 @@ class _Context:
             return True
         # "Meta plans to spend as much as $65 billion on AI this year": a cloud or tech giant's spending on AI is its
         # build-out of AI infrastructure
-        return spends_on_ai(self.sentences[index].text) and any(
-            found is not None and found.type in _AI_BUILDERS
-            for found in [m.actor for m in self.mentions(index)] + [actor(n) for n in self.main_subject()])
+        if spends_on_ai(self.sentences[index].text) and any(
+                found is not None and found.type in _AI_BUILDERS
+                for found in [m.actor for m in self.mentions(index)] + [actor(n) for n in self.main_subject()]):
+            return True
+        # a run of spending statements: "Next year the figure could reach $500bn, reckons Morgan Stanley. Microsoft
+        # alone expects to spend $80bn in the fiscal year that ends in June." - a cloud or tech giant's figure right
+        # after a sentence that stated a fact continues it
+        return index - 1 in self.fact_actors and any(m.actor.type in _AI_BUILDERS for m in self.mentions(index))
 
     def follows_capex(self, index: int) -> bool:
         """True when the previous sentence of the same paragraph speaks of capital spending."""
         if index == 0 or self.sentences[index - 1].paragraph != self.sentences[index].paragraph:
             return False
         before = self.sentences[index - 1]
-        return has_capex_cue(find_cues(self.text[before.start:before.end]))
+        return index - 1 in self.capex_facts or has_capex_cue(find_cues(self.text[before.start:before.end]))
 
     def subject_before(self, index: int) -> tuple[str, ...]:
         """The spender of the nearest earlier sentence that has one (its fact's, else its subject), else the
@@ -335,7 +342,7 @@ def _sentence_facts(text: str, sentence: Sentence, index: int, context: _Context
                                     found.fy_start_named if found else False)
 
         period = _period_for(money, monies, i, periods, published, actors, body, base, before=not prior,
-                             quarter=quarter)
+                             quarter=quarter, previous=context.fact_periods.get(index - 1))
         if consensus:
             period = compared  # the expectation is for the period of the figure measured against it
         elif prior and period is None:
@@ -356,6 +363,10 @@ def _sentence_facts(text: str, sentence: Sentence, index: int, context: _Context
         # ("above the $30 billion analysts had expected": "above" compares, it does not hedge)
         facts.append(replace(fact, status="estimate", qualifier=None) if consensus else fact)
         context.fact_actors.setdefault(index, actors)
+        if fact.kind == "capex":
+            context.capex_facts.add(index)
+        if period is not None:
+            context.fact_periods[index] = period
     return facts
 
 
@@ -430,10 +441,11 @@ def _prior_period(body: str, end: int, compared: Period | None, companies: tuple
 
 def _period_for(money: Money, monies: list[Money], i: int, periods: list[PeriodMention], published: date | None,
                 companies: tuple[str, ...], body: str, base: int, before: bool = True,
-                quarter: Callable[[], Period | None] | None = None) -> Period | None:
+                quarter: Callable[[], Period | None] | None = None, previous: Period | None = None) -> Period | None:
     """The period of a figure: the nearest one after it in its stretch, else before it (unless `before` is false,
     for a prior level), else the sentence's. `quarter` gives the quarter the article reports, which anchors "a year
-    earlier" in a sentence about "the quarter"."""
+    earlier" in a sentence about "the quarter"; `previous` is the period of the sentence before, which anchors it
+    otherwise."""
     lo = monies[i - 1].end if i else -1
     if i and _BY_TO.fullmatch(body, monies[i - 1].end - base, money.start - base) and _BY_BEFORE.search(
             body, max(0, monies[i - 1].start - base - 12), monies[i - 1].start - base):
@@ -477,6 +489,10 @@ def _period_for(money: Money, monies: list[Money], i: int, periods: list[PeriodM
         elif quarter is not None and is_quarterly(body):
             # "$22.4 billion in the quarter, from $13.1 billion a year earlier": the same quarter of the year before
             anchor = quarter()
+        else:
+            # "... in the fiscal year that ends in June. The year before, the figure was $64bn": the period before the
+            # one the previous sentence's figure was for
+            anchor = previous
     return resolve(chosen, said, anchor, fy_end, fiscal, start_named)
 
 

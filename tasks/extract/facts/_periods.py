@@ -374,6 +374,10 @@ def _latest_quarter(quarter: int, published: date | None) -> Period | None:
     return quarter_period(year, quarter)
 
 
+# a multi-year span's label ("2025-2028"), which has no single period before it
+_SPAN_LABEL = re.compile(r"\d{4}-\d{4}")
+
+
 def _relative(form: str, g: dict[str, str], published: date, anchor: Period | None, fy_end: int,
               fiscal: bool, start_named: bool = False) -> Period | None:
     """Periods read against the publication date (or, for "the previous year", the sentence's period)."""
@@ -395,7 +399,7 @@ def _relative(form: str, g: dict[str, str], published: date, anchor: Period | No
     if form == "last":
         return shift(this_year, -1, fy_end, start_named)
     if form == "prev":
-        if anchor is not None and "-" not in anchor.label[1:4] and not anchor.label[5:].isdigit():
+        if anchor is not None and not _SPAN_LABEL.fullmatch(anchor.label):
             return shift(anchor, -1, fy_end, start_named)  # "2024-H1 ... the previous year" is 2023-H1
         return shift(this_year, -1, fy_end, start_named)
     if form == "to":
