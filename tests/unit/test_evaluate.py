@@ -170,3 +170,25 @@ def test_a_labelled_news_id_missing_from_the_news_file_is_an_error(tmp_path: Pat
     labels.write_text(json.dumps({"id": "gone", "is_capex": False, "facts": []}) + "\n", encoding="utf-8")
     with pytest.raises(ValueError, match="1 labelled news ids not in .*: gone"):
         load_news_items(corpus, labels)
+
+
+def test_news_labels_name_feed_items_by_position_and_title(tmp_path: Path) -> None:
+    """A label with `file`, `item` and `item_title` takes the text of that feed item; a title that differs fails."""
+    corpus = _news_corpus(tmp_path / "corpus", [])
+    (corpus / "feeds").mkdir()
+    (corpus / "feeds" / "wire.xml").write_text(
+        "<?xml version='1.0'?><rss version='2.0'><channel><title>Wire</title>"
+        "<item><title>First</title><description>&lt;p&gt;Nothing here.&lt;/p&gt;</description>"
+        "<pubDate>Tue, 10 Mar 2026 09:00:00 GMT</pubDate></item>"
+        "<item><title>Second</title><description>&lt;p&gt;Meta will spend more on data centers.&lt;/p&gt;"
+        "</description><pubDate>Tue, 10 Mar 2026 10:00:00 GMT</pubDate></item></channel></rss>", encoding="utf-8")
+    labels = tmp_path / "labels.jsonl"
+    label = {"id": "wire#1", "file": "feeds/wire.xml", "item": 1, "item_title": "Second", "is_capex": True,
+             "facts": []}
+    labels.write_text(json.dumps(label) + "\n", encoding="utf-8")
+    [item] = load_news_items(corpus, labels)
+    assert (item.id, item.title, item.published, item.is_capex) == ("wire#1", "Second", date(2026, 3, 10), True)
+    assert "Meta will spend more on data centers." in item.text
+    labels.write_text(json.dumps({**label, "item_title": "Renamed"}) + "\n", encoding="utf-8")
+    with pytest.raises(ValueError, match="item 1 is 'Second', labelled as 'Renamed'"):
+        load_news_items(corpus, labels)

@@ -156,15 +156,17 @@ def load_items(corpus: Path) -> list[Item]:
 
 
 def load_news_items(corpus: Path, labels_file: Path = NEWS_LABELS_FILE) -> list[Item]:
-    """The team-labelled news articles: labels from `labels_file`, title, body and date from the corpus.
+    """The team-labelled news: labels from `labels_file`, title, body and date from the corpus.
 
-    Returns an empty list when the corpus has no news file; a labelled id missing from it is an error.
+    A label names an article of the news file by its `id`, or a feed item by `file` (a feed of the corpus), `item`
+    (its position) and `item_title`. Returns an empty list when the corpus has no news file; a label whose article
+    or item is missing or whose item title differs is an error.
     """
     path = corpus / NEWS_ARTICLES
     if not path.exists() or not labels_file.exists():
         return []
     rows = [json.loads(line) for line in labels_file.read_text(encoding="utf-8").splitlines() if line.strip()]
-    labels = {row["id"]: row for row in rows}
+    labels = {row["id"]: row for row in rows if "file" not in row}
     items: dict[str, Item] = {}
     with gzip.open(path, "rt", encoding="utf-8") as lines:
         for line in lines:
@@ -177,4 +179,12 @@ def load_news_items(corpus: Path, labels_file: Path = NEWS_LABELS_FILE) -> list[
     missing = sorted(set(labels) - set(items))
     if missing:
         raise ValueError(f"{len(missing)} labelled news ids not in {path}: {', '.join(missing[:5])}")
+    for feed_file in sorted({row["file"] for row in rows if "file" in row}):
+        entries = feed_items(corpus / feed_file)
+        for gold in (row for row in rows if row.get("file") == feed_file):
+            title, text, published = entries[gold["item"]] if gold["item"] < len(entries) else (None, "", None)
+            if title != gold["item_title"]:
+                raise ValueError(f"{feed_file} item {gold['item']} is {title!r}, labelled as {gold['item_title']!r}")
+            items[gold["id"]] = Item(gold["id"], title, text, parse_date(gold.get("published")) or published,
+                                     bool(gold["is_capex"]), gold["facts"])
     return [items[item_id] for item_id in sorted(items)]
