@@ -212,3 +212,18 @@ def test_a_deal_spanning_years_runs_from_publication(wording: str) -> None:
     """"spanning eight years", "running eight years": a span of that many years from the publication date."""
     facts = extract_facts(f"OpenAI signed {wording} with Amazon for cloud computing capacity.", date(2026, 4, 5))
     assert [(f.companies, f.amount, f.period) for f in facts] == [(("OpenAI",), 138e9, "2026-2033")]
+
+
+def test_since_a_year_runs_to_the_statement_year() -> None:
+    """"has invested $15 billion ... since 2023": from that year to the publication year, money already spent."""
+    facts = extract_facts("Microsoft has invested $15 billion in UAE data centers since 2023.", date(2025, 11, 5))
+    assert [(f.companies, f.amount, f.period, f.status) for f in facts] == [
+        (("Microsoft",), 15e9, "2023-2025", "actual")]
+
+
+def test_money_already_spent_without_a_period_is_actual() -> None:
+    """"had spent ... over the past four quarters" names no period the scheme can write, but the money is spent."""
+    facts = extract_facts("Alibaba said it had spent more than 100 billion yuan on AI infrastructure over the past "
+                          "four quarters.", date(2025, 11, 5))
+    assert [(f.companies, f.amount, f.status, f.qualifier) for f in facts] == [
+        (("Alibaba",), 100e9, "actual", "more_than")]

@@ -89,6 +89,8 @@ _GUIDANCE = re.compile(
 _ACTUAL = re.compile(
     r"(?i:\b(?:spent|invested|was|were|totall?ed|came\sin|reached|rose|climbed|grew|reported|amounted|hit|"
     r"jumped|surged|had)\b)")
+# money already spent, whatever the period: "has spent", "had invested"
+_SPENT = re.compile(r"(?i:\b(?:spent|(?:has|have|had)\s(?:already\s)?invested)\b)")
 
 # "…$50 billion; Oracle…", "…$185 billion, up from…", "…$20 billion — a record": a figure's clause ends here
 _CLAUSE_BREAK = re.compile(r"[;,(]|\s[—–]\s")
@@ -335,6 +337,10 @@ def status_of(sentence: str, kind: str, period_ended: bool | None, is_sector: bo
                                        or _ANALYSTS_FORECAST.search(sentence)):
         return "estimate"
     if kind == "investment":
+        if _SPENT.search(sentence) and not _GUIDANCE.search(sentence):
+            # "had spent more than 100 billion yuan on AI infrastructure over the past four quarters", "has invested
+            # $15 billion since 2023": spent so far, whether or not the period has ended
+            return "actual"
         return "actual" if period_ended and _ACTUAL.search(sentence) else "plan"
     if period_ended:
         return "actual"

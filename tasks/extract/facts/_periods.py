@@ -69,6 +69,8 @@ _PERIOD = re.compile(
     r"|(?P<half>\b(?P<h_word>first|second)[\s-]half(?:\s(?:of\s)?(?P<h_year>" + _YEAR + r"))?\b"
     r"|\bH(?P<h_n>[12])\s?'?(?P<h_year2>" + _YEAR + r"|\d\d)\b"
     r"|\b(?P<h_n2>[12])H\s?'?(?P<h_year3>" + _YEAR + r"|\d\d)\b)"
+    # "since 2023": from that year to the statement's
+    r"|(?P<since>\bsince\s(?P<since_year>" + _YEAR + r")\b)"
     # "by 2028", "through 2030", "until 2030", "by the end of 2030"
     # ("by end-2028" as well)
     r"|(?P<to>\b(?:by|through|until|till|to)\s(?:the\send\sof\s|end-)?(?P<to_year>" + _YEAR + r")\b)"
@@ -181,7 +183,7 @@ def find_periods(text: str, start: int = 0, end: int | None = None) -> list[Peri
     found: list[PeriodMention] = []
     for match in _PERIOD.finditer(text, start, end):
         groups = tuple((k, v) for k, v in match.groupdict().items() if v is not None)
-        form = next(k for k in ("fq", "qe", "fye", "span", "fy", "fy_rel", "qtr", "q_rel", "half", "to", "next_n",
+        form = next(k for k in ("fq", "qe", "fye", "span", "fy", "fy_rel", "qtr", "q_rel", "half", "since", "to", "next_n",
                                 "decade_end",
                                 "prev", "this", "next", "last", "year") if match.group(k) is not None)
         found.append(PeriodMention(match.start(), match.end(), form, groups))
@@ -402,6 +404,9 @@ def _relative(form: str, g: dict[str, str], published: date, anchor: Period | No
         if anchor is not None and not _SPAN_LABEL.fullmatch(anchor.label):
             return shift(anchor, -1, fy_end, start_named)  # "2024-H1 ... the previous year" is 2023-H1
         return shift(this_year, -1, fy_end, start_named)
+    if form == "since":
+        first = int(g["since_year"])
+        return span_period(first, published.year) if first < published.year else year_period(first)
     if form == "to":
         last = int(g["to_year"])
         return span_period(published.year, last) if last > published.year else None
