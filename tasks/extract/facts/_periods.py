@@ -183,9 +183,9 @@ def find_periods(text: str, start: int = 0, end: int | None = None) -> list[Peri
     found: list[PeriodMention] = []
     for match in _PERIOD.finditer(text, start, end):
         groups = tuple((k, v) for k, v in match.groupdict().items() if v is not None)
-        form = next(k for k in ("fq", "qe", "fye", "span", "fy", "fy_rel", "qtr", "q_rel", "half", "since", "to", "next_n",
-                                "decade_end",
-                                "prev", "this", "next", "last", "year") if match.group(k) is not None)
+        form = next(k for k in ("fq", "qe", "fye", "span", "fy", "fy_rel", "qtr", "q_rel", "half", "since", "to",
+                                "next_n", "decade_end", "prev", "this", "next", "last", "year")
+                    if match.group(k) is not None)
         found.append(PeriodMention(match.start(), match.end(), form, groups))
     return found
 
