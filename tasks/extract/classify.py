@@ -79,8 +79,10 @@ _DEAL = re.compile(r"(?i:\b(?:deals?|agreements?|contracts?|partnership|pact|ple
 _POWER = re.compile(r"(?i:\bpower\s(?:plants?|stations?|generation|purchase)\b|\bgas\s(?:plants?|turbines?)\b|"
                     r"\bnuclear\b|\breactors?\b|\bnew\sgeneration\b|\bgenerating\scapacity\b|\bPPAs?\b)")
 _DATA_CENTER = re.compile(r"(?i:\bdata[\s-]?cent(?:er|re)s?\b|\bdatacent(?:er|re)s?\b|\bAI\s(?:campus|campuses)\b)")
+# ("pay the full cost of new power generation", "cover the costs of new plants": a pledge to pay for power)
 _BUILD = re.compile(r"(?i:\b(?:build\w*|built|construct\w*|pay(?:s|ing)?\sfor|buy\w*|bought|suppl\w*|sign\w*|"
-                    r"deals?|agreements?|contracts?|invest\w*|spend\w*|develop\w*)\b)")
+                    r"deals?|agreements?|contracts?|invest\w*|spend\w*|develop\w*)\b|"
+                    r"\b(?:pay|pays|paying|paid|cover|covers|covering|covered)\s(?:the\s)?(?:full\s|entire\s)?costs?\b)")
 # venture and equity money: "co-led a $230 million round into AI chip startup Positron", "venture capital firms",
 # "AI investments" of private wealth; spending words here are not about buying infrastructure
 _EQUITY = re.compile(r"(?i:\b(?:funding|investment|financing|series\s[A-F])\srounds?\b|\bround\sinto\b|"
@@ -112,10 +114,11 @@ _BUILD_PLAN = re.compile(r"(?i:\bplans?\s(?:for|to\s(?:build|construct|develop|o
                          r"\bconstruction\s(?:of|on|began|starts?)\b|\bjoint\sventure\b)")
 # capacity in power or in chips (policy rule 12: "a compute deal sized in gigawatts or chips"): "4.5 GW", "six
 # gigawatts", "up to 50,000 GPUs", "1 million TPUs", "hundreds of thousands of Nvidia chips"
-_CAPACITY = re.compile(r"(?i:\b\d[\d.,]*\s?(?:gigawatts?|megawatts?|GW|MW)\b|\b(?:one|two|three|four|five|six|"
-                       r"seven|eight|nine|ten|several|multiple)\sgigawatts?\b|\bmulti-gigawatt\b|"
-                       r"\b\d[\d,]*(?:\.\d+)?\s(?:million\s|thousand\s)?(?:\w+\s)?(?:GPUs|TPUs|chips|accelerators)\b|"
-                       r"\b(?:hundreds\sof\s)?thousands\sof\s(?:\w+\s)?(?:GPUs|TPUs|chips|accelerators)\b)")
+# ("a 1-gigawatt campus", "more than a gigawatt of capacity", "hundreds of thousands of Nvidia GB300 GPUs")
+_CAPACITY = re.compile(r"(?i:\b\d[\d.,]*[\s-]?(?:gigawatts?|megawatts?|GW|MW)\b|\b(?:one|two|three|four|five|six|"
+                       r"seven|eight|nine|ten|several|multiple|a)[\s-]gigawatts?\b|\bmulti-gigawatt\b|"
+                       r"\b\d[\d,]*(?:\.\d+)?\s(?:million\s|thousand\s)?(?:[\w-]+\s){0,2}(?:GPUs|TPUs|chips|accelerators)\b|"
+                       r"\b(?:hundreds\sof\s)?thousands\sof\s(?:[\w-]+\s){0,2}(?:GPUs|TPUs|chips|accelerators)\b)")
 _TITLE_CAPEX = re.compile(
     r"(?i:\bcap(?:ital)?[\s-]?ex(?:penditures?)?\b|\bcapital\sspending\b|\bAI\s(?:spending|spend|infrastructure|"
     r"investments?)\b|\bspending\s(?:plan|spree)\b|\b(?:AI|data[\s-]?cent(?:er|re)s?|infrastructure)\s(?:build-?outs?|"
@@ -133,7 +136,7 @@ _TITLE_MONEY_OBJECT = re.compile(
 # a compute or power deal in a headline: "4.5 GW partnership with Oracle", "deploy 6 gigawatts of AMD GPUs",
 # "signs GPU capacity deal with CoreWeave", "pledge to pay for power generation for data centers"
 _TITLE_DEAL = re.compile(
-    r"(?i:\b\d[\d.,]*\s?(?:GW|gigawatts?|MW|megawatts?)\b|\b(?:deals?|partnership|agreements?|contracts?|pact|"
+    r"(?i:\b\d[\d.,]*[\s-]?(?:GW|gigawatts?|MW|megawatts?)\b|\b(?:deals?|partnership|agreements?|contracts?|pact|"
     r"pledges?|joins?)\b.*\b(?:GPUs?|compute|computing|chips?|data[\s-]?cent(?:er|re)s?|Stargate|capacity|"
     r"power\sgeneration|AI\sinfrastructure)\b|\b(?:GPUs?|compute|computing|chips?|data[\s-]?cent(?:er|re)s?|"
     r"Stargate|capacity|AI\sinfrastructure)\b.*\b(?:deals?|partnership|agreements?|contracts?|pact)\b)")

@@ -291,3 +291,22 @@ def test_a_partnership_without_capacity_is_not_a_story() -> None:
     text = ("ModelLab partners with ShopCo to bring AI shopping assistants to millions of users, with checkout "
             "inside the chat window and new features for merchants later this year.")
     assert not classify("ModelLab partners with ShopCo", text).is_capex
+
+
+@pytest.mark.parametrize(("title", "text"), [
+    ("CloudCo signs multi-year agreement to supply ModelLab with Nvidia GPUs",
+     "CloudCo said on Monday it had signed a multi-year agreement to provide ModelLab with hundreds of thousands of "
+     "Nvidia GB300 GPUs across its data centers in Texas, the company said in a statement. Financial terms were not "
+     "disclosed."),
+    ("ModelLab to build 1-gigawatt data center campus in Michigan",
+     "ModelLab said on Thursday it will build a data center campus in Saline Township, Michigan, with more than a "
+     "gigawatt of capacity, as part of its expansion. Construction is expected to begin next year."),
+    ("Tech firms pledge to cover cost of new power plants for data centers",
+     "Several of the largest technology companies on Wednesday pledged to pay the full cost of new power generation "
+     "needed for their data centers, so that households do not see higher bills."),
+])
+def test_figure_less_commitments_in_short_announcements(title: str, text: str) -> None:
+    """Policy clarification 12 in the words of short announcements: chips counted with two words before them
+    ("hundreds of thousands of Nvidia GB300 GPUs"), capacity written with a hyphen ("1-gigawatt"), a pledge to "pay
+    the full cost" of new power generation for data centres."""
+    assert classify(title, text).is_capex
