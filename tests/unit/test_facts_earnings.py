@@ -210,3 +210,15 @@ def test_the_year_before_reads_against_the_previous_sentence_fiscal_year() -> No
             "The year before, the figure was $64bn.")
     assert [(f.companies, f.amount, f.period) for f in extract_facts(text, AFTER_RESULTS)] == [
         (("Microsoft",), 80e9, "FY2026"), (("Microsoft",), 64e9, "FY2025")]
+
+
+def test_a_prior_period_level_is_actual_and_an_earlier_forecast_stays_guidance() -> None:
+    """"expects $35 billion in fiscal 2026, up from $21.2 billion in the prior year": the prior year's level is
+    what was spent; "from $66 billion to $72 billion previously" is the earlier forecast for the same year."""
+    assert _summary("Oracle expects capital expenditures of about $35 billion in fiscal 2026, up from $21.2 billion "
+                    "in the prior year.") == [(("Oracle",), 35e9, "FY2026", "guidance", "approx"),
+                                              (("Oracle",), 21.2e9, "FY2025", "actual", None)]
+    facts = extract_facts("Meta raised its 2025 capex forecast to $70 billion to $72 billion, from $66 billion to "
+                          "$72 billion previously.", AFTER_RESULTS)
+    assert [(f.amount_low, f.period, f.status) for f in facts] == [(70e9, "2025", "guidance"),
+                                                                  (66e9, "2025", "guidance")]

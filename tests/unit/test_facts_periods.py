@@ -227,3 +227,10 @@ def test_money_already_spent_without_a_period_is_actual() -> None:
                           "four quarters.", date(2025, 11, 5))
     assert [(f.companies, f.amount, f.status, f.qualifier) for f in facts] == [
         (("Alibaba",), 100e9, "actual", "more_than")]
+
+
+def test_a_hedged_span_is_still_a_span() -> None:
+    """"over about five years, starting in 2027": the hedge is on the span's length; the span starts in 2027."""
+    facts = extract_facts("Oracle has signed a contract with OpenAI worth more than $300 billion over about five "
+                          "years, starting in 2027.", date(2025, 11, 5))
+    assert [(f.companies, f.period, f.qualifier) for f in facts] == [(("OpenAI",), "2027-2031", "more_than")]

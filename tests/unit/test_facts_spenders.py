@@ -426,3 +426,14 @@ def test_deals_and_payouts_after_a_fact_stay_out() -> None:
             "acquire cybersecurity firm Wiz. Meta paid $14.3 billion for a 49% stake in Scale AI. Amazon returned "
             "$10 billion to shareholders. Microsoft's revenue rose to $77.7 billion.")
     assert [(f.companies, f.amount) for f in extract_facts(text, date(2025, 11, 5))] == [(("Microsoft",), 80e9)]
+
+
+def test_the_company_is_one_company_the_main_one_when_the_sentence_before_named_several() -> None:
+    """"... Vantage Data Centers, which will lease them to Oracle. The company said it expects capex of $35 billion":
+    one company is meant, the article's main subject when the sentence before named it."""
+    text = ("Oracle is tapping the debt markets to fund its data center buildout for OpenAI.\n\n"
+            "Banks are arranging $38 billion of loans for two data center campuses being developed by Vantage Data "
+            "Centers, which will lease them to Oracle.\n\n"
+            "The company said in September it expects capital expenditures of about $35 billion in fiscal 2026.")
+    facts = extract_facts(text, date(2025, 11, 5))
+    assert [(f.companies, f.amount) for f in facts] == [(("Oracle",), 35e9)]

@@ -360,6 +360,10 @@ def _sentence_facts(text: str, sentence: Sentence, index: int, context: _Context
                 body, money.start - base, money.end - base, sells) or _research_forecast(body, money, base, mentions):
             actors = (_SECTOR_ACTOR,)
         fact = _fact(sentence, money, actors, period, body, cues, published)
+        if prior and period is not None and compared is not None and period.end < compared.start:
+            # "expects $35 billion in fiscal 2026, up from $21.2 billion in the prior year": the level it is compared
+            # with is what was spent in the period before
+            fact = replace(fact, status="actual")
         # ("above the $30 billion analysts had expected": "above" compares, it does not hedge)
         facts.append(replace(fact, status="estimate", qualifier=None) if consensus else fact)
         context.fact_actors.setdefault(index, actors)
@@ -417,7 +421,17 @@ def _spender(body: str, mentions: list[Mention], base: int, money: Money, index:
             unknown = passive_agent(body, clause[0], money.start - base)
         if unknown is not None:
             return (unknown,)
-    return deal_buyers(body, tuple(dict.fromkeys((*context.subject_before(index), *found.names))))
+    referred = context.subject_before(index)
+    if len(referred) > 1 and not found.names and _ONE_COMPANY.match(body, clause[0]):
+        # "Banks are lending $38 billion to Vantage, which will lease the campuses to Oracle. The company said it
+        # expects capex of $35 billion": one company is meant, the article's main one if the sentence before named it
+        main = [name for name in context.main_subject() if name in referred]
+        referred = tuple(main) or referred[:1]
+    return deal_buyers(body, tuple(dict.fromkeys((*referred, *found.names))))
+
+
+# a clause about one company named earlier: "The company said", "The firm expects", "It plans"
+_ONE_COMPANY = re.compile(r"(?:\W{0,3})(?:(?i:the\s(?:company|firm|group))|It)\b")
 
 
 def _prose_chars(stretch: str) -> int:

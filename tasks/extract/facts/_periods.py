@@ -75,8 +75,9 @@ _PERIOD = re.compile(
     # ("by end-2028" as well)
     r"|(?P<to>\b(?:by|through|until|till|to)\s(?:the\send\sof\s|end-)?(?P<to_year>" + _YEAR + r")\b)"
     # "over the next three years", "in the next 5 years", "over five years", "a five-year", "the next decade"
+    # ("over about five years", "over roughly a decade" hedge the span, not the figure)
     r"|(?P<next_n>\b(?:over|in|during|within)\s(?:the\snext|the\scoming|the\sfollowing)?\s?"
-    r"(?P<n>" + _N + r")\s(?:years|yrs)\b"
+    r"(?:about\s|roughly\s|around\s|nearly\s|some\s|approximately\s)?(?P<n>" + _N + r")\s(?:years|yrs)\b"
     # "a $138 billion deal spanning eight years", "a contract running seven years"
     r"|\b(?:spanning|lasting|running|covering|over\sa\speriod\sof)\s(?P<n3>" + _N + r")\s(?:years|yrs)\b"
     r"|\b(?P<n2>" + _N + r")[\s-]year\b(?!\s(?:old|high|low))"
