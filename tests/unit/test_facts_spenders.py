@@ -437,3 +437,30 @@ def test_the_company_is_one_company_the_main_one_when_the_sentence_before_named_
             "The company said in September it expects capital expenditures of about $35 billion in fiscal 2026.")
     facts = extract_facts(text, date(2025, 11, 5))
     assert [(f.companies, f.amount) for f in facts] == [(("Oracle",), 35e9)]
+
+
+LIST_ARTICLE = ("The four largest US cloud providers have all raised their capital spending plans for 2026, as they "
+                "race to build data centers for artificial intelligence. Here is what each company has guided:\n\n"
+                "- Amazon: about $200 billion in 2026, up from $131 billion in 2025\n"
+                "- Alphabet: $175 billion to $185 billion, roughly double last year's $91 billion\n"
+                "- Meta: $115 billion to $135 billion, including principal payments on finance leases\n\n"
+                "Together the four are expected to spend more than $650 billion this year, most of it on AI data "
+                "centers.")
+
+
+def test_items_of_a_list_introduced_as_capital_spending() -> None:
+    """A list introduced by a sentence ending in ":" after words of capital spending: each item's company spends its
+    figure; an item with no period of its own takes the one of the introduction; a period owning the next figure
+    ("last year's $91 billion") is not the range's; "Together the four" is the group, a sector figure."""
+    facts = extract_facts(LIST_ARTICLE, date(2026, 2, 10))
+    assert [(f.companies, f.amount or f.amount_low, f.period, f.kind, f.status) for f in facts] == [
+        (("Amazon",), 200e9, "2026", "capex", "guidance"), (("Amazon",), 131e9, "2025", "capex", "actual"),
+        (("Alphabet",), 175e9, "2026", "capex", "guidance"), (("Alphabet",), 91e9, "2025", "capex", "actual"),
+        (("Meta",), 115e9, "2026", "capex", "guidance"), (("hyperscalers",), 650e9, "2026", "capex", "guidance")]
+
+
+def test_a_list_without_an_introduction_in_words_of_spending_is_not_read_as_spending() -> None:
+    """Items of a list whose introduction speaks of something else (revenue) are not spending figures."""
+    text = ("The companies reported strong results for the quarter. Here is what each one earned:\n\n"
+            "- Amazon: $180 billion in revenue\n- Alphabet: $102 billion\n")
+    assert extract_facts(text, date(2026, 2, 10)) == []

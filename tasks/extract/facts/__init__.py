@@ -99,6 +99,16 @@ _REPORT_CITED = re.compile(r"(?i:\baccording\sto\s(?:a|an|the)?\s?(?:[\w-]+\s){0
 # a period further after its figure (in prose characters, a blanked URL counting as one space) belongs to another
 # phrase: "…is investing $2 billion in a GPU cluster …[a long aside]… and hopes to list its shares in 2027";
 # 140 keeps every dated figure of the tuning half (100 lost three)
+# a period that owns the next figure: "last year's $91 billion", "2024’s [$52.5 billion"
+_POSSESSIVE = re.compile(r"['’]s\s")
+_POSSESSIVE_GAP = 6
+# a group referred back to: "Together the four are expected to spend", "All five companies plan", "the big four"
+_GROUP_REFERENCE = re.compile(r"(?i:\b(?:together,?\s)?(?:the|all|these)\s(?:big\s)?"
+                              r"(?:three|four|five|six|seven|eight)\b(?:\s(?:companies|firms|giants|groups|hyperscalers|tech\sgiants|cloud\sproviders))?)")
+# an item of a bulleted or numbered list: "- Amazon: about $200 billion in 2026", "2. Meta: $115 billion"
+_LIST_ITEM = re.compile(r"\s*(?:[-*•·]|\d{1,2}[.)])\s+\S")
+# a list longer than this is not read as one statement's items
+_MAX_LIST_ITEMS = 12
 _PERIOD_AFTER_CHARS = 140
 _SPACES = re.compile(r"\s+")
 # companies that sell AI infrastructure: their forecast of a market's spending is not their own spending
@@ -209,6 +219,8 @@ class _Context:
         if any(names_ai_infrastructure(self.sentences[i].text)
                for i in range(max(0, index - _NEIGHBOURS), min(len(self.sentences), index + _NEIGHBOURS + 1))):
             return True
+        if any(names_ai_infrastructure(lead.text) for lead in self.list_lead(index)):
+            return True  # "... to build data centers for AI. Here is what each company has guided:\n- Amazon: $200bn"
         # "Meta plans to spend as much as $65 billion on AI this year": a cloud or tech giant's spending on AI is its
         # build-out of AI infrastructure
         if spends_on_ai(self.sentences[index].text) and any(
@@ -220,8 +232,23 @@ class _Context:
         # after a sentence that stated a fact continues it
         return index - 1 in self.fact_actors and any(m.actor.type in _AI_BUILDERS for m in self.mentions(index))
 
+    def list_lead(self, index: int) -> list[Sentence]:
+        """For an item of a list introduced by a sentence ending in ":" ("Here is what each company has guided:"), that
+        sentence and the one before it; else nothing."""
+        if not _LIST_ITEM.match(self.sentences[index].text):
+            return []
+        back = index - 1
+        while back >= 0 and index - back <= _MAX_LIST_ITEMS and _LIST_ITEM.match(self.sentences[back].text):
+            back -= 1
+        if back < 0 or not self.sentences[back].text.rstrip().endswith(":"):
+            return []
+        return self.sentences[max(0, back - 1):back + 1]
+
     def follows_capex(self, index: int) -> bool:
-        """True when the previous sentence of the same paragraph speaks of capital spending."""
+        """True when the previous sentence of the same paragraph speaks of capital spending, or the list the sentence
+        is an item of is introduced in words of capital spending."""
+        if any(has_capex_cue(find_cues(lead.text)) for lead in self.list_lead(index)):
+            return True
         if index == 0 or self.sentences[index - 1].paragraph != self.sentences[index].paragraph:
             return False
         before = self.sentences[index - 1]
@@ -359,7 +386,14 @@ def _sentence_facts(text: str, sentence: Sentence, index: int, context: _Context
         if (is_sector_figure(body, left, right, named) and not is_hyperscaler_group(actors)) or is_market_forecast(
                 body, money.start - base, money.end - base, sells) or _research_forecast(body, money, base, mentions):
             actors = (_SECTOR_ACTOR,)
-        fact = _fact(sentence, money, actors, period, body, cues, published)
+        lead = context.list_lead(index)
+        if period is None and lead and not prior:
+            # "plans for 2026. Here is what each company has guided:\n- Meta: $115 billion to $135 billion"
+            period = next((found for found in (_period_of(text, item, published, actors) for item in reversed(lead))
+                           if found is not None), None)
+        # an item of a list introduced as capital spending is capital spending
+        fact = _fact(sentence, money, actors, period, body, cues, published,
+                     capex=any(has_capex_cue(find_cues(item.text)) for item in lead))
         if prior and period is not None and compared is not None and period.end < compared.start:
             # "expects $35 billion in fiscal 2026, up from $21.2 billion in the prior year": the level it is compared
             # with is what was spent in the period before
@@ -421,6 +455,8 @@ def _spender(body: str, mentions: list[Mention], base: int, money: Money, index:
             unknown = passive_agent(body, clause[0], money.start - base)
         if unknown is not None:
             return (unknown,)
+    if not found.names and _GROUP_REFERENCE.search(body, clause[0], money.start - base):
+        return (_SECTOR_ACTOR,)  # the companies of the sentences before, taken together: a sector figure
     referred = context.subject_before(index)
     if len(referred) > 1 and not found.names and _ONE_COMPANY.match(body, clause[0]):
         # "Banks are lending $38 billion to Vantage, which will lease the campuses to Oracle. The company said it
@@ -432,6 +468,17 @@ def _spender(body: str, mentions: list[Mention], base: int, money: Money, index:
 
 # a clause about one company named earlier: "The company said", "The firm expects", "It plans"
 _ONE_COMPANY = re.compile(r"(?:\W{0,3})(?:(?i:the\s(?:company|firm|group))|It)\b")
+
+
+def _period_of(text: str, sentence: Sentence, published: date | None, companies: tuple[str, ...]) -> Period | None:
+    """The one period a sentence names ("capital spending plans for 2026"), resolved; None when it names none or
+    several."""
+    periods = find_periods(text, sentence.start, sentence.end)
+    if len(periods) != 1 or published is None:
+        return None
+    found = actor(companies[0]) if companies else None
+    return resolve(periods[0], published, None, found.fy_end if found else 12, False,
+                   found.fy_start_named if found else False)
 
 
 def _prose_chars(stretch: str) -> int:
@@ -473,6 +520,8 @@ def _period_for(money: Money, monies: list[Money], i: int, periods: list[PeriodM
              and _prose_chars(body[money.end - base:p.start - base]) <= _PERIOD_AFTER_CHARS
              and not (p.form == "prev" and _PERCENT_CHANGE.search(body, money.end - base, p.start - base))
              and not _CAPACITY.search(body, money.end - base, p.start - base)
+             # ("$175 billion to $185 billion, roughly double last year's $91 billion": last year's is the next one's)
+             and not (hi - p.end <= _POSSESSIVE_GAP and _POSSESSIVE.match(body, p.end - base))
              and not reported_clause_between(body, money.end - base, p.start - base)]
     # a period before the figure counts only in its clause ("(up from $131 billion in 2025), while Google…")
     # ("jumped 83% from a year earlier to $24 billion": the year earlier is the base of the change before the figure)
@@ -511,11 +560,11 @@ def _period_for(money: Money, monies: list[Money], i: int, periods: list[PeriodM
 
 
 def _fact(sentence: Sentence, money: Money, companies: tuple[str, ...], period: Period | None, body: str,
-          cues: list, published: date | None) -> Fact:  # type: ignore[type-arg]
-    """Assemble one Fact."""
+          cues: list, published: date | None, capex: bool = False) -> Fact:  # type: ignore[type-arg]
+    """Assemble one Fact (`capex`: the context says it is capital spending, whatever its own words)."""
     single = period is not None and "-" not in period.label.lstrip("FY")[4:5] or (
         period is not None and period.label[4:6] in ("-H", "-Q"))
-    kind = kind_of(body, cues, bool(single))
+    kind = "capex" if capex else kind_of(body, cues, bool(single))
     if period is not None and period.label.startswith("FY") and len(companies) == 1 and _is_company(companies[0]):
         kind = "capex"  # one company's budget for its own fiscal year is its capital spending
     ended = None if period is None or published is None else period.end < published
