@@ -10,13 +10,18 @@ import pytest
 pytestmark = [pytest.mark.corpus, pytest.mark.slow]
 
 # Floors measured by `make eval` on the dev set; lowering one needs review (STYLE.md, Tests).
-# rules-1.13 (2026-12-01) measures, whole set: story F1 0.9464, fact F1 0.9440; held-out half: story F1 0.9153,
-# fact F1 0.8787 (rules-1.12: 0.9464, 0.9438, 0.9153, 0.8775). Floors are those figures cut to three decimals; the
-# held-out half is never read when rules are written, so its floors catch a change that fits the tuning half only.
+# rules-1.13 and rules-1.14 (2026-12-01) measure, whole set: story F1 0.9464, fact F1 0.9440; held-out half:
+# story F1 0.9153, fact F1 0.8787 (rules-1.12: 0.9464, 0.9438, 0.9153, 0.8775). Floors are those figures cut to three
+# decimals; the held-out half is never read when rules are written, so its floors catch a change that fits the tuning
+# half only.
 STORY_F1_FLOOR = 0.946
 FACT_F1_FLOOR = 0.943
 HELDOUT_STORY_F1_FLOOR = 0.915
 HELDOUT_FACT_F1_FLOOR = 0.878
+# the team-labelled news (tasks/extract/facts/news_labels.jsonl, 256 items; rules-1.14 measures story F1 0.6923, fact
+# F1 0.8654): mostly hard negatives and figure-less announcements, the kind of text the dev set has least of
+NEWS_STORY_F1_FLOOR = 0.692
+NEWS_FACT_F1_FLOOR = 0.865
 
 
 @pytest.fixture(scope="module")
@@ -47,6 +52,17 @@ def test_heldout_story_f1(metrics: dict[str, Any]) -> None:
 def test_heldout_fact_f1(metrics: dict[str, Any]) -> None:
     """Fact F1 on the held-out half stays above its floor."""
     assert metrics["heldout_fact_f1"] >= HELDOUT_FACT_F1_FLOOR
+
+
+def test_news_story_f1(metrics: dict[str, Any]) -> None:
+    """Story F1 on the team-labelled news stays above its floor (and that set was read: it has items)."""
+    assert metrics["n_news"] >= 256
+    assert metrics["news_story_f1"] >= NEWS_STORY_F1_FLOOR
+
+
+def test_news_fact_f1(metrics: dict[str, Any]) -> None:
+    """Fact F1 on the team-labelled news stays above its floor."""
+    assert metrics["news_fact_f1"] >= NEWS_FACT_F1_FLOOR
 
 
 def test_grounding(metrics: dict[str, Any]) -> None:
