@@ -21,6 +21,7 @@ from tasks.extract.facts._devset import (
     fold_of,
     half_of,
     load_news_items,
+    load_written_items,
     read_labels,
     read_split,
 )
@@ -192,3 +193,20 @@ def test_news_labels_name_feed_items_by_position_and_title(tmp_path: Path) -> No
     labels.write_text(json.dumps({**label, "item_title": "Renamed"}) + "\n", encoding="utf-8")
     with pytest.raises(ValueError, match="item 1 is 'Second', labelled as 'Renamed'"):
         load_news_items(corpus, labels)
+
+
+def test_written_pages_are_read_from_beside_their_labels(tmp_path: Path) -> None:
+    """A written page is a Markdown file with front matter beside the labels file; a missing page fails loudly."""
+    (tmp_path / "01.md").write_text('---\ntitle: "Meta lifts capex"\npublished: "2026-01-29"\n---\n'
+                                    "Meta will spend $135 billion on data centers.\n", encoding="utf-8")
+    labels = tmp_path / "labels.jsonl"
+    labels.write_text(json.dumps({"id": "w-01", "path": "01.md", "is_capex": True, "facts": []}) + "\n",
+                      encoding="utf-8")
+    [item] = load_written_items(labels)
+    assert (item.id, item.title, item.published, item.text) == (
+        "w-01", "Meta lifts capex", date(2026, 1, 29), "Meta will spend $135 billion on data centers.\n")
+    assert load_written_items(tmp_path / "none.jsonl") == []
+    labels.write_text(json.dumps({"id": "w-02", "path": "02.md", "is_capex": False, "facts": []}) + "\n",
+                      encoding="utf-8")
+    with pytest.raises(ValueError, match="labelled page 02.md not in"):
+        load_written_items(labels)

@@ -23,6 +23,8 @@ SPLIT_FILE = Path(__file__).with_name("devset_split.tsv")
 # text), labelled blind to the extractor under the corpus README's policy; see docs/EVALUATION.md
 NEWS_LABELS_FILE = Path(__file__).with_name("news_labels.jsonl")
 NEWS_ARTICLES = Path("news-2025-2026") / "articles.jsonl.gz"
+# pages the team wrote to test the extractor on language the corpus has little of, with their labels
+WRITTEN_LABELS_FILE = Path(__file__).resolve().parents[3] / "tests" / "fixtures" / "written" / "labels.jsonl"
 SPLIT_SEED = "capex-split-2026-12:"
 HELD_OUT = "held-out"
 TUNING = "tuning"
@@ -188,3 +190,24 @@ def load_news_items(corpus: Path, labels_file: Path = NEWS_LABELS_FILE) -> list[
             items[gold["id"]] = Item(gold["id"], title, text, parse_date(gold.get("published")) or published,
                                      bool(gold["is_capex"]), gold["facts"])
     return [items[item_id] for item_id in sorted(items)]
+
+
+def load_written_items(labels_file: Path = WRITTEN_LABELS_FILE) -> list[Item]:
+    """The team-written pages: Markdown files with front matter beside `labels_file`, one label per `path`.
+
+    Returns an empty list when there is no labels file; a label whose page is missing is an error.
+    """
+    if not labels_file.exists():
+        return []
+    items = []
+    for line in labels_file.read_text(encoding="utf-8").splitlines():
+        if not line.strip():
+            continue
+        gold = json.loads(line)
+        page = labels_file.parent / gold["path"]
+        if not page.exists():
+            raise ValueError(f"labelled page {gold['path']} not in {labels_file.parent}")
+        title, text, published = markdown_item(page)
+        items.append(Item(gold["id"], title, text, parse_date(gold.get("published")) or published,
+                          bool(gold["is_capex"]), gold["facts"]))
+    return sorted(items, key=lambda item: item.id)

@@ -23,11 +23,13 @@ from tasks.extract.facts._devset import (
     N_FOLDS,
     NEWS_LABELS_FILE,
     TUNING,
+    WRITTEN_LABELS_FILE,
     Item,
     fold_of,
     half_of,
     load_items,
     load_news_items,
+    load_written_items,
     write_split,
 )
 from tasks.models import Analysis, Fact
@@ -211,39 +213,44 @@ def seed_result() -> dict[str, Any]:
     return {"exact": exact, "n_facts": len(analysis.facts), "n_expected": len(expected["facts"])}
 
 
-def evaluate(corpus: Path = CORPUS, news_labels: Path = NEWS_LABELS_FILE) -> dict[str, Any]:
-    """Run the extractor over the development set and return the metrics.
+def evaluate(corpus: Path = CORPUS, news_labels: Path = NEWS_LABELS_FILE,
+             written: Path = WRITTEN_LABELS_FILE) -> dict[str, Any]:
+    """Run the extractor over the development set and the team's labelled sets and return the metrics.
 
     Args:
         corpus: the shared corpus folder holding labels.jsonl.
         news_labels: the team's labels on articles of the corpus's unlabelled news file.
+        written: the labels of the team-written pages (the pages sit beside it).
     Returns:
         Whole-set story/fact precision, recall and F1, error counts per kind, period accuracy and
         grounding (unprefixed keys), the same for the halves (`tuning_*`, `heldout_*`), per-fold
-        story and fact F1 (`folds`), the same for the team-labelled news (`news_*`, `news_tuning_*`,
-        `news_heldout_*`, split by the same hash), the seed result, the median time and the misses per half.
+        story and fact F1 (`folds`), the same per team set (`news_*`, `news_tuning_*`, `news_heldout_*`;
+        `written_*` ...; split by the same hash), the seed result, the median time and the misses per half.
     """
     from tasks.extract.extractor import get_extractor
 
     extractor = get_extractor()
     items = load_items(corpus)
     parts, folds, timings = _score_set(items)
-    news_items = load_news_items(corpus, news_labels)
-    news, _, _ = _score_set(news_items)
-    return {
+    metrics: dict[str, Any] = {
         "n_items": len(items), **parts[""].metrics(),
         "n_tuning": sum(half_of(i.id) == TUNING for i in items), **parts[TUNING].metrics("tuning_"),
         "n_heldout": sum(half_of(i.id) == HELD_OUT for i in items), **parts[HELD_OUT].metrics("heldout_"),
         "folds": [fold.metrics() for fold in folds],
-        "n_news": len(news_items), **news[""].metrics("news_"),
-        "n_news_tuning": sum(half_of(i.id) == TUNING for i in news_items), **news[TUNING].metrics("news_tuning_"),
-        "n_news_heldout": sum(half_of(i.id) == HELD_OUT for i in news_items),
-        **news[HELD_OUT].metrics("news_heldout_"),
         "seed": seed_result(), "median_ms": 1000 * timings[len(timings) // 2] if timings else 0.0,
-        "misses": {TUNING: parts[TUNING].misses, HELD_OUT: parts[HELD_OUT].misses,
-                   f"news-{TUNING}": news[TUNING].misses, f"news-{HELD_OUT}": news[HELD_OUT].misses},
+        "misses": {TUNING: parts[TUNING].misses, HELD_OUT: parts[HELD_OUT].misses},
         "extractor_version": extractor.version,
     }
+    for name, team_items in (("news", load_news_items(corpus, news_labels)), ("written", load_written_items(written))):
+        scores, _, _ = _score_set(team_items)
+        metrics[f"n_{name}"] = len(team_items)
+        metrics[f"n_{name}_tuning"] = sum(half_of(i.id) == TUNING for i in team_items)
+        metrics[f"n_{name}_heldout"] = sum(half_of(i.id) == HELD_OUT for i in team_items)
+        metrics.update({**scores[""].metrics(f"{name}_"), **scores[TUNING].metrics(f"{name}_tuning_"),
+                        **scores[HELD_OUT].metrics(f"{name}_heldout_")})
+        metrics["misses"].update({f"{name}-{TUNING}": scores[TUNING].misses,
+                                  f"{name}-{HELD_OUT}": scores[HELD_OUT].misses})
+    return metrics
 
 
 def _score_set(items: list[Item]) -> tuple[dict[str, Scores], list[Scores], list[float]]:
@@ -288,27 +295,35 @@ def report(m: dict[str, Any]) -> list[str]:
     for label, values in (("story F1", story), ("fact F1 ", fact)):
         spread = " ".join(f"{v:.3f}" for v in values)
         lines.append(f"{N_FOLDS}-fold {label} {spread} (mean {sum(values) / len(values):.3f})")
-    lines.extend(_news_report(m))
+    lines.extend(_team_reports(m))
     seed = m["seed"]
     verdict = "exact" if seed["exact"] else "MISMATCH"
     lines.append(f"seed: {verdict} ({seed['n_facts']} facts, {seed['n_expected']} expected)")
     return lines
 
 
-def _news_report(m: dict[str, Any]) -> list[str]:
-    """The team-labelled news block: whole, tuning and held-out halves, like the dev set's."""
-    if not m["n_news"]:
-        return [f"team-labelled news: skipped (no {NEWS_LABELS_FILE.name} or no news file in the corpus)"]
-    lines = [(f"team-labelled news ({NEWS_LABELS_FILE.name}): {m['n_news']} items "
-              f"(tuning {m['n_news_tuning']}, held-out {m['n_news_heldout']})"),
-             f"{'':22}{'whole':>24}{'tuning':>24}{'held-out':>24}"]
-    prefixes = ("news_", "news_tuning_", "news_heldout_")
-    for label, keys in _ROWS:
-        cells = [" / ".join(f"{m[prefix + key]:.3f}" for key in keys) for prefix in prefixes]
-        lines.append(f"{label:22}" + "".join(f"{cell:>24}" for cell in cells))
-    for kind in _KINDS:
-        cells = [str(m[prefix + kind]) for prefix in prefixes]
-        lines.append(f"{kind.replace('_', ' '):22}" + "".join(f"{cell:>24}" for cell in cells))
+# the team's labelled sets beside the dev set: key prefix, heading, what is missing when a set is skipped
+_TEAM_SETS = (("news", f"team-labelled news ({NEWS_LABELS_FILE.name})", "no news labels or no news file in the corpus"),
+              ("written", f"team-written pages ({WRITTEN_LABELS_FILE.parent.name}/)", "no written pages"))
+
+
+def _team_reports(m: dict[str, Any]) -> list[str]:
+    """One block per team set: whole, tuning and held-out halves, like the dev set's."""
+    lines: list[str] = []
+    for name, heading, missing in _TEAM_SETS:
+        if not m[f"n_{name}"]:
+            lines.append(f"{heading}: skipped ({missing})")
+            continue
+        lines += [(f"{heading}: {m[f'n_{name}']} items "
+                   f"(tuning {m[f'n_{name}_tuning']}, held-out {m[f'n_{name}_heldout']})"),
+                  f"{'':22}{'whole':>24}{'tuning':>24}{'held-out':>24}"]
+        prefixes = (f"{name}_", f"{name}_tuning_", f"{name}_heldout_")
+        for label, keys in _ROWS:
+            cells = [" / ".join(f"{m[prefix + key]:.3f}" for key in keys) for prefix in prefixes]
+            lines.append(f"{label:22}" + "".join(f"{cell:>24}" for cell in cells))
+        for kind in _KINDS:
+            cells = [str(m[prefix + kind]) for prefix in prefixes]
+            lines.append(f"{kind.replace('_', ' '):22}" + "".join(f"{cell:>24}" for cell in cells))
     return lines
 
 
@@ -328,7 +343,8 @@ def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__)
     parser.add_argument("--verbose", "-v", action="store_true",
                         help="list every missed or extra story and fact of --misses-from")
-    parser.add_argument("--misses-from", choices=(TUNING, HELD_OUT, f"news-{TUNING}", f"news-{HELD_OUT}", "all"),
+    parser.add_argument("--misses-from", choices=(TUNING, HELD_OUT, *(f"{name}-{half}" for name, _, _ in _TEAM_SETS
+                                                                     for half in (TUNING, HELD_OUT)), "all"),
                         default=TUNING,
                         help="which half's misses --verbose lists (rules are written from the tuning half only)")
     parser.add_argument("--no-audit", action="store_true", help="skip the precision audit on the unlabelled news")
@@ -336,13 +352,15 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--corpus", type=Path, default=CORPUS, help="folder holding labels.jsonl")
     parser.add_argument("--news-labels", type=Path, default=NEWS_LABELS_FILE,
                         help="the team's labels on the corpus's unlabelled news articles (JSON Lines)")
+    parser.add_argument("--written", type=Path, default=WRITTEN_LABELS_FILE,
+                        help="the labels of the team-written pages, which sit beside it (JSON Lines)")
     args = parser.parse_args(argv)
     if not (args.corpus / "labels.jsonl").exists():
         print(f"skipped: no labelled corpus at {args.corpus} (labels.jsonl not found)", file=sys.stderr)
         return 0
     if args.write_split:
         write_split([item.id for item in load_items(args.corpus)])
-    m = evaluate(args.corpus, args.news_labels)
+    m = evaluate(args.corpus, args.news_labels, args.written)
     if args.verbose:
         halves = tuple(m["misses"]) if args.misses_from == "all" else (args.misses_from,)
         for half in halves:
