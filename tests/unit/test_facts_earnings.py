@@ -222,3 +222,13 @@ def test_a_prior_period_level_is_actual_and_an_earlier_forecast_stays_guidance()
                           "$72 billion previously.", AFTER_RESULTS)
     assert [(f.amount_low, f.period, f.status) for f in facts] == [(70e9, "2025", "guidance"),
                                                                   (66e9, "2025", "guidance")]
+
+
+def test_wire_copy_tickers_and_wall_street_estimates() -> None:
+    """Wire copy: "Amazon.com (AMZN.O)" is Amazon; "well above Wall Street estimates of $110.6 billion" is the
+    analysts' estimate for the same year."""
+    assert _summary("Amazon.com (AMZN.O) said on Thursday it would invest $20 billion in Pennsylvania to expand its "
+                    "data center infrastructure.") == [(("Amazon",), 20e9, None, "plan", None)]
+    assert _summary("Meta Platforms (META.O) forecast 2026 capital expenditures of $115 billion to $135 billion, well "
+                    "above Wall Street estimates of $110.6 billion, according to data compiled by LSEG.") == [
+        (("Meta",), None, "2026", "guidance", None), (("Meta",), 110.6e9, "2026", "estimate", None)]

@@ -113,8 +113,9 @@ _CONSENSUS_AFTER = re.compile(r"(?i:[\])*_]*\s+(?:that\s|which\s)?(?:(?:wall\sst
                               r"(?:polled\sby\s[\w&.-]+(?:\s[\w&.-]+)?\s|surveyed\sby\s[\w&.-]+(?:\s[\w&.-]+)?\s)?(?:had\s|have\s)?"
                               r"(?:expected|forecast|estimated|projected|anticipated|predicted|penciled|pencilled)\b"
                               r"|[\])*_]*\s+(?:expected|forecast|estimated|projected)\sby\s(?:wall\sstreet\s)?analysts\b)")
-# who holds the expectation: "the consensus", "analysts'", a data provider
-_CONSENSUS_SOURCE = r"\b(?:consensus|analysts['’]?|streetaccount|factset|lseg|visible\salpha)\s"
+# who holds the expectation: "the consensus", "analysts'", a data provider, "Wall Street"
+_CONSENSUS_SOURCE = (r"\b(?:consensus|analysts['’]?|streetaccount|factset|lseg|visible\salpha|"
+                     r"(?:wall|the)\sstreet(?:['’]s)?)\s")
 _CONSENSUS_NOUN = r"(?:(?:average|mean|consensus)\s)?(?:estimates?|forecasts?|expectations?|projections?)"
 _CONSENSUS_BEFORE = re.compile(r"(?i:" + _CONSENSUS_SOURCE + _CONSENSUS_NOUN
                                + r"?\s?(?:of|for|at)\s(?:about\s|roughly\s|around\s)?\[?$)")
