@@ -464,3 +464,18 @@ def test_a_list_without_an_introduction_in_words_of_spending_is_not_read_as_spen
     text = ("The companies reported strong results for the quarter. Here is what each one earned:\n\n"
             "- Amazon: $180 billion in revenue\n- Alphabet: $102 billion\n")
     assert extract_facts(text, date(2026, 2, 10)) == []
+
+
+@pytest.mark.parametrize("verb", ["has pencilled in", "has earmarked", "has set aside", "will shell out"])
+def test_more_verbs_of_budgeting(verb: str) -> None:
+    """"has pencilled in $175bn-185bn", "earmarked", "set aside", "shell out": a budget for AI infrastructure."""
+    facts = extract_facts(f"Alphabet {verb} $175bn-185bn for data centres this year.", date(2026, 2, 14))
+    assert [(f.companies, f.amount_low, f.period) for f in facts] == [(("Alphabet",), 175e9, "2026")]
+
+
+def test_the_sellers_of_bought_capacity_are_not_spenders() -> None:
+    """"signed up for some $1.4trn of computing capacity from Microsoft, Oracle and Amazon": the sellers after
+    "capacity from" are not spenders, whatever the verb of the purchase."""
+    facts = extract_facts("OpenAI says it has signed up for some $1.4trn of computing capacity from Microsoft, Oracle, "
+                          "Amazon and CoreWeave.", date(2026, 2, 14))
+    assert [(f.companies, f.amount) for f in facts] == [(("OpenAI",), 1.4e12)]

@@ -228,3 +228,14 @@ def test_an_order_placed_by_a_buyer_is_still_a_fact() -> None:
 def test_total_of_figures_the_sentence_lists_is_not_a_fact(text: str) -> None:
     """A sum of the figures just listed is the article's arithmetic (policy rule 3): the two parts are the facts."""
     assert [f.amount for f in extract_facts(text, PUBLISHED)] == [18e9, 9e9]
+
+
+@pytest.mark.parametrize("text", [
+    "The PIF has capitalised it with around $10bn so far, a sum that counts as the fund's equity.",
+    "Samsung has pledged 450 trillion won of domestic investment over five years, most of it for new semiconductor "
+    "lines in Pyeongtaek, and SK Hynix's planned fab cluster in Yongin will cost 600 trillion won.",
+])
+def test_equity_and_chip_lines_are_not_ai_infrastructure_spending(text: str) -> None:
+    """Capital put into a company ("capitalised it with $10bn") and chip production lines or a fab cluster (policy
+    rule 5) are not AI-infrastructure spending, even beside data-centre words elsewhere in the article."""
+    assert extract_facts(text + " The data centres of the region need power.", date(2026, 2, 1)) == []

@@ -180,6 +180,9 @@ _OWNED_NEXT = re.compile(r"['’]s\s(?:[a-z][\w-]*\s){0,2}\W{0,2}")
 _PURCHASE_BEFORE = re.compile(r"(?i:\b(?:buy|buys|bought|buying|purchas\w*|rent(?:s|ed|ing)?|lease[sd]?|leasing|"
                               r"spend|spends|spending|spent|pay|pays|paying|paid|commit(?:s|ted)?|"
                               r"procur\w*)\s(?:[\w-]+\s){0,3}\W{0,2}$)")
+# what is bought, then its seller: "of computing capacity from Microsoft", "GPUs from Lambda", "cloud services from"
+_SUPPLY_FROM = re.compile(r"(?i:\b(?:capacity|compute|computing(?:\spower)?|chips|GPUs|servers|services|cloud|"
+                          r"infrastructure)\sfrom\s(?:the\s)?(?-i:[a-z][\w-]*\s){0,3}\W{0,2})$")
 _SELLER_BEFORE = re.compile(r"(?i:\bfrom\s(?:the\s)?(?-i:[a-z][\w-]*\s){0,3}\W{0,2})$")
 # a partner is named close after its figure, in the same phrase: "worth $27 billion with Blue Owl Capital",
 # "a $27 billion five-year AI infrastructure agreement with social media giant Meta" (48 missed that one; same dev-set
@@ -402,9 +405,11 @@ def _candidates(sentence: str, mentions: list[Mention], base: int, clause: tuple
 
 
 def _sells(sentence: str, clause_start: int, start: int, end: int, first: int) -> bool:
-    """True when the party named at `first` after a figure sells it: "buy $6.3 billion of capacity from CoreWeave"."""
-    return (_SELLER_BEFORE.search(sentence, end, first) is not None
-            and _PURCHASE_BEFORE.search(sentence, max(clause_start, start - 40), start) is not None)
+    """True when the party named at `first` after a figure sells it: "buy $6.3 billion of capacity from CoreWeave",
+    "signed up for some $1.4trn of computing capacity from Microsoft, Oracle and Amazon"."""
+    return _SELLER_BEFORE.search(sentence, end, first) is not None and (
+        _PURCHASE_BEFORE.search(sentence, max(clause_start, start - 40), start) is not None
+        or _SUPPLY_FROM.search(sentence, end, first) is not None)
 
 
 def is_hyperscaler_group(names: tuple[str, ...] | list[str]) -> bool:

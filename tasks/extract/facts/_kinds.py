@@ -11,7 +11,8 @@ _CUES = re.compile(
     # "$131.8 billion in capex", "capital expenditures of $91 billion", "capital spending"
     r"(?P<capex>\bcap(?:ital)?[\s-]?ex(?:penditures?)?\b|\bcapital\s(?:expenditures?|spending|investments?|budget|outlays?)\b)"
     # "$50 billion cash reserve", "revenue of $16.1 billion", "$30 billion funding round", "valued at", "bond sale"
-    r"|(?P<neg>\b(?:revenues?|sales|sold|earnings\sof|profits?|net\sincome|operating\sincome|ebitda|margins?|"
+    # "capitalised it with $10bn": equity put into a company
+    r"|(?P<neg>\b(?:capitali[sz](?:ed|es|ing)|revenues?|sales|sold|earnings\sof|profits?|net\sincome|operating\sincome|ebitda|margins?|"
     r"cash\sflow|free\scash|cash\s(?:reserves?|pile|balance|hoard|on\shand)|reserves?|valuations?|valued|"
     r"market\s(?:value|cap|capitali[sz]ation)|shares?|stock|buybacks?|repurchases?|dividends?|bonds?|debt|loans?|"
     r"borrow(?:ed|ing|s)?|credit\sfacility|notes\soffering|financing|financed|fund(?:ing|raise|raising)|"
@@ -51,6 +52,10 @@ _CUES = re.compile(
     r"|(?P<spend>\b(?:spend(?:s|ing)?|spent|invest(?:s|ed|ing|ments?)?|commit(?:s|ted|ments?)?|pledg(?:e|es|ed|ing)|"
     r"deploy(?:s|ed|ing)?|build(?:s|ing)?|built|buildout|build-out|allocat(?:e|es|ed|ing)|outlays?|budget(?:ed)?|"
     r"pour(?:s|ed|ing)?|splurge|put|to\scost|will\scost|cost\san\sestimated|worth|pay|paying|purchase\scommitments?|"
+    # "has pencilled in $175bn", "set aside $10bn", "shell out", "splash out" ("lay out" was tried: it cost a
+    # held-out fact of the written pages)
+    r"pencil(?:l?ed|s)?\sin|set(?:s|ting)?\saside|shell(?:s|ed|ing)?\sout|"
+    r"fork(?:s|ed|ing)?\sout|splash(?:es|ed|ing)?\sout|earmark(?:s|ed|ing)?|"
     # "will buy $250 billion of Azure services"
     r"buy|buys|buying|bought|purchas(?:e|es|ed|ing))\b(?<!asset\spurchase))"
     # "AI data centers", "compute", "GPUs", "AI infrastructure", "power for data centers"
@@ -396,7 +401,8 @@ def research_forecast_end(sentence: str, start: int) -> int | None:
 # "foundry capacity", "a wafer plant") or an oil, gas, mining, steel, rail or car business ("the oil and gas producer",
 # "drilling in shale basins", "a blast furnace", "the steelmaker", "rail network", "the carmaker")
 _OTHER_INDUSTRY = re.compile(
-    r"(?i:\b(?:chip|semiconductor|wafer|memory)\s(?:fabs?|fabrication|factor(?:y|ies)|plants?|production\slines?)\b|"
+    r"(?i:\b(?:chip|semiconductor|wafer|memory)\s(?:fabs?|fabrication|factor(?:y|ies)|plants?|(?:production\s)?lines?)\b|"
+    r"\bfab\sclusters?\b|"
     r"\bfabrication\s(?:plants?|facilit(?:y|ies))\b|\bfabs\b|\b(?:new|a|its|the)\sfab\b|\bfoundr(?:y|ies)\b|"
     r"\boil(?:\sand\sgas)?\s(?:producers?|companies|company|majors?|fields?)\b|\bdrilling\b|\bshale\b|\bcrude\b|"
     r"\brefiner(?:y|ies)\b|\bsteel(?:makers?|\splants?|\smills?)?\b|\bblast\sfurnaces?\b|"
