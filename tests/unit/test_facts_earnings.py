@@ -232,3 +232,12 @@ def test_wire_copy_tickers_and_wall_street_estimates() -> None:
     assert _summary("Meta Platforms (META.O) forecast 2026 capital expenditures of $115 billion to $135 billion, well "
                     "above Wall Street estimates of $110.6 billion, according to data compiled by LSEG.") == [
         (("Meta",), None, "2026", "guidance", None), (("Meta",), 110.6e9, "2026", "estimate", None)]
+
+
+def test_a_bank_forecasting_the_market_is_a_sector_estimate_and_one_company_stays_named() -> None:
+    """"Morgan Stanley now expects global spending on data centres to reach $2.9trn": the sector's, an estimate;
+    "Morgan Stanley expects Microsoft to spend": Microsoft's figure, still the bank's estimate."""
+    assert _summary("Morgan Stanley now expects global spending on data centres to reach $2.9trn between 2025 and "
+                    "2028.") == [(("hyperscalers",), 2.9e12, "2025-2028", "estimate", None)]
+    assert _summary("Morgan Stanley expects Microsoft to spend $150 billion on capex in fiscal 2026.") == [
+        (("Microsoft",), 150e9, "FY2026", "estimate", None)]

@@ -239,3 +239,18 @@ def test_equity_and_chip_lines_are_not_ai_infrastructure_spending(text: str) -> 
     """Capital put into a company ("capitalised it with $10bn") and chip production lines or a fab cluster (policy
     rule 5) are not AI-infrastructure spending, even beside data-centre words elsewhere in the article."""
     assert extract_facts(text + " The data centres of the region need power.", date(2026, 2, 1)) == []
+
+
+@pytest.mark.parametrize("text", [
+    "Jensen Huang likes to say that a gigawatt of AI capacity costs about $50bn to build and equip, of which perhaps "
+    "$35bn ends up with Nvidia.",
+    "Each gigawatt of data-centre capacity costs perhaps $35bn to fill with chips.",
+    "By Reuters' count, Alibaba's capital spending on AI data centres over the past four quarters comes to roughly "
+    "100 billion yuan.",
+    "On our calculations, the four hyperscalers' data-centre capex came to $410bn last year.",
+    "SoftBank sold its entire Nvidia holding last year for $5.8bn to help pay for its share of the data-centre "
+    "venture.",
+])
+def test_unit_costs_own_sums_and_sale_prices_are_not_facts(text: str) -> None:
+    """A unit cost stated before its figures, a sum the writer computes ("By Reuters' count"), the price of a sale."""
+    assert extract_facts(text, date(2026, 2, 1)) == []

@@ -48,7 +48,7 @@ from tasks.extract.facts._kinds import (
     status_of,
     without_consensus,
 )
-from tasks.extract.facts._notspending import is_listed_sum, is_order_book, is_rate, is_stake
+from tasks.extract.facts._notspending import is_listed_sum, is_not_spent, is_order_book, is_rate, is_stake
 from tasks.extract.facts._periods import (
     Period,
     PeriodMention,
@@ -346,7 +346,8 @@ def _sentence_facts(text: str, sentence: Sentence, index: int, context: _Context
         else:
             accepted = is_spending(body, cues, money.start - base, money.end - base, prev_end, next_start,
                                    context.follows_capex(index))
-        if not accepted or is_rate(body, money.end - base) or is_order_book(body, money.start - base):
+        if (not accepted or is_rate(body, money.end - base) or is_order_book(body, money.start - base)
+                or is_not_spent(body, money.start - base)):
             continue
         if is_power_generation(body, money.end - base):
             continue
@@ -413,7 +414,8 @@ def _research_forecast(body: str, money: Money, base: int, mentions: list[Mentio
     start = money.start - base
     verb_end = research_forecast_end(body, start)
     return verb_end is not None and not any(verb_end <= m.start - base < start for m in mentions
-                                            if m.actor.type not in FALLBACK_TYPES)
+                                            if m.actor.type not in FALLBACK_TYPES) and not _SUBJECT_PRONOUN.search(
+        body, verb_end, start)
 
 
 def _spender(body: str, mentions: list[Mention], base: int, money: Money, index: int,
@@ -466,6 +468,8 @@ def _spender(body: str, mentions: list[Mention], base: int, money: Money, index:
     return deal_buyers(body, tuple(dict.fromkeys((*referred, *found.names))))
 
 
+# a company referred back to between a forecaster's verb and its figure: "Morgan Stanley expects it to spend"
+_SUBJECT_PRONOUN = re.compile(r"(?i:\b(?:it|the\s(?:company|firm|group))\b)")
 # a clause about one company named earlier: "The company said", "The firm expects", "It plans"
 _ONE_COMPANY = re.compile(r"(?:\W{0,3})(?:(?i:the\s(?:company|firm|group))|It)\b")
 

@@ -340,7 +340,7 @@ def kind_of(sentence: str, cues: list[Cue], single_period: bool) -> str:
 def status_of(sentence: str, kind: str, period_ended: bool | None, is_sector: bool) -> str:
     """actual, guidance, plan or estimate, from the sentence's verbs and the period."""
     if _ESTIMATE.search(sentence) and (is_sector or not _GUIDANCE.search(sentence)
-                                       or _ANALYSTS_FORECAST.search(sentence)):
+                                       or _ANALYSTS_FORECAST.search(sentence) or _RESEARCH_FORECAST.search(sentence)):
         return "estimate"
     if kind == "investment":
         if _SPENT.search(sentence) and not _GUIDANCE.search(sentence):
@@ -376,7 +376,10 @@ _TIED_TO_AI = re.compile(r"(?i:\bdata[\s-]?cent(?:er|re)s?\b|\bdatacent|\bAI\b|\
 _RESEARCH_FORECAST = re.compile(
     r"\b(?:McKinsey|Gartner|IDC|Dell['’]Oro|Synergy\sResearch|BloombergNEF|BNEF|Bain|Boston\sConsulting\sGroup|BCG|"
     r"Deloitte|KPMG|PwC|Forrester|Omdia|TrendForce|Counterpoint|Canalys|SemiAnalysis|Epoch\sAI|IEA|"
-    r"International\sEnergy\sAgency)\b(?:\s(?:Group|Research|Global\sInstitute|&\sCompany))?\]?\s?(?:also\s)?"
+    # banks' research: "Morgan Stanley now expects global spending on data centres to reach $2.9trn"
+    r"International\sEnergy\sAgency|Morgan\sStanley|Goldman\sSachs|JPMorgan|J\.P\.\sMorgan|Citi(?:group)?|"
+    r"Bank\sof\sAmerica|BofA|UBS|Barclays|Jefferies|Bernstein|HSBC|Deutsche\sBank|Nomura|Wells\sFargo|Evercore|"
+    r"Mizuho)\b(?:\s(?:Group|Research|Global\sInstitute|&\sCompany))?\]?\s?(?:also\s|now\s)?"
     r"(?i:estimates?|projects?|forecasts?|predicts?|expects?|sees|says|said|calculates?|reckons?)\b")
 # how far before a figure (in prose characters) the research firm's forecast verb may stand: a clause's length
 _RESEARCH_CHARS = 120

@@ -17,6 +17,17 @@ _MARKET_SIZE_AFTER = re.compile(r"(?i:[\])]*\s(?:(?:total\s)?addressable\s|annua
 # fund data centres" is spending: the words between may not be a verb's)
 _FUND_AFTER = re.compile(r"(?i:[\])*_]*\s+(?:in\s|of\s)?(?:(?!to\b|will\b|would\b|and\b|or\b|which\b|that\b|for\b)"
                          r"[\w-]+\s){0,3}?(?:fund|funds|endowment|credits)\b)")
+# a unit cost stated before its figures: "a gigawatt of AI capacity costs about $50bn", "Each gigawatt of capacity
+# costs perhaps $35bn to fill with chips", "every megawatt costs"
+_UNIT_COST = re.compile(r"(?i:\b(?:a|each|every|one|per)\s(?:gigawatt|megawatt|GW|MW)\b(?:\s[\w-]+){0,5}?\s"
+                        r"(?:costs?|runs?)\b)")
+# the writer's own sum: "By Reuters' count, ...", "By our reckoning, ...", "On our calculations, ..."
+_OWN_COUNT = re.compile(r"(?i:\W{0,3}(?:by|on|according\sto)\s(?:our|the\s\w+['’]s?|[A-Z][\w.&-]*['’]s?)\s?"
+                        r"(?:own\s)?(?:count|tally|reckoning|calculations?|estimates?|arithmetic|sums?)\b)")
+# the price of something sold: "sold its entire Nvidia holding last year for $5.8bn", "the sale of its stake for"
+_SALE_BEFORE = re.compile(r"(?i:\b(?:sold|sells|selling|sale\sof)\s(?:[\w'’-]+\s){0,6}?(?:for|at)\s"
+                          r"(?:about\s|roughly\s|some\s|around\s)?\[?$)")
+_SALE_CHARS = 80
 # a seller's order book, not anyone's spending: "$1 trillion of expected Blackwell and Vera Rubin orders", "purchase
 # orders for Blackwell and Rubin chips to reach $1 trillion" (an order placed by a buyer, "placed a $10 billion chip
 # order", is the buyer's)
@@ -48,6 +59,15 @@ _STAKE_NAME = re.compile(r"(?:[A-Z][a-z]+[A-Z][\w-]*|[A-Z][\w.&-]*(?:\s[A-Z][\w.
 # a purchase from the company, not a stake in it: "in CoreWeave capacity", "into Oracle's cloud services"
 _PURCHASE_OBJECT = re.compile(r"(?i:(?:['’]s)?\]?(?:\([^)]*\))?\s+(?:cloud\s)?(?:capacity|compute|computing|services|"
                               r"servers|chips|gpus|infrastructure|data\scent(?:er|re)s?)\b)")
+
+
+def is_not_spent(sentence: str, start: int) -> bool:
+    """True when the figure starting at `start` is a unit cost the sentence states ("a gigawatt of AI capacity costs
+    about $50bn to build, of which perhaps $35bn ends up with Nvidia"), a sum the writer computes ("By Reuters' count,
+    Alibaba's capital spending ... comes to roughly 100 billion yuan") or the price of a sale ("sold its entire Nvidia
+    holding for $5.8bn")."""
+    return (_UNIT_COST.search(sentence, 0, start) is not None or _OWN_COUNT.match(sentence) is not None
+            or _SALE_BEFORE.search(sentence, max(0, start - _SALE_CHARS), start) is not None)
 
 
 def is_rate(sentence: str, end: int) -> bool:
