@@ -479,3 +479,29 @@ def test_the_sellers_of_bought_capacity_are_not_spenders() -> None:
     facts = extract_facts("OpenAI says it has signed up for some $1.4trn of computing capacity from Microsoft, Oracle, "
                           "Amazon and CoreWeave.", date(2026, 2, 14))
     assert [(f.companies, f.amount) for f in facts] == [(("OpenAI",), 1.4e12)]
+
+
+def test_an_aside_about_revenue_neither_blocks_the_figure_nor_gives_its_period() -> None:
+    """"OpenAI, which had revenues of around $13bn last year, says it has signed up for some $1.4trn of computing
+    capacity": the aside's revenue does not make the sentence one about finance, and its "last year" is its own."""
+    text = ("OpenAI, which had revenues of around $13bn last year, says it has signed up for some $1.4trn of computing "
+            "capacity from Microsoft, Oracle and Amazon.")
+    assert [(f.companies, f.amount, f.period) for f in extract_facts(text, date(2026, 2, 14))] == [
+        (("OpenAI",), 1.4e12, None)]
+
+
+def test_a_company_after_a_verb_is_the_subject_of_its_own_deal_not_an_adjunct() -> None:
+    """"Meta has agreed to pay Oracle about $20 billion ..., and Nvidia and xAI signed new commitments": xAI is no
+    party to Meta's deal."""
+    text = ("Meta has also agreed to pay Oracle about $20 billion for capacity over several years, according to people "
+            "familiar with that deal, and Nvidia and xAI signed new commitments during the quarter.")
+    assert [(f.companies, f.amount) for f in extract_facts(text, date(2025, 12, 11))] == [(("Meta",), 20e9)]
+
+
+def test_a_named_company_spending_worldwide_is_its_own_figure() -> None:
+    """"NTT Data said it would invest more than ¥1.5trn in data centres worldwide": the company's own spending in many
+    countries (NTT's, as the registry names the group), not a sector figure."""
+    facts = extract_facts("NTT Data said it would invest more than ¥1.5trn in data centres worldwide between 2026 and "
+                          "2030.", date(2026, 1, 20))
+    assert [(f.companies, f.amount, f.period, f.qualifier) for f in facts] == [
+        (("NTT",), 1.5e12, "2026-2030", "more_than")]

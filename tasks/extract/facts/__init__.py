@@ -29,6 +29,7 @@ from tasks.extract.facts._companies import (
 from tasks.extract.facts._deals import deal_buyers, deal_parties, is_tiered_deal, subject_buys, supply_buyers
 from tasks.extract.facts._fx import to_usd
 from tasks.extract.facts._kinds import (
+    asides,
     find_cues,
     has_capex_cue,
     is_comparison,
@@ -382,7 +383,8 @@ def _sentence_facts(text: str, sentence: Sentence, index: int, context: _Context
         left = max((prev_end + money.start - base) // 2, money.start - base - _SECTOR_CHARS)
         right = min((next_start + money.end - base) // 2 if i + 1 < len(monies) else len(body),
                     money.end - base + _SECTOR_CHARS)
-        named = any(actor(c) is not None and actor(c).type not in FALLBACK_TYPES for c in actors)  # type: ignore[union-attr]
+        # a company the registry does not know, named as the subject ("NTT Data said it would invest"), is named too
+        named = any(actor(c) is None or actor(c).type not in FALLBACK_TYPES for c in actors)  # type: ignore[union-attr]
         sells = all(actor(c) is not None and actor(c).type in _SUPPLIERS for c in actors)  # type: ignore[union-attr]
         if (is_sector_figure(body, left, right, named) and not is_hyperscaler_group(actors)) or is_market_forecast(
                 body, money.start - base, money.end - base, sells) or _research_forecast(body, money, base, mentions):
@@ -529,9 +531,12 @@ def _period_for(money: Money, monies: list[Money], i: int, periods: list[PeriodM
              and not reported_clause_between(body, money.end - base, p.start - base)]
     # a period before the figure counts only in its clause ("(up from $131 billion in 2025), while Google…")
     # ("jumped 83% from a year earlier to $24 billion": the year earlier is the base of the change before the figure)
+    # ("OpenAI, which had revenues of $13bn last year, says it has signed": an aside's period is its own figure's)
+    aside = [span for span in asides(body) if not span[0] <= money.start - base < span[1]]
     earlier = [p for p in periods if lo <= p.start and p.end <= money.start and p.start - base >= clause[0]
                and before and not (p.form == "prev" and _PERCENT_CHANGE.search(
-                   body, max(0, p.start - base - _PERCENT_BASE_CHARS), p.start - base))]
+                   body, max(0, p.start - base - _PERCENT_BASE_CHARS), p.start - base))
+               and not any(a <= p.start - base < b for a, b in aside)]
     chosen = after[0] if after else earlier[-1] if earlier else None
     if chosen is None:
         return None

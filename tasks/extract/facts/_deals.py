@@ -78,7 +78,10 @@ def is_tiered_deal(sentence: str, mentions: list[Mention]) -> bool:
 
 # a company named as the adjunct of a deal noun is a party to it: "a Microsoft contract worth $19.4 billion",
 # "a $14 billion Meta contract", "Meta Platforms' capacity agreements worth nearly $30 billion"
-_DEAL_ADJUNCT = re.compile(r"(?i:(?:['’]s?)?\]?\s(?:[a-z][\w-]*\s){0,2}(?:deal|contract|agreement|commitment)s?\b)")
+# (a verb between makes the company the subject of its own deal: "and xAI signed new commitments")
+_DEAL_ADJUNCT = re.compile(r"(?i:(?:['’]s?)?\]?\s(?:(?!(?:signed|signs|inked|struck|made|makes|announced|has|have|had|"
+                           r"agreed|won|landed|secured|reached)\b)[a-z][\w-]*\s){0,2}(?:deal|contract|agreement|"
+                           r"commitment)s?\b)")
 
 
 def deal_parties(sentence: str, mentions: list[Mention], base: int) -> tuple[str, ...]:

@@ -128,6 +128,8 @@ _CONSENSUS_WORDS = re.compile(r"(?i:" + _CONSENSUS_SOURCE + _CONSENSUS_NOUN + r"
                               r"|\banalysts\s(?:[\w&.-]+\s){0,4}?(?:had\s|have\s)?(?:expected|forecast|estimated|projected)\b"
                               r"|\b(?:expected|forecast|estimated|projected)\sby\s(?:wall\sstreet\s)?analysts\b)")
 
+# a relative clause set off by commas: ", which had revenues of around $13bn last year,"
+_ASIDE = re.compile(r",\s(?:which|who)\s[^,;]{1,150},")
 # a sentence about financing, stakes or market value, with no capex word: none of its figures is spending
 _FINANCE_SENTENCE = re.compile(
     r"(?i:\bfunding\sround|\braised\b|\braises\b|\bstake\sin\b|\bvalued\sat\b|\bvaluation\b|\bbonds?\b|"
@@ -170,9 +172,9 @@ _SECTOR = re.compile(r"(?i:\bcombined\b|\bglobal(?:ly)?\s(?:spending|investment|
                      r"\btech\sgiants\b|\bmegacaps?\b|\bthe\sindustry\b|\bthe\sbig\s(?:four|five)\b)")
 # sums over several spenders: these make a sector figure even when companies are named ("Amazon, Alphabet,
 # Microsoft and Meta reported a combined $120 billion"); a sector noun alone does not outrank a named subject
+# ("NTT Data will invest ¥1.5trn in data centres worldwide": a named company's own spending in many countries)
 _AGGREGATE = re.compile(r"(?i:\bcombined\b|\bcollectively\b|\baltogether\b|"
-                        r"\bglobal(?:ly)?\s(?:spending|investment|capex)\b|"
-                        r"\bworldwide\b|\bthe\sindustry\b)")
+                        r"\bglobal(?:ly)?\s(?:spending|investment|capex)\b|\bthe\sindustry\b)")
 
 # "received $8 billion", "insure a $20 billion", "revenue of about $5 billion", "sold [$24 billion": only short
 # words between a not-spending word and its object
@@ -212,9 +214,17 @@ def find_cues(sentence: str) -> list[Cue]:
     return [Cue(m.start(), m.end(), m.lastgroup or "") for m in _CUES.finditer(sentence)]
 
 
+def asides(sentence: str) -> list[tuple[int, int]]:
+    """Spans of the relative clauses set off by commas (", which had revenues of around $13bn last year,")."""
+    return [m.span() for m in _ASIDE.finditer(sentence)]
+
+
 def is_finance_sentence(sentence: str, cues: list[Cue]) -> bool:
-    """True for sentences about financing or market value that never speak of capital spending."""
-    return not any(c.role == "capex" for c in cues) and _FINANCE_SENTENCE.search(sentence) is not None
+    """True for sentences about financing or market value that never speak of capital spending (an aside about
+    another figure, "OpenAI, which had revenues of around $13bn last year, says it has signed up for ...", does not
+    make the sentence one)."""
+    bare = _ASIDE.sub(lambda m: " " * len(m.group()), sentence)
+    return not any(c.role == "capex" for c in cues) and _FINANCE_SENTENCE.search(bare) is not None
 
 
 def is_spending(sentence: str, cues: list[Cue], start: int, end: int, prev_end: int, next_start: int,
