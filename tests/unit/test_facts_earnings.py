@@ -241,3 +241,15 @@ def test_a_bank_forecasting_the_market_is_a_sector_estimate_and_one_company_stay
                     "2028.") == [(("hyperscalers",), 2.9e12, "2025-2028", "estimate", None)]
     assert _summary("Morgan Stanley expects Microsoft to spend $150 billion on capex in fiscal 2026.") == [
         (("Microsoft",), 150e9, "FY2026", "estimate", None)]
+
+
+def test_a_sentence_opening_on_a_comparison_carries_the_previous_figure() -> None:
+    """"... about $50 billion for the fiscal year ending May 2026. That is up from the $35 billion it projected in
+    September, and compares with the $21.2 billion Oracle spent in fiscal 2025": the earlier forecast for the same
+    year and the prior year's actual, both Oracle's."""
+    text = ("Oracle now expects capital expenditures of about $50 billion for the fiscal year ending May 2026. That is "
+            "up from the $35 billion it projected in September, and compares with the $21.2 billion Oracle spent in "
+            "fiscal 2025.")
+    assert _summary(text) == [(("Oracle",), 50e9, "FY2026", "guidance", "approx"),
+                              (("Oracle",), 35e9, "FY2026", "guidance", None),
+                              (("Oracle",), 21.2e9, "FY2025", "actual", None)]

@@ -121,7 +121,10 @@ _INFRA_OPERATORS = frozenset({"neocloud", "datacenter"})
 # a spending figure counts only where its sentence or one this close names AI infrastructure
 _NEIGHBOURS = 1
 # an earlier forecast for the same period: "$66 billion to $72 billion previously", "its prior outlook of $85 billion"
-_EARLIER_FORECAST = re.compile(r"(?i:\]?\s*(?:\S+\s+){0,2}(?:previously|earlier|before|initially|originally)\b)")
+# ("the $35 billion it projected in September": the forecast the company made before)
+_EARLIER_FORECAST = re.compile(r"(?i:\]?\s*(?:\S+\s+){0,2}(?:previously|earlier|before|initially|originally)\b|"
+                               r"\]?\s+(?:it|the\scompany|the\sfirm|they)\s(?:had\s)?(?:projected|forecast|expected|"
+                               r"guided|predicted|planned)\b)")
 _EARLIER_FORECAST_BEFORE = re.compile(
     r"(?i:\b(?:previous|prior|earlier|initial|original|old)\s(?:forecast|guidance|outlook|estimate|range|projection|"
     r"target|plan)s?\b|\bhad\s(?:expected|forecast|projected|guided)\b)")
@@ -337,10 +340,15 @@ def _sentence_facts(text: str, sentence: Sentence, index: int, context: _Context
     facts: list[Fact] = []
     accepted = False
     compared: Period | None = None  # the period of the last figure, which a prior level is compared with
+    # "... about $50 billion for the fiscal year ending May 2026. That is up from the $35 billion it projected in
+    # September": the first figure is the prior level of the previous sentence's last fact
+    carried = index - 1 in context.fact_actors and _CARRIED_COMPARISON.match(body, 0, monies[0].start - base)
+    if carried:
+        accepted, compared = True, context.fact_periods.get(index - 1)
     for i, money in enumerate(monies):
         prev_end = monies[i - 1].end - base if i else 0
         next_start = monies[i + 1].start - base if i + 1 < len(monies) else len(body)
-        prior = is_comparison(body, money.start - base, prev_end)
+        prior = is_comparison(body, money.start - base, prev_end) or (i == 0 and bool(carried))
         consensus = not prior and is_consensus(body, money.start - base, money.end - base, prev_end)
         if prior or consensus:
             pass  # a prior level or the analysts' expectation shares the verdict of the figure it is compared with
@@ -356,7 +364,8 @@ def _sentence_facts(text: str, sentence: Sentence, index: int, context: _Context
             continue  # "$20 billion in Pennsylvania and $10 billion in North Carolina, or $30 billion in total"
         if finance and not is_deal_figure(body, cues, money.start - base):
             continue  # a sentence about financing or market value: only a deal's own figure in it is spending
-        actors = _spender(body, mentions, base, money, index, context)
+        actors = context.fact_actors[index - 1] if i == 0 and carried else _spender(body, mentions, base, money, index,
+                                                                                     context)
         # a stake in another company; money a company puts into its own unit ("Alphabet … in Google Cloud") is spending
         targets = [(m.start - base, m.end - base) for m in mentions
                    if m.actor.type not in FALLBACK_TYPES and not m.is_project and m.actor.name not in actors]
@@ -472,6 +481,10 @@ def _spender(body: str, mentions: list[Mention], base: int, money: Money, index:
 
 # a company referred back to between a forecaster's verb and its figure: "Morgan Stanley expects it to spend"
 _SUBJECT_PRONOUN = re.compile(r"(?i:\b(?:it|the\s(?:company|firm|group))\b)")
+# a sentence opening on a comparison with the figure before it: "That is up from the $35 billion", "This compares with
+# $21 billion", "That was more than double the"
+_CARRIED_COMPARISON = re.compile(r"(?i:\W{0,3}(?:that|this|it)(?:['’]s|\s(?:is|was|would\sbe|compares|marks))\s"
+                                 r"(?:[\w-]+\s){0,3}?(?:from|with|to|than)\s(?:the\s|about\s|roughly\s|an?\s)?\W{0,2}$)")
 # a clause about one company named earlier: "The company said", "The firm expects", "It plans"
 _ONE_COMPANY = re.compile(r"(?:\W{0,3})(?:(?i:the\s(?:company|firm|group))|It)\b")
 
