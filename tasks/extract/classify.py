@@ -132,7 +132,7 @@ _TITLE_MONEY = re.compile(r"(?i:[$€£¥₹₩]\s?\d[\d.,]*\s?(?:billion|trilli
 _TITLE_MONEY_OBJECT = re.compile(
     r"(?i:\bdata[\s-]?cent(?:er|re)s?\b|\bAI\s(?:infrastructure|chips?|bet|push|spending|investments?)\b|"
     r"\bcompute\b|\bGPUs?\b|\bcomputing\b|\bcapacity\b|\bsupercomputer|\bStargate\b|\bcap(?:ital)?[\s-]?ex\b|"
-    r"\bAI\s(?:campus|cluster|factory|factories)\b|\bbet\b)")
+    r"\bAI\s(?:campus|cluster|factory|factories)\b|\bbet\b|\bwager\b|\bgamble\b)")
 # a compute or power deal in a headline: "4.5 GW partnership with Oracle", "deploy 6 gigawatts of AMD GPUs",
 # "signs GPU capacity deal with CoreWeave", "pledge to pay for power generation for data centers"
 _TITLE_DEAL = re.compile(
@@ -140,6 +140,11 @@ _TITLE_DEAL = re.compile(
     r"pledges?|joins?)\b.*\b(?:GPUs?|compute|computing|chips?|data[\s-]?cent(?:er|re)s?|Stargate|capacity|"
     r"power\sgeneration|AI\sinfrastructure)\b|\b(?:GPUs?|compute|computing|chips?|data[\s-]?cent(?:er|re)s?|"
     r"Stargate|capacity|AI\sinfrastructure)\b.*\b(?:deals?|partnership|agreements?|contracts?|pact)\b)")
+# a chip manufacturer's own capital spending is for fabs (policy rule 5): "TSMC's capex lift", "Samsung raises capital
+# spending", "Micron capex" (a data-centre or AI-infrastructure word in the same headline still counts)
+_FAB_CAPEX_TITLE = re.compile(r"(?i:^(?!.*\b(?:data[\s-]?cent(?:er|re)s?|AI\sinfrastructure|compute)\b).*"
+                              r"\b(?:TSMC|Taiwan\sSemiconductor|Samsung|SK\sHynix|Hynix|Micron|Intel|GlobalFoundries|"
+                              r"SMIC|Rapidus|UMC)\b.*\b(?:cap(?:ital)?[\s-]?ex|capital\s(?:spending|expenditures?))\b)")
 # headlines the policy names as near misses however much they say "data center": orbital data centres,
 # power politics (bills, bans, protests), lawsuits; a pledge or deal in the same headline still counts
 _TITLE_AGAINST = re.compile(
@@ -219,7 +224,7 @@ def _signals(title: str | None, text: str, facts: Sequence[Fact]) -> tuple[dict[
     amounts = {(f.amount, f.amount_low) for f in facts}
     against = float(bool(_TITLE_AGAINST.search(title)) and not _TITLE_DEAL.search(title))
     return {
-        "title_capex": float(bool(_TITLE_CAPEX.search(title))),
+        "title_capex": float(bool(_TITLE_CAPEX.search(title)) and not _FAB_CAPEX_TITLE.search(title)),
         "title_money": float(bool(_TITLE_MONEY.search(title) and _TITLE_MONEY_OBJECT.search(title))),
         "title_deal": float(bool(_TITLE_DEAL.search(title))),
         "title_against": against,

@@ -310,3 +310,21 @@ def test_figure_less_commitments_in_short_announcements(title: str, text: str) -
     ("hundreds of thousands of Nvidia GB300 GPUs"), capacity written with a hyphen ("1-gigawatt"), a pledge to "pay
     the full cost" of new power generation for data centres."""
     assert classify(title, text).is_capex
+
+
+def test_a_chip_manufacturer_capex_headline_is_not_an_ai_capex_headline() -> None:
+    """"TSMC's capex lift": a chip manufacturer's capital spending is for fabs (policy rule 5), so the headline does
+    not count as one about AI-infrastructure spending; a data-centre word in it would."""
+    from tasks.extract.classify import features
+
+    assert features("Analysts' take: TSMC's capex lift is a bet that AI demand outlasts the cycle", "AI demand.",
+                    [])["title_capex"] == 0.0
+    assert features("Samsung raises capex for AI data centers", "AI demand.", [])["title_capex"] == 1.0
+
+
+def test_a_headline_wager_on_a_figure_is_a_spending_headline() -> None:
+    """"The $650bn wager", "Meta's $10bn AI gamble": a figure called a bet in the headline."""
+    from tasks.extract.classify import features
+
+    assert features("The $650bn wager", "Text.", [])["title_money"] == 1.0
+    assert features("Meta's $10bn AI gamble", "Text.", [])["title_money"] == 1.0
