@@ -505,3 +505,21 @@ def test_a_named_company_spending_worldwide_is_its_own_figure() -> None:
                           "2030.", date(2026, 1, 20))
     assert [(f.companies, f.amount, f.period, f.qualifier) for f in facts] == [
         (("NTT",), 1.5e12, "2026-2030", "more_than")]
+
+
+@pytest.mark.parametrize("subject", ["The Ministry of Science and ICT", "The government"])
+def test_the_government_is_the_country_named_before(subject: str) -> None:
+    """"South Korea ... The Ministry of Science and ICT said it would spend 2.5 trillion won ... on a national AI
+    computing centre": a national programme is the country's (a computing centre is AI infrastructure)."""
+    text = (f"South Korea wants sovereign AI. {subject} said it would spend 2.5 trillion won through 2028 on a "
+            "national AI computing centre.")
+    facts = extract_facts(text, date(2025, 11, 5))
+    assert [(f.companies, f.amount, f.period) for f in facts] == [(("South Korea",), 2.5e12, "2025-2028")]
+
+
+def test_a_warning_about_next_year_does_not_date_this_year_forecast() -> None:
+    """"narrowed its 2025 capital expenditure forecast to $66 billion to $72 billion, and CFO Susan Li warned analysts
+    that spending would grow ... in 2026": the period after "warned ... that" is another statement's."""
+    text = ("Last month, Meta narrowed its 2025 capital expenditure forecast to a range of $66 billion to $72 billion, "
+            "and CFO Susan Li warned analysts that spending would grow by a similar dollar amount in 2026.")
+    assert [(f.amount_low, f.period) for f in extract_facts(text, date(2025, 11, 20))] == [(66e9, "2025")]

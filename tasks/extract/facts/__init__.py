@@ -284,7 +284,8 @@ class _Context:
         earlier) that `fits`, else the article's main subject when it fits, else empty."""
         for back in range(index, max(-1, index - 1 - _DESCRIBED_SENTENCES), -1):
             for mention in reversed(self.mentions(back)):
-                if mention.start < before and mention.actor.type not in FALLBACK_TYPES and fits(mention.actor):
+                # (a country fits only a descriptor of countries: "the government")
+                if mention.start < before and fits(mention.actor):
                     return (mention.actor.name,)
         main = self.main_subject()
         return main if main and (found := actor(main[0])) is not None and fits(found) else ()

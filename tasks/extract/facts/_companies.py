@@ -223,6 +223,8 @@ _DESCRIPTORS: tuple[tuple[str, frozenset[str]], ...] = (
     (r"(?:tech|technology|internet)\s(?:giant|company|group|conglomerate)",
      frozenset({"hyperscaler", "big_tech", "china_tech", "chipmaker", "conglomerate", "telco", "hardware",
                 "software"})),
+    # "the government", "the Ministry of Science and ICT", "the administration": the country named before
+    (r"government|ministry|cabinet|administration", frozenset({"country"})),
 )
 # "The EV maker said …", "and the Chinese tech giant expects …": a descriptor as the subject, up to two words between
 _DESCRIPTOR = re.compile(r"(?i:\bthe\s(?:[\w-]+\s){0,2}?(?:" + "|".join(f"(?P<d{i}>{d})" for i, (d, _) in

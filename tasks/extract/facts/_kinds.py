@@ -147,7 +147,9 @@ _FINANCE_SENTENCE = re.compile(
 # "hyperscalers", "AI infrastructure", "power plants for its AI campus"
 _AI_INFRA = re.compile(
     r"(?i:\bdata[\s-]?cent(?:er|re)s?\b|\bdatacent(?:er|re)s?\b|\binfrastructure\b|\bcompute\b|"
-    r"\bcomputing\s(?:power|capacity|resources|infrastructure|clusters?)\b|\bgpus?\b|\bchips?\b|\baccelerators?\b|"
+    # ("a national AI computing centre", "computing hubs")
+    r"\bcomputing\s(?:power|capacity|resources|infrastructure|clusters?|cent(?:er|re)s?|hubs?|facilit(?:y|ies))\b|"
+    r"\bgpus?\b|\bchips?\b|\baccelerators?\b|"
     r"\bprocessors\b|\bservers?\b|\bsupercomput\w*|\bsuperclusters?\b|\bclusters?\b|\b(?:compute|computing|AI|GPU|cloud|data[\s-]?cent(?:er|re)|power)\scapacity\b|"
     r"\bgigawatts?\b|\bmegawatts?\b|\d\s?(?:gw|mw)\b|\bstargate\b|\bhyperscalers?\b|\bneoclouds?\b|"
     r"\bcloud\s(?:capacity|computing|services|contracts?|deals?|providers?|business|unit)\b|"

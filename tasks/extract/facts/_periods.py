@@ -423,7 +423,8 @@ def _relative(form: str, g: dict[str, str], published: date, anchor: Period | No
 
 # a reported clause after the figure is another statement, whose period is not the figure's: "Yotta, which is investing
 # $2 billion in a hub, told a TV show that it plans to list by late 2026"
-_REPORTED_CLAUSE = re.compile(r"(?i:\b(?:told|said|says|added)\b[^,.;]{0,120}?\bthat\b)")
+_REPORTED_CLAUSE = re.compile(r"(?i:\b(?:told|said|says|added|warned|cautioned|noted|stressed|signall?ed)\b"
+                              r"[^,.;]{0,120}?\bthat\b)")
 # a quarter's figure with no quarter named: "its quarterly capital expenditure, which was $2.5 billion", "capex in the
 # quarter came to $9 billion" - the quarter the earnings article reports
 _QUARTERLY = re.compile(r"(?i:\bquarterly\s(?:capital|capex|spending|investment)|\b(?:in|during|for)\sthe\s"
