@@ -523,3 +523,13 @@ def test_a_warning_about_next_year_does_not_date_this_year_forecast() -> None:
     text = ("Last month, Meta narrowed its 2025 capital expenditure forecast to a range of $66 billion to $72 billion, "
             "and CFO Susan Li warned analysts that spending would grow by a similar dollar amount in 2026.")
     assert [(f.amount_low, f.period) for f in extract_facts(text, date(2025, 11, 20))] == [(66e9, "2025")]
+
+
+def test_a_ministry_far_from_its_country_is_the_article_main_country() -> None:
+    """With no country named in the sentences just before, "the Ministry of ..." is the country the article names
+    most."""
+    text = ("SEOUL - South Korea's chipmakers had a record year.\n\nSamsung sold more memory. SK Hynix sold more too. "
+            "Exports rose. Prices rose.\n\nThe government is putting public money in as well. The Ministry of Science "
+            "and ICT said it would spend 2.5 trillion won through 2028 on a national AI computing centre.")
+    facts = extract_facts(text, date(2025, 11, 5))
+    assert [(f.companies, f.amount) for f in facts] == [(("South Korea",), 2.5e12)]

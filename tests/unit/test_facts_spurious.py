@@ -254,3 +254,11 @@ def test_equity_and_chip_lines_are_not_ai_infrastructure_spending(text: str) -> 
 def test_unit_costs_own_sums_and_sale_prices_are_not_facts(text: str) -> None:
     """A unit cost stated before its figures, a sum the writer computes ("By Reuters' count"), the price of a sale."""
     assert extract_facts(text, date(2026, 2, 1)) == []
+
+
+def test_a_long_cut_by_a_hedged_figure_is_a_change() -> None:
+    """"plans to cut the budget of the U.S. Cybersecurity and Infrastructure Security Agency by at least $707 million":
+    a change ten words after its verb, hedged with "at least", is no level of spending."""
+    text = ("The Trump administration is planning to cut the budget of the U.S. Cybersecurity and Infrastructure "
+            "Security Agency by at least $707 million for 2027.")
+    assert extract_facts(text, date(2026, 4, 7)) == []

@@ -313,6 +313,12 @@ class _Context:
         """True for a Markdown heading line ("## AI spending to reach $135 billion")."""
         return self.text.startswith("#", self.sentences[index].start)
 
+    def main_country(self) -> tuple[str, ...]:
+        """The country named most often in the article (empty when none)."""
+        counts = Counter(m.actor.name for m in find_mentions(self.text, 0, min(len(self.text), 200_000))
+                         if m.actor.type == "country")
+        return (counts.most_common(1)[0][0],) if counts else ()
+
     def main_subject(self) -> tuple[str, ...]:
         """The company named most often in the article (empty when none)."""
         if self._main is None:
@@ -458,6 +464,8 @@ def _spender(body: str, mentions: list[Mention], base: int, money: Money, index:
         fitting = context.nearest_fitting(index, base + described.start, described.fits)
         if fitting:
             return fitting
+        if "country" in described.targets:
+            return context.main_country()  # "The Ministry of Science and ICT" in an article about South Korea
         # "Rivian … The electric vehicle maker also said": a company the registry does not know that opens earlier
         # sentences; a registered company the descriptor does not fit (Rivian's backer Amazon) is never taken for it
         leading = context.leading_unregistered(index)

@@ -68,15 +68,18 @@ _CUES = re.compile(
     r"|(?P<deal>\b(?:deal|agreement|contract|partnership|joint\sventure|project|programme|program|plan|initiative)s?\b)"
     r")"
 )
-# "increased capex by $15 billion", "up $5 billion": the figure is a change, not a level
+# "increased capex by $15 billion", "up $5 billion": the figure is a change, not a level (its verb stands within
+# _DELTA_BEFORE_CHARS of the figure)
+_DELTA_BEFORE_CHARS = 110
 _DELTA_BEFORE = re.compile(
     r"(?i:(?:\b(?:increas|rais|boost|lift|grow|grew|rose|jump|cut|reduc|lower|expand|hik|trim|slash)\w*"
     # ("lined up $1.4 trillion in deals", "racked up $300 billion of commitments": a phrasal verb, not a change)
-    r"(?:\s\S+){0,5}\sby|(?<!lined\s)(?<!lines\s)(?<!racked\s)(?<!racks\s)(?<!signed\s)\bup|\bdown|\badded|\badds"
+    # ("plans to cut the budget of the U.S. Cybersecurity and Infrastructure Security Agency by at least $707 million")
+    r"(?:\s\S+){0,10}\sby|(?<!lined\s)(?<!lines\s)(?<!racked\s)(?<!racks\s)(?<!signed\s)\bup|\bdown|\badded|\badds"
     # "plan to cut $6 billion by eliminating …", "aims to save $2 billion": cost savings
     r"|\b(?:cut|cuts|cutting|slash(?:es|ed|ing)?|sav(?:e|es|ed|ing))(?:\scosts?\sby)?)"
     r"\s(?:about\s|roughly\s|nearly\s|more\sthan\s|over\s|some\s|"
-    r"around\s|almost\s|up\sto\s|an\sadditional\s|another\s)?$)")
+    r"around\s|almost\s|up\sto\s|at\sleast\s|an\sadditional\s|another\s)?$)")
 # the statement is an analyst's or third party's figure
 _ESTIMATE = re.compile(
     r"(?i:\b(?:analysts?|estimat(?:e|es|ed)|expectations|consensus|according\sto|research\sfirm|forecasters?|"
@@ -242,7 +245,7 @@ def is_spending(sentence: str, cues: list[Cue], start: int, end: int, prev_end: 
     right = [c for c in cues if end <= c.start < right_limit]
     if any(c.role == "neg" or (c.role == "delta" and c.start < end + _DELTA_CHARS) for c in right):
         return False
-    if _DELTA_BEFORE.search(sentence, max(0, start - 60), start):
+    if _DELTA_BEFORE.search(sentence, max(0, start - _DELTA_BEFORE_CHARS), start):
         return False
     if any(c.role in ("capex", "spend", "infra", "deal") for c in right):
         return True

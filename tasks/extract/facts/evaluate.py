@@ -17,7 +17,7 @@ from pathlib import Path
 from typing import Any
 
 from tasks.extract.facts._audit import AUDIT_SEED, NEWS_FILE, audit
-from tasks.extract.facts._companies import FALLBACK_TYPES, find_mentions, is_hyperscaler_group
+from tasks.extract.facts._companies import find_mentions, is_hyperscaler_group
 from tasks.extract.facts._devset import (
     HELD_OUT,
     N_FOLDS,
@@ -92,13 +92,14 @@ _COUNTS = tuple(f.name for f in fields(Scores) if f.name != "misses")
 
 
 def _norm(name: str) -> str:
-    """A company name compared after aliases (README rule 9): the registry's canonical name when the name starts with
-    one of its aliases ("SoftBank Corp", "Tata Consultancy Services", "Google"), else the name itself."""
+    """A company name compared after aliases (README rule 9): the registry's canonical name when the name holds
+    exactly one registry actor ("SoftBank Corp", "Tata Consultancy Services", "Google", "Government of South Korea"),
+    else the name itself."""
     lowered = name.lower()
     if lowered in _ALIASES:
         return _ALIASES[lowered]
-    found = [m for m in find_mentions(name) if m.start == 0 and m.actor.type not in FALLBACK_TYPES]
-    return found[0].actor.name.lower() if found else lowered
+    found = {m.actor.name for m in find_mentions(name)}
+    return found.pop().lower() if len(found) == 1 else lowered
 
 
 def is_sector(companies: list[str] | tuple[str, ...]) -> bool:
