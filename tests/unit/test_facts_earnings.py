@@ -253,3 +253,21 @@ def test_a_sentence_opening_on_a_comparison_carries_the_previous_figure() -> Non
     assert _summary(text) == [(("Oracle",), 50e9, "FY2026", "guidance", "approx"),
                               (("Oracle",), 35e9, "FY2026", "guidance", None),
                               (("Oracle",), 21.2e9, "FY2025", "actual", None)]
+
+
+def test_a_fiscal_quarter_of_a_named_fiscal_year_and_the_figure_compared_with_it() -> None:
+    """"in the first quarter of its 2026 fiscal year" is Microsoft's July-September 2025; "The figure for the three
+    months to September compares with $20.0 billion in the same period a year earlier" carries it."""
+    text = ("Microsoft poured $36.2 billion into capital expenditures, including finance leases, in the first quarter "
+            "of its 2026 fiscal year, as it kept adding data-centre capacity. The figure for the three months to "
+            "September compares with $20.0 billion in the same period a year earlier.")
+    assert _summary(text) == [(("Microsoft",), 36.2e9, "2025-Q3", "actual", None),
+                              (("Microsoft",), 20e9, "2024-Q3", "actual", None)]
+    assert [f.kind for f in extract_facts(text, AFTER_RESULTS)] == ["capex", "capex"]
+
+
+def test_a_deal_valued_at_a_range_is_the_deal_figure() -> None:
+    """"a deal valued at between $9.6 billion and $12.1 billion": a deal's value, not a company's valuation."""
+    facts = extract_facts("Meta signed a deal valued at between $9.6 billion and $12.1 billion with Nebius for GPU "
+                          "capacity.", AFTER_RESULTS)
+    assert [(f.companies, f.amount_low, f.amount_high) for f in facts] == [(("Meta",), 9.6e9, 12.1e9)]

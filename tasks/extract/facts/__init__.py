@@ -412,7 +412,8 @@ def _sentence_facts(text: str, sentence: Sentence, index: int, context: _Context
                            if found is not None), None)
         # an item of a list introduced as capital spending is capital spending
         fact = _fact(sentence, money, actors, period, body, cues, published,
-                     capex=any(has_capex_cue(find_cues(item.text)) for item in lead))
+                     capex=any(has_capex_cue(find_cues(item.text)) for item in lead)
+                     or bool(i == 0 and carried and index - 1 in context.capex_facts))
         if prior and period is not None and compared is not None and period.end < compared.start:
             # "expects $35 billion in fiscal 2026, up from $21.2 billion in the prior year": the level it is compared
             # with is what was spent in the period before
@@ -492,7 +493,9 @@ def _spender(body: str, mentions: list[Mention], base: int, money: Money, index:
 _SUBJECT_PRONOUN = re.compile(r"(?i:\b(?:it|the\s(?:company|firm|group))\b)")
 # a sentence opening on a comparison with the figure before it: "That is up from the $35 billion", "This compares with
 # $21 billion", "That was more than double the"
-_CARRIED_COMPARISON = re.compile(r"(?i:\W{0,3}(?:that|this|it)(?:['’]s|\s(?:is|was|would\sbe|compares|marks))\s"
+# ("The figure for the three months to September compares with $20.0 billion in the same period a year earlier")
+_CARRIED_COMPARISON = re.compile(r"(?i:\W{0,3}(?:that|this|it|the\s(?:figure|total|amount|sum)(?:\s[\w-]+){0,6}?)"
+                                 r"(?:['’]s|\s(?:is|was|would\sbe|compares|marks))\s"
                                  r"(?:[\w-]+\s){0,3}?(?:from|with|to|than)\s(?:the\s|about\s|roughly\s|an?\s)?\W{0,2}$)")
 # a clause about one company named earlier: "The company said", "The firm expects", "It plans"
 _ONE_COMPANY = re.compile(r"(?:\W{0,3})(?:(?i:the\s(?:company|firm|group))|It)\b")

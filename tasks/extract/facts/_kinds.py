@@ -13,7 +13,9 @@ _CUES = re.compile(
     # "$50 billion cash reserve", "revenue of $16.1 billion", "$30 billion funding round", "valued at", "bond sale"
     # "capitalised it with $10bn": equity put into a company
     r"|(?P<neg>\b(?:capitali[sz](?:ed|es|ing)|revenues?|sales|sold|earnings\sof|profits?|net\sincome|operating\sincome|ebitda|margins?|"
-    r"cash\sflow|free\scash|cash\s(?:reserves?|pile|balance|hoard|on\shand)|reserves?|valuations?|valued|"
+    r"cash\sflow|free\scash|cash\s(?:reserves?|pile|balance|hoard|on\shand)|reserves?|valuations?|"
+    # ("a deal valued at $10 billion" is the deal's figure, not a company's value)
+    r"(?<!deal\s)(?<!deals\s)(?<!contract\s)(?<!agreement\s)(?<!pact\s)valued|"
     r"market\s(?:value|cap|capitali[sz]ation)|shares?|stock|buybacks?|repurchases?|dividends?|bonds?|debt|loans?|"
     r"borrow(?:ed|ing|s)?|credit\sfacility|notes\soffering|financing|financed|fund(?:ing|raise|raising)|"
     # "banks in talks to lend $15 billion for a data center", "a $250 billion data center guarantee": debt, not spending
@@ -135,7 +137,7 @@ _CONSENSUS_WORDS = re.compile(r"(?i:" + _CONSENSUS_SOURCE + _CONSENSUS_NOUN + r"
 _ASIDE = re.compile(r",\s(?:which|who)\s[^,;]{1,150},")
 # a sentence about financing, stakes or market value, with no capex word: none of its figures is spending
 _FINANCE_SENTENCE = re.compile(
-    r"(?i:\bfunding\sround|\braised\b|\braises\b|\bstake\sin\b|\bvalued\sat\b|\bvaluation\b|\bbonds?\b|"
+    r"(?i:\bfunding\sround|\braised\b|\braises\b|\bstake\sin\b|(?<!deal\s)(?<!contract\s)(?<!agreement\s)\bvalued\sat\b|\bvaluation\b|\bbonds?\b|"
     r"\bdebt\b|\bloans?\b|\bmarket\s(?:value|cap)|\bremaining\sperformance|\bIPO\b|\bsell-?off\b|\brevenues?\b)"
     # takeovers: "a consortium of investors to buy Aligned Data Centers", "since Nvidia purchased Groq" ("to buy AI
     # cloud capacity" buys capacity)

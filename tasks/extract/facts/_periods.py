@@ -34,6 +34,9 @@ _PERIOD = re.compile(
     + _YEAR + r"))?\b"
     r"|\b(?P<fq_word_c>first|second|third|fourth)[\s-]quarter\sof\s(?:its\s)?(?:fiscal(?:\syear)?|FY)\s?'?(?P<fq_year_c>"
     + _YEAR + r"|\d\d)\b"
+    # "the first quarter of its 2026 fiscal year"
+    r"|\b(?P<fq_word_f>first|second|third|fourth)[\s-]quarter\sof\s(?:its|the)\s(?P<fq_year_f>" + _YEAR
+    + r")\s(?:fiscal|financial)\syear\b"
     r"|\bfiscal\s(?:(?P<fq_year_d>" + _YEAR + r")\s)?Q(?P<fq_n_d>[1-4])\b"
     r"|\bQ(?P<fq_n_e>[1-4])\s(?:of\s)?(?:fiscal(?:\syear)?|FY)\s?'?(?P<fq_year_e>" + _YEAR + r"|\d\d)\b)"
     # a quarter named by its last month: "the quarter ended June 30", "three months ending Sept. 30, 2025",
@@ -172,7 +175,8 @@ class PeriodMention:
         if self.form in ("span", "fy", "year", "fye"):
             return True
         if self.form in ("fq", "qe"):
-            return any(k.endswith(("_year", "_year_a", "_year_b", "_year_c", "_year_d", "_year_e")) for k in keys)
+            return any(k.endswith(("_year", "_year_a", "_year_b", "_year_c", "_year_d", "_year_e", "_year_f"))
+                       for k in keys)
         if self.form == "qtr":
             return any(k in keys for k in ("q_year", "q_year2", "q_year3"))
         return self.form == "half" and any(k in keys for k in ("h_year", "h_year2", "h_year3"))
@@ -327,8 +331,9 @@ def _earnings(form: str, g: dict[str, str], published: date | None, fy_end: int,
         last = published.year * 12 + month - 1
         return three_months_to(last if last - 2 <= published.year * 12 + published.month - 1 else last - 12)
     quarter = int(g.get("fq_n_d") or g.get("fq_n_e") or _ORDINAL[(g.get("fq_word_a") or g.get("fq_word_b")
+                                                                  or g.get("fq_word_f")
                                                                   or g["fq_word_c"]).lower()])
-    year_keys = ("fq_year_a", "fq_year_b", "fq_year_c", "fq_year_d", "fq_year_e")
+    year_keys = ("fq_year_a", "fq_year_b", "fq_year_c", "fq_year_d", "fq_year_e", "fq_year_f")
     year_text = next((g[k] for k in year_keys if g.get(k)), None)
     if year_text is not None:
         fiscal_year = _full_year(year_text) + (1 if start_named and fy_end != 12 else 0)
