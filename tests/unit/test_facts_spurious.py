@@ -262,3 +262,13 @@ def test_a_long_cut_by_a_hedged_figure_is_a_change() -> None:
     text = ("The Trump administration is planning to cut the budget of the U.S. Cybersecurity and Infrastructure "
             "Security Agency by at least $707 million for 2027.")
     assert extract_facts(text, date(2026, 4, 7)) == []
+
+
+@pytest.mark.parametrize("text", [
+    "Taken together, the two groups laid out about 44.5 billion yuan on AI data centres in the three months.",
+    "Amazon will build more data centres in Mississippi. Together with Tuesday's announcement, that puts the "
+    "company's stated commitments to data centres in the state at about $24 billion.",
+])
+def test_totals_the_writer_adds_up_are_not_facts(text: str) -> None:
+    """"Taken together, ...", "Together with ..., that puts ... at $24 billion": sums the article computes (rule 3)."""
+    assert extract_facts(text, date(2025, 11, 5)) == []
