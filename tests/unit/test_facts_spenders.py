@@ -533,3 +533,17 @@ def test_a_ministry_far_from_its_country_is_the_article_main_country() -> None:
             "and ICT said it would spend 2.5 trillion won through 2028 on a national AI computing centre.")
     facts = extract_facts(text, date(2025, 11, 5))
     assert [(f.companies, f.amount) for f in facts] == [(("South Korea",), 2.5e12)]
+
+
+@pytest.mark.parametrize("text", [
+    "Alibaba said it would spend more on AI infrastructure than it had promised, lifting its three-year budget for "
+    "data centres, servers and chips from 380 billion yuan to 480 billion yuan as demand for its cloud services "
+    "outran supply.",
+    "Alibaba raised its three-year budget for data centres to 480 billion yuan from 380 billion yuan.",
+])
+def test_a_budget_raised_from_one_level_to_another(text: str) -> None:
+    """A plan raised "from X to Y" (or "to Y from X") gives both levels for the same span; "raised its budget" is no
+    money raised, and "demand outran supply" is no supply deal."""
+    facts = extract_facts(text, date(2025, 11, 5))
+    assert sorted((f.companies, f.amount, f.period) for f in facts) == [
+        (("Alibaba",), 380e9, "2025-2027"), (("Alibaba",), 480e9, "2025-2027")]

@@ -131,14 +131,15 @@ _EARLIER_FORECAST_BEFORE = re.compile(
 # a revised forecast: "raised its 2025 capex forecast to $70 billion from $66 billion" - the level it was raised from
 # is the earlier forecast for the same period, not the period before
 _REVISED_FORECAST = re.compile(r"(?i:\b(?:rais|lift|boost|increas|cut|lower|trim|reduc|revis|hik)\w*\s(?:\S+\s){0,4}?"
-                               r"(?:forecast|guidance|outlook|target|estimate|projection)s?\b)")
+                               r"(?:forecast|guidance|outlook|target|estimate|projection|budget|plan)s?\b)")
 # "$37.5 billion, up 66% from a year earlier": the year earlier is the base of the change, not the figure's period
 _PERCENT_CHANGE = re.compile(r"(?i:\d\s?(?:%|percent)|\bdoubl\w*|\btripl\w*)")
 # how far before "a year earlier" a percentage change makes it the change's base ("83% from a year earlier")
 _PERCENT_BASE_CHARS = 24
 # "by $15 billion to $50 billion": a change, then the level it reached
 _BY_TO = re.compile(r"\]?\s+to\s+\[?")
-_BY_BEFORE = re.compile(r"(?i:\bby\s+(?:about\s+|roughly\s+|nearly\s+|some\s+|more\sthan\s+)?\[?$)")
+# ("from 380 billion yuan to 480 billion yuan": the level reached shares the period named before the pair)
+_BY_BEFORE = re.compile(r"(?i:\b(?:by|from)\s+(?:about\s+|roughly\s+|nearly\s+|some\s+|more\sthan\s+)?\[?$)")
 # period forms shorter than a year, which anchor "a year earlier" even when they name no year
 _SUBYEAR_FORMS = ("fq", "qe", "qtr", "half")
 _CAPACITY = re.compile(r"(?i:\b\d[\d.,]*\s?(?:gigawatts?|megawatts?|gw|mw)\b|"

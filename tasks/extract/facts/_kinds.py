@@ -137,7 +137,9 @@ _CONSENSUS_WORDS = re.compile(r"(?i:" + _CONSENSUS_SOURCE + _CONSENSUS_NOUN + r"
 _ASIDE = re.compile(r",\s(?:which|who)\s[^,;]{1,150},")
 # a sentence about financing, stakes or market value, with no capex word: none of its figures is spending
 _FINANCE_SENTENCE = re.compile(
-    r"(?i:\bfunding\sround|\braised\b|\braises\b|\bstake\sin\b|(?<!deal\s)(?<!contract\s)(?<!agreement\s)\bvalued\sat\b|\bvaluation\b|\bbonds?\b|"
+    # ("raised its budget/forecast to" is a plan raised, not money raised)
+    r"(?i:\bfunding\sround|\brais(?:ed|es)\b(?!\s(?:its|their|the)\s(?:[\w-]+\s){0,3}?(?:budget|forecast|guidance|outlook|"
+    r"plan|target|estimate|spending|capex)s?\b)|\bstake\sin\b|(?<!deal\s)(?<!contract\s)(?<!agreement\s)\bvalued\sat\b|\bvaluation\b|\bbonds?\b|"
     r"\bdebt\b|\bloans?\b|\bmarket\s(?:value|cap)|\bremaining\sperformance|\bIPO\b|\bsell-?off\b|\brevenues?\b)"
     # takeovers: "a consortium of investors to buy Aligned Data Centers", "since Nvidia purchased Groq" ("to buy AI
     # cloud capacity" buys capacity)
