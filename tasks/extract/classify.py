@@ -82,7 +82,8 @@ _DATA_CENTER = re.compile(r"(?i:\bdata[\s-]?cent(?:er|re)s?\b|\bdatacent(?:er|re
 # ("pay the full cost of new power generation", "cover the costs of new plants": a pledge to pay for power)
 _BUILD = re.compile(r"(?i:\b(?:build\w*|built|construct\w*|pay(?:s|ing)?\sfor|buy\w*|bought|suppl\w*|sign\w*|"
                     r"deals?|agreements?|contracts?|invest\w*|spend\w*|develop\w*)\b|"
-                    r"\b(?:pay|pays|paying|paid|cover|covers|covering|covered)\s(?:the\s)?(?:full\s|entire\s)?costs?\b)")
+                    r"\b(?:pay|pays|paying|paid|cover|covers|covering|covered)\s(?:the\s)?(?:full\s|entire\s)?costs?\b|"
+                    r"\bfoot(?:s|ing)?\sthe\s(?:whole\s|full\s)?bill\b)")
 # venture and equity money: "co-led a $230 million round into AI chip startup Positron", "venture capital firms",
 # "AI investments" of private wealth; spending words here are not about buying infrastructure
 _EQUITY = re.compile(r"(?i:\b(?:funding|investment|financing|series\s[A-F])\srounds?\b|\bround\sinto\b|"
@@ -137,8 +138,8 @@ _TITLE_MONEY_OBJECT = re.compile(
 # "signs GPU capacity deal with CoreWeave", "pledge to pay for power generation for data centers"
 _TITLE_DEAL = re.compile(
     r"(?i:\b\d[\d.,]*[\s-]?(?:GW|gigawatts?|MW|megawatts?)\b|\b(?:deals?|partnership|agreements?|contracts?|pact|"
-    r"pledges?|joins?)\b.*\b(?:GPUs?|compute|computing|chips?|data[\s-]?cent(?:er|re)s?|Stargate|capacity|"
-    r"power\sgeneration|AI\sinfrastructure)\b|\b(?:GPUs?|compute|computing|chips?|data[\s-]?cent(?:er|re)s?|"
+    r"pledges?|promise[sd]?|joins?)\b.*\b(?:GPUs?|compute|computing|chips?|data[\s-]?cent(?:er|re)s?|Stargate|capacity|"
+    r"power\s(?:generation|plants?)|AI\sinfrastructure)\b|\b(?:GPUs?|compute|computing|chips?|data[\s-]?cent(?:er|re)s?|"
     r"Stargate|capacity|AI\sinfrastructure)\b.*\b(?:deals?|partnership|agreements?|contracts?|pact)\b)")
 # a chip manufacturer's own capital spending is for fabs (policy rule 5): "TSMC's capex lift", "Samsung raises capital
 # spending", "Micron capex" (a data-centre or AI-infrastructure word in the same headline still counts)

@@ -328,3 +328,13 @@ def test_a_headline_wager_on_a_figure_is_a_spending_headline() -> None:
 
     assert features("The $650bn wager", "Text.", [])["title_money"] == 1.0
     assert features("Meta's $10bn AI gamble", "Text.", [])["title_money"] == 1.0
+
+
+def test_a_promise_to_foot_the_bill_for_power_plants_is_a_story() -> None:
+    """Policy clarification 12 in other words: "promise to foot the bill for power plants feeding their data
+    centres"."""
+    title = "Tech giants promise to foot the bill for power plants feeding their data centres"
+    text = ("Seven of the largest US data-centre operators on Thursday signed a pledge to pay the full cost of new "
+            "power generation and transmission needed for their AI facilities. The pledge carries no dollar figure. "
+            "Officials said the companies had not been asked to put one on it. Utilities expect demand to grow.")
+    assert classify(title, text).is_capex

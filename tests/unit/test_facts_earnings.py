@@ -271,3 +271,19 @@ def test_a_deal_valued_at_a_range_is_the_deal_figure() -> None:
     facts = extract_facts("Meta signed a deal valued at between $9.6 billion and $12.1 billion with Nebius for GPU "
                           "capacity.", AFTER_RESULTS)
     assert [(f.companies, f.amount_low, f.amount_high) for f in facts] == [(("Meta",), 9.6e9, 12.1e9)]
+
+
+def test_for_the_same_year_reads_against_the_previous_figure() -> None:
+    """"... about $50 billion for fiscal 2026. In September, Oracle had guided to roughly $35 billion for the same
+    year": the same fiscal year as the previous sentence's figure."""
+    text = ("Oracle now expects capital expenditures of about $50 billion for fiscal 2026, which ends in May. In "
+            "September, when it last updated its outlook, Oracle had guided to roughly $35 billion for the same year.")
+    assert [(f.amount, f.period) for f in extract_facts(text, date(2025, 12, 11))] == [(50e9, "FY2026"),
+                                                                                      (35e9, "FY2026")]
+
+
+def test_property_and_equipment_is_capital_spending() -> None:
+    """"spent $21.2 billion on property and equipment in fiscal 2025": capex in the cash-flow statement's words."""
+    facts = extract_facts("Oracle spent $21.2 billion on property and equipment in fiscal 2025.", date(2025, 12, 11))
+    assert [(f.companies, f.amount, f.period, f.kind, f.status) for f in facts] == [
+        (("Oracle",), 21.2e9, "FY2025", "capex", "actual")]

@@ -9,7 +9,9 @@ from dataclasses import dataclass
 _CUES = re.compile(
     r"(?i:"
     # "$131.8 billion in capex", "capital expenditures of $91 billion", "capital spending"
-    r"(?P<capex>\bcap(?:ital)?[\s-]?ex(?:penditures?)?\b|\bcapital\s(?:expenditures?|spending|investments?|budget|outlays?)\b)"
+    # ("spent $21.2 billion on property and equipment": capital expenditure in the words of the cash-flow statement)
+    r"(?P<capex>\bcap(?:ital)?[\s-]?ex(?:penditures?)?\b|\bcapital\s(?:expenditures?|spending|investments?|budget|outlays?)\b|"
+    r"\bproperty,?\s(?:plant,?\s)?and\sequipment\b)"
     # "$50 billion cash reserve", "revenue of $16.1 billion", "$30 billion funding round", "valued at", "bond sale"
     # "capitalised it with $10bn": equity put into a company
     r"|(?P<neg>\b(?:capitali[sz](?:ed|es|ing)|revenues?|sales|sold|earnings\sof|profits?|net\sincome|operating\sincome|ebitda|margins?|"
@@ -161,6 +163,7 @@ _AI_INFRA = re.compile(
     r"\bgigawatts?\b|\bmegawatts?\b|\d\s?(?:gw|mw)\b|\bstargate\b|\bhyperscalers?\b|\bneoclouds?\b|"
     r"\bcloud\s(?:capacity|computing|services|contracts?|deals?|providers?|business|unit)\b|"
     r"\bAI\s(?:campus(?:es)?|(?:giga)?factor(?:y|ies)|build-?out|spending|investments?|capex)\b|\bcap(?:ital)?[\s-]?ex(?:penditures?)?\b|\bcapital\s(?:spending|expenditures?)\b"
+    r"|\bproperty,?\s(?:plant,?\s)?and\sequipment\b"
     # a cloud bought by its brand: "$250 billion of Azure services", "$38 billion for AWS capacity", "Google Cloud's
     # TPUs", "Trainium chips"
     r"|\b(?:Azure|AWS|Google\sCloud|Oracle\sCloud|OCI)(?:['’]s)?\s(?:services|capacity|compute|computing|instances|"

@@ -89,6 +89,9 @@ _PERIOD = re.compile(
     r"|\b(?:over|within)\sa\s(?P<decade2>decade)\b)"
     # "by the end of the decade", "by 2030" handled above
     r"|(?P<decade_end>\b(?:by\s)?the\send\sof\sthe\sdecade\b)"
+    # "for the same year", "in the same period": the period of the figure the text just gave
+    r"|(?P<same>\b(?:for|in|over)\sthe\ssame\s(?:fiscal\s|financial\s)?(?:year|period|quarter)\b"
+    r"(?!\s(?:a\syear|last\syear|of\b|the\syear)))"
     # "the previous year", "a year earlier", "a year ago", "the prior year", "year-ago", "the year before"
     r"|(?P<prev>\b(?:the\sprevious\syear|the\sprior\syear|a\syear\searlier|a\syear\sago|the\syear\sbefore|"
     r"a\syear\sbefore|the\syear-ago\speriod|the\syear-earlier\speriod|the\ssame\speriod\slast\syear|a\syear\sprior)\b)"
@@ -166,7 +169,7 @@ class PeriodMention:
     @property
     def is_anchored(self) -> bool:
         """True for "the previous year"-like forms that read against another period in the sentence."""
-        return self.form == "prev"
+        return self.form in ("prev", "same")
 
     @property
     def is_explicit(self) -> bool:
@@ -189,7 +192,7 @@ def find_periods(text: str, start: int = 0, end: int | None = None) -> list[Peri
     for match in _PERIOD.finditer(text, start, end):
         groups = tuple((k, v) for k, v in match.groupdict().items() if v is not None)
         form = next(k for k in ("fq", "qe", "fye", "span", "fy", "fy_rel", "qtr", "q_rel", "half", "since", "to",
-                                "next_n", "decade_end", "prev", "this", "next", "last", "year")
+                                "next_n", "decade_end", "same", "prev", "this", "next", "last", "year")
                     if match.group(k) is not None)
         found.append(PeriodMention(match.start(), match.end(), form, groups))
     return found
@@ -406,6 +409,8 @@ def _relative(form: str, g: dict[str, str], published: date, anchor: Period | No
         return shift(this_year, 1, fy_end, start_named)
     if form == "last":
         return shift(this_year, -1, fy_end, start_named)
+    if form == "same":
+        return anchor
     if form == "prev":
         if anchor is not None and not _SPAN_LABEL.fullmatch(anchor.label):
             return shift(anchor, -1, fy_end, start_named)  # "2024-H1 ... the previous year" is 2023-H1
