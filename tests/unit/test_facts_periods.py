@@ -234,3 +234,10 @@ def test_a_hedged_span_is_still_a_span() -> None:
     facts = extract_facts("Oracle has signed a contract with OpenAI worth more than $300 billion over about five "
                           "years, starting in 2027.", date(2025, 11, 5))
     assert [(f.companies, f.period, f.qualifier) for f in facts] == [(("OpenAI",), "2027-2031", "more_than")]
+
+
+def test_from_next_year_through_a_year() -> None:
+    """"from next year through 2029", said in December 2025: 2026 to 2029."""
+    facts = extract_facts("Alphabet committed €5.5bn to German data centres from next year through 2029.",
+                          date(2025, 12, 15))
+    assert [(f.companies, f.period) for f in facts] == [(("Alphabet",), "2026-2029")]

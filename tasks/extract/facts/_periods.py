@@ -76,7 +76,9 @@ _PERIOD = re.compile(
     r"|(?P<since>\bsince\s(?P<since_year>" + _YEAR + r")\b)"
     # "by 2028", "through 2030", "until 2030", "by the end of 2030"
     # ("by end-2028" as well)
-    r"|(?P<to>\b(?:by|through|until|till|to)\s(?:the\send\sof\s|end-)?(?P<to_year>" + _YEAR + r")\b)"
+    # ("from next year through 2029": the span starts the year after the statement)
+    r"|(?P<to>\b(?:from\s(?P<to_next>next|this)\syear\s)?(?:by|through|until|till|to)\s(?:the\send\sof\s|end-)?"
+    r"(?P<to_year>" + _YEAR + r")\b)"
     # "over the next three years", "in the next 5 years", "over five years", "a five-year", "the next decade"
     # ("over about five years", "over roughly a decade" hedge the span, not the figure)
     r"|(?P<next_n>\b(?:over|in|during|within)\s(?:the\snext|the\scoming|the\sfollowing)?\s?"
@@ -420,7 +422,8 @@ def _relative(form: str, g: dict[str, str], published: date, anchor: Period | No
         return span_period(first, published.year) if first < published.year else year_period(first)
     if form == "to":
         last = int(g["to_year"])
-        return span_period(published.year, last) if last > published.year else None
+        first = published.year + (1 if (g.get("to_next") or "").lower() == "next" else 0)
+        return span_period(first, last) if last > first else None
     if form == "decade_end":
         return span_period(published.year, published.year // 10 * 10 + 10)
     if form == "next_n":
