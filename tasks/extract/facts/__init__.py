@@ -2,14 +2,13 @@
 
 Rule-based, deterministic and offline: sentences (_sentences) -> money figures (_amounts) -> is it spending (_kinds;
 _notspending for rates, funds, order books, sums and stakes) -> companies (_companies; _deals for who buys in a deal,
-_unregistered for spenders the registry does not know) -> period (_periods) -> USD (_fx).
+_unregistered for spenders the registry does not know) -> period (_figure_period, over the expressions of _periods) ->
+USD (_fx). _context holds what the sentences around one say (who "the company" is, lists, facts found so far).
 """
 
 from __future__ import annotations
 
 import re
-from collections import Counter
-from collections.abc import Callable
 from dataclasses import replace
 from datetime import date
 
@@ -22,14 +21,14 @@ from tasks.extract.facts._companies import (
     attribute,
     clause_spans,
     descriptor_subject,
-    find_mentions,
     is_hyperscaler_group,
     names_in,
 )
-from tasks.extract.facts._deals import deal_buyers, deal_parties, is_tiered_deal, subject_buys, supply_buyers
+from tasks.extract.facts._context import SECTOR_ACTOR, Context
+from tasks.extract.facts._deals import deal_buyers, deal_parties, subject_buys, supply_buyers
+from tasks.extract.facts._figure_period import period_for, period_of, prior_period
 from tasks.extract.facts._fx import to_usd
 from tasks.extract.facts._kinds import (
-    asides,
     find_cues,
     has_capex_cue,
     is_comparison,
@@ -43,24 +42,16 @@ from tasks.extract.facts._kinds import (
     is_sector_figure,
     is_spending,
     kind_of,
-    names_ai_infrastructure,
     research_forecast_end,
-    spends_on_ai,
     status_of,
     without_consensus,
 )
 from tasks.extract.facts._notspending import is_listed_sum, is_not_spent, is_order_book, is_rate, is_stake
 from tasks.extract.facts._periods import (
     Period,
-    PeriodMention,
     find_periods,
     is_quarterly,
-    reported_clause_between,
     reported_quarter,
-    resolve,
-    shift,
-    span_start,
-    statement_date,
 )
 from tasks.extract.facts._repeats import drop_headline_restatements, drop_undated_repeats
 from tasks.extract.facts._sentences import Sentence, mask_urls, split_sentences
@@ -71,79 +62,13 @@ EXTRACTOR_VERSION = "rules-1.14"
 
 # an article is far shorter; a 5 MB page is read only this far so that it cannot stall a run
 _MAX_TEXT_CHARS = 300_000
-# how many sentences back "the company" / an unnamed subject is looked for
-_LOOKBACK_SENTENCES = 3
-# how many sentences back a descriptor ("the EV maker") looks for a company it fits, before the main subject
-_DESCRIBED_SENTENCES = 5
-# the first capitalised word of a sentence ("[Rivian Automotive](…) on Thursday", "Rivian's 2026 guidance"), a company
-# the registry does not know when the article repeats it this often and it is no common sentence opener
-_LEADING_NAME = re.compile(r"\[?([A-Z][a-z]+[A-Za-z]*)\b(?!\s[A-Z][a-z]+\s(?:said|told|says)\b)")
-_LEADING_REPEATS = 3
-_NOT_LEADING = frozenset({
-    "The", "This", "That", "These", "Those", "It", "Its", "In", "On", "At", "By", "For", "From", "With", "But", "And",
-    "Or", "So", "Yet", "However", "Meanwhile", "Also", "Still", "A", "An", "He", "She", "They", "We", "I", "You",
-    "Analysts", "Investors", "Shares", "Officials", "Executives", "Sources", "After", "Before", "While", "When", "As",
-    "If", "Since", "Although", "Though", "Despite", "Last", "Next", "Earlier", "Later", "Now", "Other", "Some", "Many",
-    "Most", "One", "Two", "His", "Her", "Their", "Our", "There", "Here", "What", "How", "Why", "Under", "According",
-})
-# "fiscal" in the sentence: relative years are the company's fiscal years
-_FISCAL_WORDS = ("fiscal", "financial year")
-# an unregistered name is the subject "the company" refers back to only when the article names it this often
-_UNREGISTERED_REPEATS = 2
 # a sector word this close to a figure makes it a whole-sector figure
 _SECTOR_CHARS = 60
-_SECTOR_ACTOR = "hyperscalers"
-# a sentence citing a research report: what "the firm" says next is its estimate for a market, not a company's spending
-_REPORT_CITED = re.compile(r"(?i:\baccording\sto\s(?:a|an|the)?\s?(?:[\w-]+\s){0,3}(?:report|study|analysis|estimates?|"
-                           r"survey|forecast|research)\b)")
-# "1 gigawatt", "8GW", "500 megawatts": a capacity target, which a following period dates instead of the money
-# a period further after its figure (in prose characters, a blanked URL counting as one space) belongs to another
-# phrase: "…is investing $2 billion in a GPU cluster …[a long aside]… and hopes to list its shares in 2027";
-# 140 keeps every dated figure of the tuning half (100 lost three)
-# a period that owns the next figure: "last year's $91 billion", "2024’s [$52.5 billion"
-_POSSESSIVE = re.compile(r"['’]s\s")
-_POSSESSIVE_GAP = 6
 # a group referred back to: "Together the four are expected to spend", "All five companies plan", "the big four"
 _GROUP_REFERENCE = re.compile(r"(?i:\b(?:together,?\s)?(?:the|all|these)\s(?:big\s)?"
                               r"(?:three|four|five|six|seven|eight)\b(?:\s(?:companies|firms|giants|groups|hyperscalers|tech\sgiants|cloud\sproviders))?)")
-# an item of a bulleted or numbered list: "- Amazon: about $200 billion in 2026", "2. Meta: $115 billion"
-_LIST_ITEM = re.compile(r"\s*(?:[-*•·]|\d{1,2}[.)])\s+\S")
-# a list longer than this is not read as one statement's items
-_MAX_LIST_ITEMS = 12
-_PERIOD_AFTER_CHARS = 140
-_SPACES = re.compile(r"\s+")
 # companies that sell AI infrastructure: their forecast of a market's spending is not their own spending
 _SUPPLIERS = frozenset({"chipmaker", "hardware", "supplier"})
-# companies whose spending "on AI" is spending on AI infrastructure (data centres, chips), not software or staff
-_AI_BUILDERS = frozenset({"hyperscaler", "big_tech", "china_tech"})
-# companies whose business is AI infrastructure: money in a sentence naming one is about infrastructure
-_INFRA_OPERATORS = frozenset({"neocloud", "datacenter"})
-# a spending figure counts only where its sentence or one this close names AI infrastructure
-_NEIGHBOURS = 1
-# an earlier forecast for the same period: "$66 billion to $72 billion previously", "its prior outlook of $85 billion"
-# ("the $35 billion it projected in September": the forecast the company made before)
-_EARLIER_FORECAST = re.compile(r"(?i:\]?\s*(?:\S+\s+){0,2}(?:previously|earlier|before|initially|originally)\b|"
-                               r"\]?\s+(?:it|the\scompany|the\sfirm|they)\s(?:had\s)?(?:projected|forecast|expected|"
-                               r"guided|predicted|planned)\b)")
-_EARLIER_FORECAST_BEFORE = re.compile(
-    r"(?i:\b(?:previous|prior|earlier|initial|original|old)\s(?:forecast|guidance|outlook|estimate|range|projection|"
-    r"target|plan)s?\b|\bhad\s(?:expected|forecast|projected|guided)\b)")
-# a revised forecast: "raised its 2025 capex forecast to $70 billion from $66 billion" - the level it was raised from
-# is the earlier forecast for the same period, not the period before
-_REVISED_FORECAST = re.compile(r"(?i:\b(?:rais|lift|boost|increas|cut|lower|trim|reduc|revis|hik)\w*\s(?:\S+\s){0,4}?"
-                               r"(?:forecast|guidance|outlook|target|estimate|projection|budget|plan)s?\b)")
-# "$37.5 billion, up 66% from a year earlier": the year earlier is the base of the change, not the figure's period
-_PERCENT_CHANGE = re.compile(r"(?i:\d\s?(?:%|percent)|\bdoubl\w*|\btripl\w*)")
-# how far before "a year earlier" a percentage change makes it the change's base ("83% from a year earlier")
-_PERCENT_BASE_CHARS = 24
-# "by $15 billion to $50 billion": a change, then the level it reached
-_BY_TO = re.compile(r"\]?\s+to\s+\[?")
-# ("from 380 billion yuan to 480 billion yuan": the level reached shares the period named before the pair)
-_BY_BEFORE = re.compile(r"(?i:\b(?:by|from)\s+(?:about\s+|roughly\s+|nearly\s+|some\s+|more\sthan\s+)?\[?$)")
-# period forms shorter than a year, which anchor "a year earlier" even when they name no year
-_SUBYEAR_FORMS = ("fq", "qe", "qtr", "half")
-_CAPACITY = re.compile(r"(?i:\b\d[\d.,]*\s?(?:gigawatts?|megawatts?|gw|mw)\b|"
-                       r"\b(?:one|two|three|five|ten)\sgigawatts?\b)")
 
 
 def extract_facts(text: str, published: date | None) -> list[Fact]:
@@ -162,7 +87,7 @@ def extract_facts(text: str, published: date | None) -> list[Fact]:
         return []
     sentences = split_sentences(text[:text_end])
     prose = mask_urls(text[:text_end])
-    context = _Context(prose, sentences)
+    context = Context(prose, sentences)
     facts: list[Fact] = []
     seen: dict[tuple[object, ...], int] = {}
     for index, sentence in enumerate(sentences):
@@ -184,152 +109,8 @@ def _is_company(name: str) -> bool:
     return found is not None and found.type not in FALLBACK_TYPES
 
 
-class _Context:
-    """Article-wide lookups: mentions per sentence and the main subject."""
 
-    def __init__(self, text: str, sentences: list[Sentence]) -> None:
-        self.text = text
-        self.sentences = sentences
-        self._mentions: dict[int, list[Mention]] = {}
-        self._main: tuple[str, ...] | None = None
-        # the spenders of the facts each sentence gave: "the company" / "the figure" refers to them first
-        self.fact_actors: dict[int, tuple[str, ...]] = {}
-        self.capex_facts: set[int] = set()  # sentences that stated a capital-spending fact
-        self.fact_periods: dict[int, Period] = {}  # the period of each sentence's last dated fact
-
-    def mentions(self, index: int) -> list[Mention]:
-        """Actors named in sentence `index` (cached)."""
-        if index not in self._mentions:
-            sentence = self.sentences[index]
-            self._mentions[index] = find_mentions(self.text, sentence.start, sentence.end)
-        return self._mentions[index]
-
-    def speaks_of_infrastructure(self, index: int) -> bool:
-        """True when sentence `index` or the one before it in its paragraph names AI infrastructure."""
-        for back in (index, index - 1):
-            if back < 0 or self.sentences[back].paragraph != self.sentences[index].paragraph:
-                break
-            sentence = self.sentences[back]
-            if any(c.role in ("infra", "capex") for c in find_cues(self.text[sentence.start:sentence.end])):
-                return True
-        return False
-
-    def near_ai_infrastructure(self, index: int) -> bool:
-        """True when sentence `index` or a sentence next to it names AI infrastructure (see _kinds._AI_INFRA), or
-        sentence `index` is a deal between a supplier of infrastructure and its buyer or names a cloud or data-centre
-        operator ("$9 billion in CoreWeave capacity")."""
-        if is_tiered_deal(self.sentences[index].text, self.mentions(index)) or any(
-                m.actor.type in _INFRA_OPERATORS for m in self.mentions(index)):
-            return True
-        if any(names_ai_infrastructure(self.sentences[i].text)
-               for i in range(max(0, index - _NEIGHBOURS), min(len(self.sentences), index + _NEIGHBOURS + 1))):
-            return True
-        if any(names_ai_infrastructure(lead.text) for lead in self.list_lead(index)):
-            return True  # "... to build data centers for AI. Here is what each company has guided:\n- Amazon: $200bn"
-        # "Meta plans to spend as much as $65 billion on AI this year": a cloud or tech giant's spending on AI is its
-        # build-out of AI infrastructure
-        if spends_on_ai(self.sentences[index].text) and any(
-                found is not None and found.type in _AI_BUILDERS
-                for found in [m.actor for m in self.mentions(index)] + [actor(n) for n in self.main_subject()]):
-            return True
-        # a run of spending statements: "Next year the figure could reach $500bn, reckons Morgan Stanley. Microsoft
-        # alone expects to spend $80bn in the fiscal year that ends in June." - a cloud or tech giant's figure right
-        # after a sentence that stated a fact continues it
-        return index - 1 in self.fact_actors and any(m.actor.type in _AI_BUILDERS for m in self.mentions(index))
-
-    def list_lead(self, index: int) -> list[Sentence]:
-        """For an item of a list introduced by a sentence ending in ":" ("Here is what each company has guided:"), that
-        sentence and the one before it; else nothing."""
-        if not _LIST_ITEM.match(self.sentences[index].text):
-            return []
-        back = index - 1
-        while back >= 0 and index - back <= _MAX_LIST_ITEMS and _LIST_ITEM.match(self.sentences[back].text):
-            back -= 1
-        if back < 0 or not self.sentences[back].text.rstrip().endswith(":"):
-            return []
-        return self.sentences[max(0, back - 1):back + 1]
-
-    def follows_capex(self, index: int) -> bool:
-        """True when the previous sentence of the same paragraph speaks of capital spending, or the list the sentence
-        is an item of is introduced in words of capital spending."""
-        if any(has_capex_cue(find_cues(lead.text)) for lead in self.list_lead(index)):
-            return True
-        if index == 0 or self.sentences[index - 1].paragraph != self.sentences[index].paragraph:
-            return False
-        before = self.sentences[index - 1]
-        return index - 1 in self.capex_facts or has_capex_cue(find_cues(self.text[before.start:before.end]))
-
-    def subject_before(self, index: int) -> tuple[str, ...]:
-        """The spender of the nearest earlier sentence that has one (its fact's, else its subject), else the
-        article's main subject; a heading starts afresh."""
-        for back in range(index - 1, max(-1, index - 1 - _LOOKBACK_SENTENCES), -1):
-            if back in self.fact_actors:
-                return self.fact_actors[back]
-            sentence = self.sentences[back]
-            mentions = [m for m in self.mentions(back) if m.actor.type not in FALLBACK_TYPES]
-            if not mentions and _REPORT_CITED.search(self.sentences[back].text):
-                return (_SECTOR_ACTOR,)  # "…, according to a report by KPMG. The firm projects…": a market estimate
-            if mentions:
-                named = attribute(self.text[sentence.start:sentence.end], mentions, sentence.start,
-                                  sentence.end - sentence.start, sentence.end - sentence.start).names
-                return named or (mentions[0].actor.name,)
-            unknown = unregistered_subject(sentence.text, 0, len(sentence.text), self.text)
-            if unknown is not None and self.text.count(unknown) >= _UNREGISTERED_REPEATS:
-                return (unknown,)
-            if self.is_heading(back):
-                return ()
-        return self.main_subject()
-
-    def nearest_fitting(self, index: int, before: int, fits: Callable[[Actor], bool]) -> tuple[str, ...]:
-        """The company named nearest before offset `before` (in sentence `index` or up to _DESCRIBED_SENTENCES
-        earlier) that `fits`, else the article's main subject when it fits, else empty."""
-        for back in range(index, max(-1, index - 1 - _DESCRIBED_SENTENCES), -1):
-            for mention in reversed(self.mentions(back)):
-                # (a country fits only a descriptor of countries: "the government")
-                if mention.start < before and fits(mention.actor):
-                    return (mention.actor.name,)
-        main = self.main_subject()
-        return main if main and (found := actor(main[0])) is not None and fits(found) else ()
-
-    def leading_unregistered(self, index: int) -> str | None:
-        """The unregistered name that opens one of the _DESCRIBED_SENTENCES before sentence `index` and that the
-        article writes at least _LEADING_REPEATS times ("Rivian Automotive on Thursday beat …", "Rivian's guidance")."""
-        for back in range(index - 1, max(-1, index - 1 - _DESCRIBED_SENTENCES), -1):
-            match = _LEADING_NAME.match(self.sentences[back].text)
-            if match is None or match.group(1) in _NOT_LEADING or find_mentions(match.group(1)):
-                continue
-            if self.text.count(match.group(1)) >= _LEADING_REPEATS:
-                return match.group(1)
-        return None
-
-    def earlier_spender(self, index: int, exclude: tuple[str, ...]) -> tuple[str, ...]:
-        """The spender of the nearest earlier fact that does not involve `exclude` (a supplier)."""
-        for back in range(index - 1, -1, -1):
-            others = tuple(a for a in self.fact_actors.get(back, ()) if a not in exclude and a != _SECTOR_ACTOR)
-            if others:
-                return others
-        return ()
-
-    def is_heading(self, index: int) -> bool:
-        """True for a Markdown heading line ("## AI spending to reach $135 billion")."""
-        return self.text.startswith("#", self.sentences[index].start)
-
-    def main_country(self) -> tuple[str, ...]:
-        """The country named most often in the article (empty when none)."""
-        counts = Counter(m.actor.name for m in find_mentions(self.text, 0, min(len(self.text), 200_000))
-                         if m.actor.type == "country")
-        return (counts.most_common(1)[0][0],) if counts else ()
-
-    def main_subject(self) -> tuple[str, ...]:
-        """The company named most often in the article (empty when none)."""
-        if self._main is None:
-            counts = Counter(m.actor.name for m in find_mentions(self.text, 0, min(len(self.text), 200_000))
-                             if m.actor.type not in FALLBACK_TYPES)
-            self._main = (counts.most_common(1)[0][0],) if counts else ()
-        return self._main
-
-
-def _sentence_facts(text: str, sentence: Sentence, index: int, context: _Context,
+def _sentence_facts(text: str, sentence: Sentence, index: int, context: Context,
                     published: date | None) -> list[Fact]:
     """Facts of one sentence (URLs masked in `text`): one per spending figure."""
     monies = find_money(text, sentence.start, sentence.end, context=text[:20_000])
@@ -387,12 +168,12 @@ def _sentence_facts(text: str, sentence: Sentence, index: int, context: _Context
             return reported_quarter(text, published, found.fy_end if found else 12,
                                     found.fy_start_named if found else False)
 
-        period = _period_for(money, monies, i, periods, published, actors, body, base, before=not prior,
+        period = period_for(money, monies, i, periods, published, actors, body, base, before=not prior,
                              quarter=quarter, previous=context.fact_periods.get(index - 1))
         if consensus:
             period = compared  # the expectation is for the period of the figure measured against it
         elif prior and period is None:
-            period = _prior_period(body, money.end - base, compared, actors)
+            period = prior_period(body, money.end - base, compared, actors)
         elif period is None and is_quarterly(body):
             period = quarter()
         compared = period if not (prior or consensus) else compared
@@ -405,11 +186,11 @@ def _sentence_facts(text: str, sentence: Sentence, index: int, context: _Context
         sells = all(actor(c) is not None and actor(c).type in _SUPPLIERS for c in actors)  # type: ignore[union-attr]
         if (is_sector_figure(body, left, right, named) and not is_hyperscaler_group(actors)) or is_market_forecast(
                 body, money.start - base, money.end - base, sells) or _research_forecast(body, money, base, mentions):
-            actors = (_SECTOR_ACTOR,)
+            actors = (SECTOR_ACTOR,)
         lead = context.list_lead(index)
         if period is None and lead and not prior:
             # "plans for 2026. Here is what each company has guided:\n- Meta: $115 billion to $135 billion"
-            period = next((found for found in (_period_of(text, item, published, actors) for item in reversed(lead))
+            period = next((found for found in (period_of(text, item, published, actors) for item in reversed(lead))
                            if found is not None), None)
         # an item of a list introduced as capital spending is capital spending
         fact = _fact(sentence, money, actors, period, body, cues, published,
@@ -439,7 +220,7 @@ def _research_forecast(body: str, money: Money, base: int, mentions: list[Mentio
 
 
 def _spender(body: str, mentions: list[Mention], base: int, money: Money, index: int,
-             context: _Context) -> tuple[str, ...]:
+             context: Context) -> tuple[str, ...]:
     """The spender of one figure: its clause's subject, else the subject the sentence refers back to."""
     found = attribute(body, mentions, base, money.start - base, money.end - base)
     buyers = supply_buyers(body, mentions, base, money.start - base, money.end - base)
@@ -480,7 +261,7 @@ def _spender(body: str, mentions: list[Mention], base: int, money: Money, index:
         if unknown is not None:
             return (unknown,)
     if not found.names and _GROUP_REFERENCE.search(body, clause[0], money.start - base):
-        return (_SECTOR_ACTOR,)  # the companies of the sentences before, taken together: a sector figure
+        return (SECTOR_ACTOR,)  # the companies of the sentences before, taken together: a sector figure
     referred = context.subject_before(index)
     if len(referred) > 1 and not found.names and _ONE_COMPANY.match(body, clause[0]):
         # "Banks are lending $38 billion to Vantage, which will lease the campuses to Oracle. The company said it
@@ -501,97 +282,6 @@ _CARRIED_COMPARISON = re.compile(r"(?i:\W{0,3}(?:that|this|it|the\s(?:figure|tot
 # a clause about one company named earlier: "The company said", "The firm expects", "It plans"
 _ONE_COMPANY = re.compile(r"(?:\W{0,3})(?:(?i:the\s(?:company|firm|group))|It)\b")
 
-
-def _period_of(text: str, sentence: Sentence, published: date | None, companies: tuple[str, ...]) -> Period | None:
-    """The one period a sentence names ("capital spending plans for 2026"), resolved; None when it names none or
-    several."""
-    periods = find_periods(text, sentence.start, sentence.end)
-    if len(periods) != 1 or published is None:
-        return None
-    found = actor(companies[0]) if companies else None
-    return resolve(periods[0], published, None, found.fy_end if found else 12, False,
-                   found.fy_start_named if found else False)
-
-
-def _prose_chars(stretch: str) -> int:
-    """Characters of prose in a stretch, blanked URLs and line breaks counted as one space."""
-    return len(_SPACES.sub(" ", stretch))
-
-
-def _prior_period(body: str, end: int, compared: Period | None, companies: tuple[str, ...]) -> Period | None:
-    """The period of a prior level without its own: an earlier forecast ("from $66 billion to $72 billion previously")
-    is for the same period; a comparison ("up from $21.2 billion") is for the period before."""
-    if compared is None:
-        return None
-    if (_EARLIER_FORECAST.match(body, end) or _EARLIER_FORECAST_BEFORE.search(body, max(0, end - 80), end)
-            or _REVISED_FORECAST.search(body, 0, end)):
-        return compared
-    if compared.label[4:5] == "-" and compared.label[5:6].isdigit():
-        return None  # a multi-year span has no single period before it
-    found = actor(companies[0]) if companies else None
-    return shift(compared, -1, found.fy_end if found else 12, found.fy_start_named if found else False)
-
-
-def _period_for(money: Money, monies: list[Money], i: int, periods: list[PeriodMention], published: date | None,
-                companies: tuple[str, ...], body: str, base: int, before: bool = True,
-                quarter: Callable[[], Period | None] | None = None, previous: Period | None = None) -> Period | None:
-    """The period of a figure: the nearest one after it in its stretch, else before it (unless `before` is false,
-    for a prior level), else the sentence's. `quarter` gives the quarter the article reports, which anchors "a year
-    earlier" in a sentence about "the quarter"; `previous` is the period of the sentence before, which anchors it
-    otherwise."""
-    lo = monies[i - 1].end if i else -1
-    if i and _BY_TO.fullmatch(body, monies[i - 1].end - base, money.start - base) and _BY_BEFORE.search(
-            body, max(0, monies[i - 1].start - base - 12), monies[i - 1].start - base):
-        # "raised its fiscal 2026 capex forecast by $15 billion to $50 billion": the change's period is the level's
-        lo = monies[i - 2].end if i > 1 else -1
-    hi = monies[i + 1].start if i + 1 < len(monies) else 1 << 60
-    clause = next((c for c in clause_spans(body) if c[0] <= money.start - base < c[1]), (0, len(body)))
-    # a period after the figure counts in its clause, unless a capacity target stands between them
-    # ("$10 billion, with an aim to reach 1 gigawatt by the time it opens in 2028")
-    after = [p for p in periods if money.end <= p.start < hi and p.start - base < clause[1]
-             and _prose_chars(body[money.end - base:p.start - base]) <= _PERIOD_AFTER_CHARS
-             and not (p.form == "prev" and _PERCENT_CHANGE.search(body, money.end - base, p.start - base))
-             and not _CAPACITY.search(body, money.end - base, p.start - base)
-             # ("$175 billion to $185 billion, roughly double last year's $91 billion": last year's is the next one's)
-             and not (hi - p.end <= _POSSESSIVE_GAP and _POSSESSIVE.match(body, p.end - base))
-             and not reported_clause_between(body, money.end - base, p.start - base)]
-    # a period before the figure counts only in its clause ("(up from $131 billion in 2025), while Google…")
-    # ("jumped 83% from a year earlier to $24 billion": the year earlier is the base of the change before the figure)
-    # ("OpenAI, which had revenues of $13bn last year, says it has signed": an aside's period is its own figure's)
-    aside = [span for span in asides(body) if not span[0] <= money.start - base < span[1]]
-    earlier = [p for p in periods if lo <= p.start and p.end <= money.start and p.start - base >= clause[0]
-               and before and not (p.form == "prev" and _PERCENT_CHANGE.search(
-                   body, max(0, p.start - base - _PERCENT_BASE_CHARS), p.start - base))
-               and not any(a <= p.start - base < b for a, b in aside)]
-    chosen = after[0] if after else earlier[-1] if earlier else None
-    if chosen is None:
-        return None
-    said = statement_date(body, published)  # relative periods run from when the text says it was stated
-    durations = [p for p in (*after, *earlier) if p.form == "next_n"]
-    first_year = span_start(body)
-    if durations and first_year is not None:
-        # "a five-year, $300 billion deal set to begin in 2027": the span starts in the stated year
-        chosen, said = durations[0], date(first_year, 1, 1)
-    found = actor(companies[0]) if companies else None
-    fy_end = found.fy_end if found else 12
-    start_named = found.fy_start_named if found else False
-    fiscal = any(word in body.lower() for word in _FISCAL_WORDS)
-    anchor = None
-    if chosen.is_anchored:
-        # "in the quarter ended Dec. 31, up from $22.6 billion a year earlier": a quarter or half named without its
-        # year anchors "a year earlier" as well (the same quarter of the year before)
-        explicit = [p for p in periods if (p.is_explicit or p.form in _SUBYEAR_FORMS) and p.start < chosen.start]
-        anchor_mention = explicit[-1] if explicit else None
-        if anchor_mention is not None:
-            anchor = resolve(anchor_mention, said, None, fy_end, fiscal, start_named)
-        elif quarter is not None and is_quarterly(body):
-            # "$22.4 billion in the quarter, from $13.1 billion a year earlier": the same quarter of the year before
-            anchor = quarter()
-        else:
-            # "... in the fiscal year that ends in June. The year before, the figure was $64bn": the period before the
-            # one the previous sentence's figure was for
-            anchor = previous
-    return resolve(chosen, said, anchor, fy_end, fiscal, start_named)
 
 
 def _fact(sentence: Sentence, money: Money, companies: tuple[str, ...], period: Period | None, body: str,
