@@ -287,3 +287,13 @@ def test_property_and_equipment_is_capital_spending() -> None:
     facts = extract_facts("Oracle spent $21.2 billion on property and equipment in fiscal 2025.", date(2025, 12, 11))
     assert [(f.companies, f.amount, f.period, f.kind, f.status) for f in facts] == [
         (("Oracle",), 21.2e9, "FY2025", "capex", "actual")]
+
+
+def test_capex_including_assets_acquired_under_finance_leases() -> None:
+    """"Capital expenditures, including assets acquired under finance leases, reached $41.2 billion": the capex
+    definition, not an acquisition or an asset figure."""
+    text = ("Microsoft reported results. Capital expenditures, including assets acquired under finance leases, "
+            "reached $41.2 billion in the fiscal third quarter ended March 31, compared with $21.4 billion in the same "
+            "period a year earlier.")
+    assert [(f.companies, f.amount, f.period) for f in extract_facts(text, date(2026, 4, 30))] == [
+        (("Microsoft",), 41.2e9, "2026-Q1"), (("Microsoft",), 21.4e9, "2025-Q1")]

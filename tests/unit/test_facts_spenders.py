@@ -547,3 +547,17 @@ def test_a_budget_raised_from_one_level_to_another(text: str) -> None:
     facts = extract_facts(text, date(2025, 11, 5))
     assert sorted((f.companies, f.amount, f.period) for f in facts) == [
         (("Alibaba",), 380e9, "2025-2027"), (("Alibaba",), 480e9, "2025-2027")]
+
+
+def test_analysts_at_a_bank_expect_a_company_to_spend() -> None:
+    """"Analysts at Jefferies expect Oracle to spend $70bn": Oracle is no bystander of "at Jefferies"; an estimate."""
+    facts = extract_facts("Oracle declined to give a capital expenditure figure for next year. Analysts at Jefferies "
+                          "expect Oracle to spend $70bn in fiscal 2027.", date(2026, 3, 11))
+    assert [(f.companies, f.amount, f.period, f.status) for f in facts] == [(("Oracle",), 70e9, "FY2027", "estimate")]
+
+
+def test_commitments_to_neocloud_providers_are_purchases() -> None:
+    """"committed some $60 billion to so-called neocloud providers ... for GPU capacity": capacity bought, no stake."""
+    text = ("Microsoft reported results on Wednesday. Executives said the company has now committed some $60 billion "
+            "to so-called neocloud providers, including Nebius, under multi-year contracts for GPU capacity.")
+    assert [(f.companies, f.amount) for f in extract_facts(text, date(2026, 4, 30))] == [(("Microsoft",), 60e9)]

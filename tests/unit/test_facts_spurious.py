@@ -272,3 +272,10 @@ def test_a_long_cut_by_a_hedged_figure_is_a_change() -> None:
 def test_totals_the_writer_adds_up_are_not_facts(text: str) -> None:
     """"Taken together, ...", "Together with ..., that puts ... at $24 billion": sums the article computes (rule 3)."""
     assert extract_facts(text, date(2025, 11, 5)) == []
+
+
+def test_a_follow_on_investment_in_a_lab_is_a_stake() -> None:
+    """"its $22.5 billion follow-on investment in the ChatGPT maker": equity, whatever stands before "investment"."""
+    text = ("SoftBank completed its $22.5 billion follow-on investment in the ChatGPT maker in December, to pay for "
+            "more data centres.")
+    assert extract_facts(text, date(2026, 2, 10)) == []

@@ -155,7 +155,9 @@ _BYSTANDER_BEFORE = re.compile(
     r"(?i:\b(?:including|includes|include|included|such\sas|like|likes\sof|than|rivals?|competitors?|peers?|"
     r"versus|vs\.?|compared\s(?:with|to)|unlike|besides|outpacing|ahead\sof|from|on|at|in|into)\s"
     # (the words between stay in the phrase: "in 2025 and Microsoft", "in December Tan said Anthropic" leave it)
-    r"(?:(?!(?:and|or|but|said|says|told|with)\s)[\w'’-]+\s){0,3})\W{0,2}$")
+    # ("analysts at Jefferies expect Oracle to spend": a forecasting verb ends the phrase)
+    r"(?:(?!(?:and|or|but|said|says|told|with|expects?|expected|forecasts?|estimates?|sees?|thinks?|predicts?|"
+    r"reckons?|believes?)\s)[\w'’-]+\s){0,3})\W{0,2}$")
 # "including Amazon, Google and Microsoft": members of a group, the spenders when the group is not named
 _MEMBERS_BEFORE = re.compile(r"(?i:\b(?:including|includes|include|such\sas|the\slikes\sof)\s\W{0,2})$")
 # a backer or owner named as an adjective of the spender: "Microsoft-backed OpenAI", "SoftBank-owned Arm"

@@ -22,7 +22,7 @@ _CUES = re.compile(
     r"borrow(?:ed|ing|s)?|credit\sfacility|notes\soffering|financing|financed|fund(?:ing|raise|raising)|"
     # "banks in talks to lend $15 billion for a data center", "a $250 billion data center guarantee": debt, not spending
     r"lend(?:s|ing)?|lent|lenders?|guarantee[sd]?|backstop|private\scredit|"
-    r"raised?|raising|round|ipo|stake|acquisitions?|acquired?|acquiring|takeover|buyout|backlog|rpo|"
+    r"raised?|raising|round|ipo|stake|acquisitions?|acquired?(?!\sunder\sfinance)|acquiring|takeover|buyout|backlog|rpo|"
     r"remaining\sperformance|bookings|run[\s-]rate|arr|recurring|loss(?:es)?|lost|wiped|erased|sell-?off|"
     r"fines?|penalty|settlement|tariffs?|subsid(?:y|ies)|grants?|salary|salaries|compensation|pay\spackage|"
     r"prices?|bills?|payroll|headcount|wages|tax(?:es)?|orders|sales\sof|purchases?\sof\sshares|"
@@ -35,7 +35,8 @@ _CUES = re.compile(
     r"licens(?:e|es|ed|ing)|net\scash|asset\spurchases?|r&d|research\sand\sdevelopment|(?:chip|product)\sdevelopment|"
     # "insure a $20 billion campus", "$20 billion worth of assets", "above the $10 billion mark", "a $250 billion
     # ecosystem", "pencils out to $150 billion", "$400 million in public water infrastructure", "chip projects"
-    r"insur(?:ed|ing|ers?|ance)|premiums?|assets|mark|threshold|ecosystem|economy|gdp|pencils?\sout|"
+    # ("including assets acquired under finance leases" is part of the capex figure)
+    r"insur(?:ed|ing|ers?|ance)|premiums?|assets(?!\sacquired\sunder\sfinance)|mark|threshold|ecosystem|economy|gdp|pencils?\sout|"
     r"annuali[sz]ed|extrapolat\w+|water|roads?|schools?|workforce|scholarships?|"
     r"chip\s(?:projects?|plants?|factor(?:y|ies)|fabs?|manufacturing|production)|fabs?|foundr(?:y|ies)|chipmaking|"
     # "$100 billion to expand chipmaking", "its $15 billion semiconductor cluster": chip factories (policy rule 5)

@@ -50,11 +50,14 @@ _STAKE_VERB = re.compile(r"(?i:\b(?:invest(?:s|ed|ing)?|commit(?:s|ted|ting)?|po
                          r"inject(?:s|ed|ing)?|back(?:s|ed|ing)?|plow(?:s|ed|ing)?)\b)")
 _STAKE_LINK = re.compile(r"(?i:[\])]*\s+(?:(?:worth\s)?of\s(?:equity|shares|stock)\s|"
                          r"in\s(?:equity|cash|new\sfunding)\s)?"
-                         r"(?:(?:equity\s)?investment\]?\s+|stake\]?\s+|equity\s)?(?:in(?:to)?|to)\s(?:the\s)?\[?)")
+                         # ("its $22.5 billion follow-on investment in the ChatGPT maker")
+                         r"(?:(?:follow-on\s|additional\s|further\s|new\s)?(?:equity\s)?investment\]?\s+|stake\]?\s+|"
+                         r"equity\s)?(?:in(?:to)?|to)\s(?:the\s)?\[?)")
 # ("in data center company CoreWeave" is a purchase of capacity: the noun names a supplier of infrastructure)
 _STAKE_NOUN = re.compile(r"(?i:(?!(?:[\w-]+\s)?(?:data\s?cent|cloud|infrastructure|compute|gpu|hosting|colocation))"
                          r"(?:[\w-]+\s){0,2}(?:start-?up|lab|company|firm|developer|chatgpt\smaker|claude\smaker|"
-                         r"model\smaker|ai\smaker|neocloud|chipmaker|chip\sdesigner)s?\b)")
+                         r"model\smaker|ai\smaker|neocloud(?!\s(?:providers?|operators?|capacity))|chipmaker|"
+                         r"chip\sdesigner)s?\b)")
 # a company the registry does not know, by the shape of its name: "in ModelLab", "into Cerulean Labs", "in Voltaris
 # AI" (an inner capital or a company word; "in Louisiana", "in New Mexico" are places, where spending is built)
 # ("in SB Energy", "into Lumo Holdings": an energy company or a holding is a company too)
