@@ -561,3 +561,14 @@ def test_commitments_to_neocloud_providers_are_purchases() -> None:
     text = ("Microsoft reported results on Wednesday. Executives said the company has now committed some $60 billion "
             "to so-called neocloud providers, including Nebius, under multi-year contracts for GPU capacity.")
     assert [(f.companies, f.amount) for f in extract_facts(text, date(2026, 4, 30))] == [(("Microsoft",), 60e9)]
+
+
+def test_a_relative_clause_after_a_suffixed_name_and_supply_as_a_noun() -> None:
+    """"Tencent Holdings, which said ... that its capital expenditure fell ... to 13 billion yuan ..., citing
+    constraints on the supply of AI chips": Tencent's own figure ("Holdings" before the comma; "the supply of" is no
+    supply deal)."""
+    text = ("Alibaba reported results. The results stand in contrast to those of Tencent Holdings, which said earlier "
+            "this month that its capital expenditure fell 24 per cent year on year to 13 billion yuan in the third "
+            "quarter, citing constraints on the supply of AI chips.")
+    facts = extract_facts(text, date(2025, 11, 25))
+    assert [(f.companies, f.amount, f.period) for f in facts] == [(("Tencent",), 13e9, "2025-Q3")]

@@ -264,6 +264,8 @@ _SECTOR_GROUP_TYPES = frozenset({"hyperscaler"})
 # "competition with Google, which has announced plans to spend up to $185 billion", "shares of Meta, which expects
 # capital expenditures of …"; "a deal with Nebius, which is worth $27 billion" describes the deal, not a spender
 _RELATIVE_SPENDS = re.compile(
+    # ("Tencent Holdings, which said": a corporate suffix after the name)
+    r"(?:\s(?:Holdings|Group|Inc\.?|Corp\.?|Corporation|Ltd\.?|Limited|plc|Platforms|Technologies))?"
     r"(?:['’]s?)?\]?\s*,\s(?:which|that)\s(?:(?:also|now|still|already|recently|has|have|had|last\s\w+|in\sturn)\s){0,2}"
     r"(?:plans?|planned|expects?|expected|intends?|will|would|is\s(?:planning|spending|investing|building)|spends?|"
     r"spent|invest(?:s|ed)?|commit(?:s|ted)|pledg(?:es|ed)|announced|said|projects?|projected|forecasts?|guided|"

@@ -9,9 +9,9 @@ from tasks.extract.facts._companies import FALLBACK_TYPES, Mention, actor, claus
 # A supplier's side of a compute deal: "will provide $12 billion of capacity", "won a $14bn contract to supply computing
 # power to Meta", "a deal to deliver computing resources to Microsoft, worth $19 billion"
 # ("30 gigawatts of power, enough to supply 20 million households" measures the power; it is no supplier's side)
-# (supply as a noun is no verb: "as demand outran supply", "in short supply", "supply chains")
+# (supply as a noun is no verb: "as demand outran supply", "in short supply", "supply chains", "the supply of chips")
 _SUPPLY = re.compile(r"(?i:(?<!enough\sto\s)(?<!outran\s)(?<!outstripped\s)(?<!outstrips\s)(?<!outpaced\s)"
-                     r"(?<!short\s)(?<!tight\s)(?<!of\s)\b(?:provid(?:e|es|ed|ing)|suppl(?:y|ies|ied|ying)(?!\schains?\b)|"
+                     r"(?<!short\s)(?<!tight\s)(?<!of\s)\b(?:provid(?:e|es|ed|ing)|(?<!the\s)suppl(?:y|ies|ied|ying)(?!\schains?\b|\sof\b)|"
                      r"deliver(?:s|ed|ing)?|sell(?:s|ing)?|rent(?:s|ed|ing)?\sout|lease(?:s|d)?\sout)\b)")
 # how far from its figure a supply verb is read
 _SUPPLY_BEFORE_CHARS = 40
