@@ -572,3 +572,13 @@ def test_a_relative_clause_after_a_suffixed_name_and_supply_as_a_noun() -> None:
             "quarter, citing constraints on the supply of AI chips.")
     facts = extract_facts(text, date(2025, 11, 25))
     assert [(f.companies, f.amount, f.period) for f in facts] == [(("Tencent",), 13e9, "2025-Q3")]
+
+
+def test_a_hedged_spending_figure_in_a_sentence_that_mentions_its_financing() -> None:
+    """"will spend as much as €4 billion on the campus ..., with the first phase financed partly through project debt":
+    the spending word's own figure still counts in a sentence about financing, hedge and all."""
+    text = ("Mistral is building a data centre campus near Paris. In all, Mistral will spend as much as €4 billion on "
+            "the campus over the next three years, with the first phase financed partly through project debt.")
+    facts = extract_facts(text, date(2026, 2, 20))
+    assert [(f.companies, f.amount, f.period, f.qualifier) for f in facts] == [
+        (("Mistral",), 4e9, "2026-2028", "up_to")]

@@ -193,7 +193,9 @@ _AGGREGATE = re.compile(r"(?i:\bcombined\b|\bcollectively\b|\baltogether\b|"
 # words between a not-spending word and its object
 # ("voted down a proposed $1.5 billion data center": a project's adjective as well)
 # ("pre-tax losses for 2026 of between $1.8 billion and …": a year and "between" as well)
+# ("spend as much as €4 billion", "at least $10 billion": hedges stand between a spending word and its figure)
 _NEAR_GAP = re.compile(r"(?i:[\s\[]*(?:(?:a|an|the|of|at|to|some|about|roughly|nearly|around|more\sthan|over|up\sto|"
+                       r"as\smuch\sas|at\sleast|as\shigh\sas|"
                        r"almost|just|another|only|out|proposed|planned|new|between|(?:for|in)\s(?:19|20)\d\d)[\s\[]+){0,4})")
 # "liabilities could double to $200bn", "backlog has grown to $300 billion": a few words and a level verb
 _LEVEL_GAP = re.compile(r"(?i:(?:\s(?!cap)[\w'’-]+){0,4}\s(?:to|at|reach(?:ed|es)?|hit|total(?:l?ed|s)?)\s+"
