@@ -575,8 +575,8 @@ def test_a_relative_clause_after_a_suffixed_name_and_supply_as_a_noun() -> None:
 
 
 def test_a_hedged_spending_figure_in_a_sentence_that_mentions_its_financing() -> None:
-    """"will spend as much as €4 billion on the campus ..., with the first phase financed partly through project debt":
-    the spending word's own figure still counts in a sentence about financing, hedge and all."""
+    """"will spend as much as €4 billion on the campus ..., with the first phase financed partly through project
+    debt": the spending word's own figure still counts in a sentence about financing, hedge and all."""
     text = ("Mistral is building a data centre campus near Paris. In all, Mistral will spend as much as €4 billion on "
             "the campus over the next three years, with the first phase financed partly through project debt.")
     facts = extract_facts(text, date(2026, 2, 20))
