@@ -66,7 +66,8 @@ _MAX_TEXT_CHARS = 300_000
 _SECTOR_CHARS = 60
 # a group referred back to: "Together the four are expected to spend", "All five companies plan", "the big four"
 _GROUP_REFERENCE = re.compile(r"(?i:\b(?:together,?\s)?(?:the|all|these)\s(?:big\s)?"
-                              r"(?:three|four|five|six|seven|eight)\b(?:\s(?:companies|firms|giants|groups|hyperscalers|tech\sgiants|cloud\sproviders))?)")
+                              r"(?:three|four|five|six|seven|eight)\b(?:\s(?:companies|firms|giants|groups|"
+                              r"hyperscalers|tech\sgiants|cloud\sproviders))?)")
 # companies that sell AI infrastructure: their forecast of a market's spending is not their own spending
 _SUPPLIERS = frozenset({"chipmaker", "hardware", "supplier"})
 
