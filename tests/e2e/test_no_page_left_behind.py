@@ -190,6 +190,7 @@ def test_batch_failing_on_a_held_write_lock_is_retried(tmp_path: Path, monkeypat
     start_workers_early()
     lock_path = Path(db + ".lock")
     released = threading.Event()
+    release_guard = threading.Lock()
     lock_timeouts: list[float] = []  # when a writer of this run gave up waiting for the lock
     writer_lock = store.connect._writer_lock
 
@@ -203,7 +204,15 @@ def test_batch_failing_on_a_held_write_lock_is_retried(tmp_path: Path, monkeypat
         except store.StoreError:
             if not acquired:
                 lock_timeouts.append(time.monotonic())
+                if len(lock_timeouts) >= 2:
+                    release()  # here, in the writer that gave up, not in a thread that may be scheduled late
             raise
+
+    def release() -> None:
+        with release_guard:
+            if held and not released.is_set():
+                fcntl.flock(held[0].fileno(), fcntl.LOCK_UN)
+                released.set()
 
     monkeypatch.setattr(store.connect, "_writer_lock", counted_writer_lock)
     with fault_server() as server:
@@ -221,13 +230,11 @@ def test_batch_failing_on_a_held_write_lock_is_retried(tmp_path: Path, monkeypat
             send(h, 200, pages[s.url(h.path)], {"Content-Type": HTML})
 
         def release_after_second_attempt(s: FaultServer) -> None:
-            # once both attempts of the batch (Prefect retries it once) have timed out on the lock: an
-            # event, not a sleep, so a slow machine cannot release it between the two (it failed so)
-            deadline = time.monotonic() + 60
-            while len(lock_timeouts) < 2 and time.monotonic() < deadline:
-                time.sleep(0.05)
-            fcntl.flock(held[0].fileno(), fcntl.LOCK_UN)
-            released.set()
+            # the lock is released by the second writer that times out on it (see counted_writer_lock):
+            # both attempts of the batch when Prefect retries it, else the batch and the other feed's;
+            # this thread only makes sure a stuck run cannot keep it past a minute
+            released.wait(60)
+            release()
 
         for url in pages:
             server.route(url.removeprefix(server.base), hold_lock_on_first_page)
@@ -262,11 +269,16 @@ def test_batch_failing_on_a_held_write_lock_is_retried(tmp_path: Path, monkeypat
         store.init_db(db)
         first = poll(feeds, db)
         held[0].close()
-        assert first["batches_failed"] == 1 and first["new_articles"] == 1  # the slow feed's page
-        assert {status for status, _ in queue(db).values()} == {"retrying"} and set(queue(db)) == set(pages)
+        queued = queue(db)
+        # the batch is queued; the slow feed's page is stored, or queued too when its batch was the second
+        # writer to time out on the lock (Prefect did not retry the first batch before it)
+        slow_queued = slow in queued
+        assert first["batches_failed"] == 1 + slow_queued and first["new_articles"] == (0 if slow_queued else 1)
+        assert {status for status, _ in queued.values()} == {"retrying"}
+        assert set(queued) == set(pages) | ({slow} if slow_queued else set())
         assert released.is_set() and any("another writer held" in f for f in first["failures"])
         poll(feeds, db)
-        assert_all_stored_once(db, pages | {slow: served[0]})
+        assert_all_stored_once(db, pages | {slow: served[-1]})
 
 
 def test_page_failing_twice_with_503_then_succeeding(tmp_path: Path) -> None:
