@@ -127,6 +127,8 @@ def _sentence_facts(text: str, sentence: Sentence, index: int, context: Context,
     if not mentions and context.is_heading(index):
         return []  # a heading restates a figure of the section below without its spender
     periods = find_periods(text, sentence.start, sentence.end)
+    lead = context.list_lead(index)  # the introduction of the list the sentence is an item of
+    lead_capex = any(has_capex_cue(find_cues(item.text)) for item in lead)
     facts: list[Fact] = []
     accepted = False
     compared: Period | None = None  # the period of the last figure, which a prior level is compared with
@@ -188,15 +190,13 @@ def _sentence_facts(text: str, sentence: Sentence, index: int, context: Context,
         if (is_sector_figure(body, left, right, named) and not is_hyperscaler_group(actors)) or is_market_forecast(
                 body, money.start - base, money.end - base, sells) or _research_forecast(body, money, base, mentions):
             actors = (SECTOR_ACTOR,)
-        lead = context.list_lead(index)
         if period is None and lead and not prior:
             # "plans for 2026. Here is what each company has guided:\n- Meta: $115 billion to $135 billion"
             period = next((found for found in (period_of(text, item, published, actors) for item in reversed(lead))
                            if found is not None), None)
         # an item of a list introduced as capital spending is capital spending
         fact = _fact(sentence, money, actors, period, body, cues, published,
-                     capex=any(has_capex_cue(find_cues(item.text)) for item in lead)
-                     or bool(i == 0 and carried and index - 1 in context.capex_facts))
+                     capex=lead_capex or bool(i == 0 and carried and index - 1 in context.capex_facts))
         if prior and period is not None and compared is not None and period.end < compared.start:
             # "expects $35 billion in fiscal 2026, up from $21.2 billion in the prior year": the level it is compared
             # with is what was spent in the period before

@@ -57,7 +57,7 @@ class Context:
         self.text = text
         self.sentences = sentences
         self._mentions: dict[int, list[Mention]] = {}
-        self._main: tuple[str, ...] | None = None
+        self._named: Counter[Actor] | None = None
         # the spenders of the facts each sentence gave: "the company" / "the figure" refers to them first
         self.fact_actors: dict[int, tuple[str, ...]] = {}
         self.capex_facts: set[int] = set()  # sentences that stated a capital-spending fact
@@ -182,15 +182,16 @@ class Context:
 
     def main_country(self) -> tuple[str, ...]:
         """The country named most often in the article (empty when none)."""
-        counts = Counter(m.actor.name for m in find_mentions(self.text, 0, min(len(self.text), 200_000))
-                         if m.actor.type == "country")
-        return (counts.most_common(1)[0][0],) if counts else ()
+        return self._most_named(lambda found: found.type == "country")
 
     def main_subject(self) -> tuple[str, ...]:
         """The company named most often in the article (empty when none)."""
-        if self._main is None:
-            counts = Counter(m.actor.name for m in find_mentions(self.text, 0, min(len(self.text), 200_000))
-                             if m.actor.type not in FALLBACK_TYPES)
-            self._main = (counts.most_common(1)[0][0],) if counts else ()
-        return self._main
+        return self._most_named(lambda found: found.type not in FALLBACK_TYPES)
+
+    def _most_named(self, kept: Callable[[Actor], bool]) -> tuple[str, ...]:
+        """The actor named most often in the article among those `kept` (empty when none)."""
+        if self._named is None:  # every actor named, counted once per article
+            self._named = Counter(m.actor for m in find_mentions(self.text, 0, min(len(self.text), 200_000)))
+        counts = Counter({found.name: n for found, n in self._named.items() if kept(found)})
+        return (counts.most_common(1)[0][0],) if counts else ()
 

@@ -20,7 +20,7 @@ from typing import Any
 
 SPLIT_FILE = Path(__file__).with_name("devset_split.tsv")
 # the team's own labels on articles of news-2025-2026/articles.jsonl.gz (ids, judgements and figures, no article
-# text), labelled blind to the extractor under the corpus README's policy; see docs/EVALUATION.md
+# text), labelled blind to the extractor under the corpus README's policy; see docs/EXTRACTION.md
 NEWS_LABELS_FILE = Path(__file__).with_name("news_labels.jsonl")
 NEWS_ARTICLES = Path("news-2025-2026") / "articles.jsonl.gz"
 # pages the team wrote to test the extractor on language the corpus has little of, with their labels
@@ -130,10 +130,14 @@ def feed_items(path: Path) -> list[tuple[str, str, date | None]]:
     return items
 
 
+def read_jsonl(path: Path) -> list[dict[str, Any]]:
+    """The objects of a JSON Lines file (blank lines skipped)."""
+    return [json.loads(line) for line in path.read_text(encoding="utf-8").splitlines() if line.strip()]
+
+
 def read_labels(corpus: Path) -> list[dict[str, Any]]:
     """The gold labels of labels.jsonl."""
-    return [json.loads(line) for line in (corpus / "labels.jsonl").read_text(encoding="utf-8").splitlines()
-            if line.strip()]
+    return read_jsonl(corpus / "labels.jsonl")
 
 
 def load_items(corpus: Path) -> list[Item]:
@@ -167,7 +171,7 @@ def load_news_items(corpus: Path, labels_file: Path = NEWS_LABELS_FILE) -> list[
     path = corpus / NEWS_ARTICLES
     if not path.exists() or not labels_file.exists():
         return []
-    rows = [json.loads(line) for line in labels_file.read_text(encoding="utf-8").splitlines() if line.strip()]
+    rows = read_jsonl(labels_file)
     labels = {row["id"]: row for row in rows if "file" not in row}
     items: dict[str, Item] = {}
     with gzip.open(path, "rt", encoding="utf-8") as lines:
@@ -200,10 +204,7 @@ def load_written_items(labels_file: Path = WRITTEN_LABELS_FILE) -> list[Item]:
     if not labels_file.exists():
         return []
     items = []
-    for line in labels_file.read_text(encoding="utf-8").splitlines():
-        if not line.strip():
-            continue
-        gold = json.loads(line)
+    for gold in read_jsonl(labels_file):
         page = labels_file.parent / gold["path"]
         if not page.exists():
             raise ValueError(f"labelled page {gold['path']} not in {labels_file.parent}")

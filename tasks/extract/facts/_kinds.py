@@ -5,6 +5,8 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 
+from tasks.extract.facts._sentences import blank
+
 # Vocabularies: each group is one role a word plays next to a figure.
 _CUES = re.compile(
     r"(?i:"
@@ -238,8 +240,7 @@ def is_finance_sentence(sentence: str, cues: list[Cue]) -> bool:
     """True for sentences about financing or market value that never speak of capital spending (an aside about
     another figure, "OpenAI, which had revenues of around $13bn last year, says it has signed up for ...", does not
     make the sentence one)."""
-    bare = _ASIDE.sub(lambda m: " " * len(m.group()), sentence)
-    return not any(c.role == "capex" for c in cues) and _FINANCE_SENTENCE.search(bare) is not None
+    return not any(c.role == "capex" for c in cues) and _FINANCE_SENTENCE.search(blank(_ASIDE, sentence)) is not None
 
 
 def is_spending(sentence: str, cues: list[Cue], start: int, end: int, prev_end: int, next_start: int,
@@ -336,7 +337,7 @@ def is_consensus(sentence: str, start: int, end: int, prev_end: int) -> bool:
 def without_consensus(sentence: str) -> str:
     """The sentence with the words naming analysts' expectations blanked, so that the status of a reported figure
     beside them is read from the company's own verbs ("capex of $24 billion beat the consensus estimate")."""
-    return _CONSENSUS_WORDS.sub(lambda m: " " * len(m.group()), sentence)
+    return blank(_CONSENSUS_WORDS, sentence)
 
 
 def is_comparison(sentence: str, start: int, prev_end: int) -> bool:

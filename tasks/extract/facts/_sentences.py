@@ -35,11 +35,16 @@ _CAPTION_MAX_CHARS = 300
 _URL = re.compile(r"\]\([^)\s]{1,2000}\)|https?://[^\s)\]]{1,2000}")
 
 
+def blank(pattern: re.Pattern[str], text: str) -> str:
+    """The text with every match of `pattern` replaced by as many spaces (same length, so offsets still hold)."""
+    return pattern.sub(lambda m: " " * len(m.group()), text)
+
+
 def mask_urls(text: str) -> str:
     """The text with URLs blanked out (same length, so offsets still hold): their words are not prose."""
     if "http" not in text and "](" not in text:
         return text
-    return _URL.sub(lambda m: " " * len(m.group()), text)
+    return blank(_URL, text)
 
 
 @dataclass(frozen=True, slots=True)

@@ -289,13 +289,7 @@ def report(m: dict[str, Any]) -> list[str]:
     """The printed summary: whole set, tuning and held-out halves side by side, folds, errors per kind."""
     lines = [(f"extractor {m['extractor_version']} on {m['n_items']} items "
               f"(tuning {m['n_tuning']}, held-out {m['n_heldout']}; median {m['median_ms']:.2f} ms/article)"),
-             f"{'':22}{'whole':>24}{'tuning':>24}{'held-out':>24}"]
-    for label, keys in _ROWS:
-        cells = [" / ".join(f"{m[prefix + key]:.3f}" for key in keys) for prefix in ("", "tuning_", "heldout_")]
-        lines.append(f"{label:22}" + "".join(f"{cell:>24}" for cell in cells))
-    for kind in _KINDS:
-        cells = [str(m[prefix + kind]) for prefix in ("", "tuning_", "heldout_")]
-        lines.append(f"{kind.replace('_', ' '):22}" + "".join(f"{cell:>24}" for cell in cells))
+             *_table(m, "")]
     story = [f["story_f1"] for f in m["folds"]]
     fact = [f["fact_f1"] for f in m["folds"]]
     for label, values in (("story F1", story), ("fact F1 ", fact)):
@@ -321,15 +315,20 @@ def _team_reports(m: dict[str, Any]) -> list[str]:
             lines.append(f"{heading}: skipped ({missing})")
             continue
         lines += [(f"{heading}: {m[f'n_{name}']} items "
-                   f"(tuning {m[f'n_{name}_tuning']}, held-out {m[f'n_{name}_heldout']})"),
-                  f"{'':22}{'whole':>24}{'tuning':>24}{'held-out':>24}"]
-        prefixes = (f"{name}_", f"{name}_tuning_", f"{name}_heldout_")
-        for label, keys in _ROWS:
-            cells = [" / ".join(f"{m[prefix + key]:.3f}" for key in keys) for prefix in prefixes]
-            lines.append(f"{label:22}" + "".join(f"{cell:>24}" for cell in cells))
-        for kind in _KINDS:
-            cells = [str(m[prefix + kind]) for prefix in prefixes]
-            lines.append(f"{kind.replace('_', ' '):22}" + "".join(f"{cell:>24}" for cell in cells))
+                   f"(tuning {m[f'n_{name}_tuning']}, held-out {m[f'n_{name}_heldout']})"), *_table(m, f"{name}_")]
+    return lines
+
+
+def _table(m: dict[str, Any], prefix: str) -> list[str]:
+    """A set's whole, tuning and held-out figures side by side (keys `prefix`, `prefix` + "tuning_" and "heldout_")."""
+    prefixes = (prefix, f"{prefix}tuning_", f"{prefix}heldout_")
+    lines = [f"{'':22}{'whole':>24}{'tuning':>24}{'held-out':>24}"]
+    for label, keys in _ROWS:
+        cells = [" / ".join(f"{m[p + key]:.3f}" for key in keys) for p in prefixes]
+        lines.append(f"{label:22}" + "".join(f"{cell:>24}" for cell in cells))
+    for kind in _KINDS:
+        cells = [str(m[p + kind]) for p in prefixes]
+        lines.append(f"{kind.replace('_', ' '):22}" + "".join(f"{cell:>24}" for cell in cells))
     return lines
 
 
