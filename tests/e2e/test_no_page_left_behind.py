@@ -181,21 +181,28 @@ def test_full_database_filesystem_fails_the_run_in_one_line_and_recovers(tmp_pat
         assert [r[0] for r in runs] == ["failed", "completed"]
 
 
-def test_batch_failing_on_a_held_write_lock_is_retried(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
-    """A batch whose commit waits past the writers' lock timeout is queued; the next poll stores its pages."""
-    from tasks.ingest.pool import start_workers_early
-
-    db = str(tmp_path / "capex.duckdb")
-    monkeypatch.setattr(store.connect, "WRITER_LOCK_TIMEOUT_S", 0.5)
-    start_workers_early()
+@contextmanager
+def lock_held_from_first_page(server: FaultServer, db: str, pages: dict[str, bytes],
+                              monkeypatch: pytest.MonkeyPatch) -> Iterator[list[float]]:
+    """"Another writer" takes the writers' lock when the first page is fetched; the first writer of the run
+    that times out on it releases it, synchronously, before raising its StoreError. Yields the times at which
+    writers of the run timed out on the lock (a minute's safety release keeps a stuck run from hanging)."""
     lock_path = Path(db + ".lock")
+    monkeypatch.setattr(store.connect, "WRITER_LOCK_TIMEOUT_S", 0.5)
+    guard = threading.Lock()
+    held: list[Any] = []
     released = threading.Event()
-    release_guard = threading.Lock()
-    lock_timeouts: list[float] = []  # when a writer of this run gave up waiting for the lock
+    timeouts: list[float] = []
     writer_lock = store.connect._writer_lock
 
+    def release() -> None:
+        with guard:
+            if held and not released.is_set():
+                fcntl.flock(held[0].fileno(), fcntl.LOCK_UN)
+                released.set()
+
     @contextmanager
-    def counted_writer_lock(path: Path, timeout_s: float) -> Iterator[None]:
+    def releasing_writer_lock(path: Path, timeout_s: float) -> Iterator[None]:
         acquired = False
         try:
             with writer_lock(path, timeout_s):
@@ -203,82 +210,76 @@ def test_batch_failing_on_a_held_write_lock_is_retried(tmp_path: Path, monkeypat
                 yield
         except store.StoreError:
             if not acquired:
-                lock_timeouts.append(time.monotonic())
-                if len(lock_timeouts) >= 2:
-                    release()  # here, in the writer that gave up, not in a thread that may be scheduled late
+                timeouts.append(time.monotonic())
+                release()
             raise
 
-    def release() -> None:
-        with release_guard:
-            if held and not released.is_set():
-                fcntl.flock(held[0].fileno(), fcntl.LOCK_UN)
-                released.set()
-
-    monkeypatch.setattr(store.connect, "_writer_lock", counted_writer_lock)
-    with fault_server() as server:
-        pages = serve_feeds(server, n_feeds=1, n_pages=10)
-        held: list[Any] = []
-
-        def hold_lock_on_first_page(h: Any, s: FaultServer) -> None:
-            # "another writer" takes the writers' lock at the first page fetch and keeps it until
-            # both attempts of the batch (Prefect retries it once) have fetched and timed out on it
+    def hold_lock_on_first_page(h: Any, s: FaultServer) -> None:
+        with guard:
             if not held:
                 handle = open(lock_path, "a+b")  # noqa: SIM115 -- held across requests, closed below
                 fcntl.flock(handle.fileno(), fcntl.LOCK_EX)
                 held.append(handle)
-                threading.Thread(target=release_after_second_attempt, args=(s,), daemon=True).start()
-            send(h, 200, pages[s.url(h.path)], {"Content-Type": HTML})
+                threading.Thread(target=lambda: released.wait(60) or release(), daemon=True).start()
+        send(h, 200, pages[s.url(h.path)], {"Content-Type": HTML})
 
-        def release_after_second_attempt(s: FaultServer) -> None:
-            # the lock is released by the second writer that times out on it (see counted_writer_lock):
-            # both attempts of the batch when Prefect retries it, else the batch and the other feed's;
-            # this thread only makes sure a stuck run cannot keep it past a minute
-            released.wait(60)
-            release()
+    monkeypatch.setattr(store.connect, "_writer_lock", releasing_writer_lock)
+    for url in pages:
+        server.route(url.removeprefix(server.base), hold_lock_on_first_page)
+    try:
+        yield timeouts
+    finally:
+        release()
+        if held:
+            held[0].close()
 
-        for url in pages:
-            server.route(url.removeprefix(server.base), hold_lock_on_first_page)
 
-        served: list[bytes] = []  # the slow page as it was sent, whitespace included
+def poll_with_lock_held(server: FaultServer, tmp_path: Path, db: str, monkeypatch: pytest.MonkeyPatch,
+                        ) -> tuple[dict[str, bytes], Path, dict[str, Any], list[float]]:
+    """One poll of a feed of ten pages, the writers' lock held from its first page fetch (see above).
+    Returns the pages, the feeds file, the run's summary and the writers' lock timeouts."""
+    pages = serve_feeds(server, n_feeds=1, n_pages=10)
+    feeds = write_feeds(tmp_path / "feeds.toml", server.url("/f0/feed.xml"), allow_private=True)
+    store.init_db(db)
+    with lock_held_from_first_page(server, db, pages, monkeypatch) as timeouts:
+        return pages, feeds, poll(feeds, db), timeouts
 
-        def slow_page(h: Any, s: FaultServer) -> None:
-            # the run's end (which commits the queue) waits for this other feed's batch, so for the
-            # lock's release: a byte of whitespace a second keeps the client's 15 s read timeout at bay,
-            # 25 s at most, within its 30 s page deadline
-            head, tail = article("Slow").split(b"<body>", 1)
-            h.send_response(200)
-            h.send_header("Content-Type", HTML)
-            h.send_header("Connection", "close")
-            h.end_headers()
-            body = head + b"<body>"
-            h.wfile.write(body)
-            for _ in range(25):
-                if released.wait(1.0):
-                    break
-                h.wfile.write(b" ")
-                h.wfile.flush()
-                body += b" "
-            h.wfile.write(tail)
-            h.close_connection = True
-            served.append(body + tail)
-        slow = server.route("/slow/a.html", slow_page)
-        server.route("/slow.xml", lambda h, s: send(h, 200, rss([("Slow", slow)]),
-                                                     {"Content-Type": "application/rss+xml"}))
-        feeds = write_feeds(tmp_path / "feeds.toml", server.url("/f0/feed.xml"), server.url("/slow.xml"),
-                            allow_private=True)
-        store.init_db(db)
-        first = poll(feeds, db)
-        held[0].close()
+
+def test_batch_failing_on_a_held_write_lock_is_queued_and_stored_by_the_next_poll(
+        tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """A batch whose commit waits past the writers' lock timeout, with Prefect's retry of it turned off,
+    is queued whole; the run still ends and commits its queue, and the next poll stores every page once."""
+    import flows.poll_feeds
+    from tasks.ingest.poll import ingest_batch_task
+
+    monkeypatch.setattr(flows.poll_feeds, "ingest_batch_task", ingest_batch_task.with_options(retries=0))
+    db = str(tmp_path / "capex.duckdb")
+    with fault_server() as server:
+        pages, feeds, first, timeouts = poll_with_lock_held(server, tmp_path, db, monkeypatch)
+        assert len(timeouts) == 1
+        assert first["batches_failed"] == 1 and first["new_articles"] == 0
+        assert any("another writer held" in f for f in first["failures"])
         queued = queue(db)
-        # the batch is queued; the slow feed's page is stored, or queued too when its batch was the second
-        # writer to time out on the lock (Prefect did not retry the first batch before it)
-        slow_queued = slow in queued
-        assert first["batches_failed"] == 1 + slow_queued and first["new_articles"] == (0 if slow_queued else 1)
-        assert {status for status, _ in queued.values()} == {"retrying"}
-        assert set(queued) == set(pages) | ({slow} if slow_queued else set())
-        assert released.is_set() and any("another writer held" in f for f in first["failures"])
-        poll(feeds, db)
-        assert_all_stored_once(db, pages | {slow: served[-1]})
+        assert set(queued) == set(pages) and {status for status, _ in queued.values()} == {"retrying"}
+        _, runs = store.query(db, "select status from pipeline_runs")
+        assert runs == [("completed_with_errors",)]
+        second = poll(feeds, db)
+        assert second["pages_retried"] == len(pages) and second["batches_failed"] == 0
+        assert_all_stored_once(db, pages)
+        assert queue(db) == {}
+
+
+def test_batch_failing_on_a_held_write_lock_is_retried_by_prefect_within_the_run(
+        tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """A StoreError is a transient failure: Prefect retries the batch (ingest-pages' retry condition), and
+    the retry, finding the lock free, stores every page in the same run with nothing queued."""
+    db = str(tmp_path / "capex.duckdb")
+    with fault_server() as server:
+        pages, feeds, first, timeouts = poll_with_lock_held(server, tmp_path, db, monkeypatch)
+        assert len(timeouts) == 1
+        assert first["batches_failed"] == 0 and first["new_articles"] == len(pages), first["failures"]
+        assert queue(db) == {}
+        assert_all_stored_once(db, pages)
 
 
 def test_page_failing_twice_with_503_then_succeeding(tmp_path: Path) -> None:
