@@ -420,6 +420,34 @@ def test_a_tech_giant_figure_right_after_a_fact_continues_the_run_of_spending() 
     assert (("Microsoft",), 80e9, "FY2026") in [(f.companies, f.amount, f.period) for f in facts]
 
 
+def test_a_figure_less_sentence_does_not_end_the_run_of_spending() -> None:
+    """A bridging sentence with no figure ("Budgets have kept rising all year.") between a fact and a tech giant's
+    figure keeps the run; a sentence with a figure of its own that is no fact ends it."""
+    lead = "Capital spending at the four largest cloud groups will reach $450bn next year, a broker estimates. "
+    after = "Meta now says it will spend $70bn to $72bn this year."
+    bridged = extract_facts(lead + "Budgets have kept rising all year. " + after, date(2025, 11, 5))
+    assert (("Meta",), 70e9, "2025") in [(f.companies, f.amount_low, f.period) for f in bridged]
+    broken = extract_facts(lead + "Its shares fell 3% to $612 on the news. " + after, date(2025, 11, 5))
+    assert ("Meta",) not in [f.companies for f in broken]
+
+
+@pytest.mark.parametrize("plan", ["forecast", "guidance", "spending plan"])
+def test_raising_a_forecast_is_no_money_raised(plan: str) -> None:
+    """"raised its forecast for 2025 to $91bn to $93bn" raises a plan: the figure is the new plan, and "the third
+    increase this year" counts revisions, it does not make the figure a change."""
+    text = ("Capital spending keeps climbing at the cloud groups. "
+            f"Alphabet raised its {plan} for 2025 to between $91bn and $93bn, the third increase in nine months.")
+    facts = extract_facts(text, date(2025, 11, 5))
+    assert [(f.companies, f.amount_low, f.amount_high, f.period) for f in facts] == [
+        (("Alphabet",), 91e9, 93e9, "2025")]
+
+
+def test_money_raised_is_still_no_spending() -> None:
+    """A raise of money stays a financing figure."""
+    text = "CoreWeave raised $7.5 billion in debt to build AI data centers."
+    assert extract_facts(text, date(2025, 11, 5)) == []
+
+
 def test_deals_and_payouts_after_a_fact_stay_out() -> None:
     """The run carries spending verbs only: an acquisition, a stake, a payout or revenue after a fact is no fact."""
     text = ("Microsoft plans to spend $80 billion on AI data centers this year. Alphabet agreed to pay $32 billion to "

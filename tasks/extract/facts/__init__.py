@@ -58,7 +58,7 @@ from tasks.extract.facts._sentences import Sentence, mask_urls, split_sentences
 from tasks.extract.facts._unregistered import passive_agent, unregistered_subject
 from tasks.models import Fact
 
-EXTRACTOR_VERSION = "rules-1.14"
+EXTRACTOR_VERSION = "rules-1.15"
 
 # an article is far shorter; a 5 MB page is read only this far so that it cannot stall a run
 _MAX_TEXT_CHARS = 300_000

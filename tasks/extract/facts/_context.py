@@ -34,7 +34,6 @@ _NOT_LEADING = frozenset({
 })
 # an unregistered name is the subject "the company" refers back to only when the article names it this often
 _UNREGISTERED_REPEATS = 2
-SECTOR_ACTOR = "hyperscalers"
 # a sentence citing a research report: what "the firm" says next is its estimate for a market, not a company's spending
 _REPORT_CITED = re.compile(r"(?i:\baccording\sto\s(?:a|an|the)?\s?(?:[\w-]+\s){0,3}(?:report|study|analysis|estimates?|"
                            r"survey|forecast|research)\b)")
@@ -46,6 +45,8 @@ _MAX_LIST_ITEMS = 12
 _AI_BUILDERS = frozenset({"hyperscaler", "big_tech", "china_tech"})
 # companies whose business is AI infrastructure: money in a sentence naming one is about infrastructure
 _INFRA_OPERATORS = frozenset({"neocloud", "datacenter"})
+# a money figure or a number with a scale word
+_FIGURE = re.compile(r"[$€£¥₹]|\d\s?(?:bn|trn|billion|trillion|million|crore|lakh)\b", re.IGNORECASE)
 # a spending figure counts only where its sentence or one this close names AI infrastructure
 _NEIGHBOURS = 1
 
@@ -101,7 +102,19 @@ class Context:
         # a run of spending statements: "Next year the figure could reach $500bn, reckons Morgan Stanley. Microsoft
         # alone expects to spend $80bn in the fiscal year that ends in June." - a cloud or tech giant's figure right
         # after a sentence that stated a fact continues it
-        return index - 1 in self.fact_actors and any(m.actor.type in _AI_BUILDERS for m in self.mentions(index))
+        # ("... to reach $540bn in 2026. Company guidance has moved the same way. Meta now says it will spend $70bn"): a
+        # figure-less sentence between them does not end the run
+        return self._in_run(index) and any(m.actor.type in _AI_BUILDERS for m in self.mentions(index))
+
+    def _in_run(self, index: int) -> bool:
+        """True when the sentence before stated a fact, or the one before that did and the sentence between has no
+        figure."""
+        if index - 1 in self.fact_actors:
+            return True
+        if index < 2 or index - 2 not in self.fact_actors:
+            return False
+        between = self.sentences[index - 1]
+        return not _FIGURE.search(self.text, between.start, between.end)
 
     def list_lead(self, index: int) -> list[Sentence]:
         """For an item of a list introduced by a sentence ending in ":" ("Here is what each company has guided:"), that

@@ -24,7 +24,9 @@ _CUES = re.compile(
     r"borrow(?:ed|ing|s)?|credit\sfacility|notes\soffering|financing|financed|fund(?:ing|raise|raising)|"
     # "banks in talks to lend $15 billion for a data center", "a $250 billion data center guarantee": debt, not spending
     r"lend(?:s|ing)?|lent|lenders?|guarantee[sd]?|backstop|private\scredit|"
-    r"raised?|raising|round|ipo|stake|acquisitions?|acquired?(?!\sunder\sfinance)|acquiring|takeover|buyout|backlog|rpo|"
+    # ("raised its forecast for 2025 to $93bn" is a plan raised, not money raised)
+    r"rais(?:e|ed|es)(?!\s(?:its|their|the)\s(?:[\w-]+\s){0,3}?(?:budget|forecast|guidance|outlook|plan|target|estimate|"
+    r"spending|capex)s?\b)|raising|round|ipo|stake|acquisitions?|acquired?(?!\sunder\sfinance)|acquiring|takeover|buyout|backlog|rpo|"
     r"remaining\sperformance|bookings|run[\s-]rate|arr|recurring|loss(?:es)?|lost|wiped|erased|sell-?off|"
     r"fines?|penalty|settlement|tariffs?|subsid(?:y|ies)|grants?|salary|salaries|compensation|pay\spackage|"
     r"prices?|bills?|payroll|headcount|wages|tax(?:es)?|orders|sales\sof|purchases?\sof\sshares|"
@@ -53,7 +55,8 @@ _CUES = re.compile(
     # money a country or market draws in, not money spent: "aiming to attract $200 billion", "$61 billion of inflows"
     r"attract(?:s|ed|ing)?|lur(?:e|es|ed|ing)|inflows?)\b)"
     # "a $15 billion increase", "$5 billion uptick", "$30 billion year-over-year", "$50 billion above"
-    r"|(?P<delta>\b(?:increase|increases|uptick|jump|rise|boost|hike|surge|gain|growth|year[\s-]over[\s-]year|"
+    # ("$93bn, the third increase in nine months": an ordinal counts revisions of the figure, it is no change of it)
+    r"|(?P<delta>(?<!second\s)(?<!third\s)(?<!fourth\s)(?<!fifth\s)(?<!latest\s)\b(?:increase|increases|uptick|jump|rise|boost|hike|surge|gain|growth|year[\s-]over[\s-]year|"
     r"more\sthan\s(?:last|the\sprevious|a\syear)|more|above|higher\sthan|difference|gap|shortfall|decrease|cut)\b)"
     # "spend", "invest", "commit", "pledged", "deploy", "build out"
     r"|(?P<spend>\b(?:spend(?:s|ing)?|spent|invest(?:s|ed|ing|ments?)?|commit(?:s|ted|ments?)?|pledg(?:e|es|ed|ing)|"
