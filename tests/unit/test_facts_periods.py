@@ -241,3 +241,49 @@ def test_from_next_year_through_a_year() -> None:
     facts = extract_facts("Alphabet committed €5.5bn to German data centres from next year through 2029.",
                           date(2025, 12, 15))
     assert [(f.companies, f.period) for f in facts] == [(("Alphabet",), "2026-2029")]
+
+
+def test_an_earlier_forecast_without_a_period_is_for_the_period_of_the_fact_before() -> None:
+    """"It had guided to $45bn to $48bn in December, itself an increase on the $35bn it pencilled in last June": both
+    earlier forecasts are for the fiscal year of the new one stated in the sentence before ("in December" and "last
+    June" say when they were made)."""
+    text = ("Oracle now expects capital expenditure of about $52bn in the fiscal year to the end of May 2026.\n\n"
+            "The group had guided to a range of $45bn to $48bn in December, itself an increase on the $35bn it "
+            "pencilled in last June.")
+    facts = extract_facts(text, date(2026, 3, 11))
+    assert [(f.amount or f.amount_low, f.period) for f in facts] == [(52e9, "FY2026"), (45e9, "FY2026"),
+                                                                     (35e9, "FY2026")]
+
+
+def test_a_new_forecast_without_a_period_is_not_dated_by_the_sentence_before() -> None:
+    """Only an earlier forecast ("had guided") takes the period of the fact before it; a new figure with no period
+    of its own stays undated."""
+    text = ("Oracle now expects capital expenditure of about $52bn in the fiscal year to the end of May 2026.\n\n"
+            "Meta reckons it will need $115bn-135bn for its data centres.")
+    facts = extract_facts(text, date(2026, 3, 11))
+    assert [(f.companies, f.period) for f in facts] == [(("Oracle",), "FY2026"), (("Meta",), None)]
+
+
+def test_a_multiple_of_another_year_does_not_date_the_figure() -> None:
+    """"$175bn-185bn, roughly twice what it spent last year": last year is the period of what it is compared with."""
+    text = "Alphabet has pencilled in $175bn-185bn for data centres, roughly twice what it spent last year."
+    (fact,) = extract_facts(text, date(2026, 2, 14))
+    assert (fact.companies, fact.amount_low, fact.period) == (("Alphabet",), 175e9, None)
+
+
+def test_three_months_is_a_span_of_time_not_three_companies() -> None:
+    """"Capital spending in the three months to February reached $15.8bn" after a sentence about Oracle is Oracle's,
+    not a sector figure of "the three" companies."""
+    text = ("Oracle builds data centres at a record pace.\n\n"
+            "Capital spending in the three months to the end of February reached $15.8bn.")
+    facts = extract_facts(text, date(2026, 3, 11))
+    assert [(f.companies, f.amount, f.period) for f in facts] == [(("Oracle",), 15.8e9, "2026-Q1")]
+
+
+@pytest.mark.parametrize("span", ["the fiscal year to the end of May 2026", "the 12 months to the end of May",
+                                  "the financial year to May 31, 2026"])
+def test_a_fiscal_year_named_by_the_end_of_its_last_month(span: str) -> None:
+    """"the fiscal year to the end of May 2026" and "the 12 months to the end of May" are Oracle's FY2026, not the
+    calendar year 2026."""
+    (fact,) = extract_facts(f"Oracle expects capital expenditure of about $52bn in {span}.", date(2026, 3, 11))
+    assert fact.period == "FY2026"

@@ -26,7 +26,7 @@ from tasks.extract.facts._companies import (
 )
 from tasks.extract.facts._context import SECTOR_ACTOR, Context
 from tasks.extract.facts._deals import deal_buyers, deal_parties, subject_buys, supply_buyers
-from tasks.extract.facts._figure_period import period_for, period_of, prior_period
+from tasks.extract.facts._figure_period import earlier_forecast, period_for, period_of, prior_period
 from tasks.extract.facts._fx import to_usd
 from tasks.extract.facts._kinds import (
     find_cues,
@@ -67,7 +67,9 @@ _SECTOR_CHARS = 60
 # a group referred back to: "Together the four are expected to spend", "All five companies plan", "the big four"
 _GROUP_REFERENCE = re.compile(r"(?i:\b(?:together,?\s)?(?:the|all|these)\s(?:big\s)?"
                               r"(?:three|four|five|six|seven|eight)\b(?:\s(?:companies|firms|giants|groups|"
-                              r"hyperscalers|tech\sgiants|cloud\sproviders))?)")
+                              r"hyperscalers|tech\sgiants|cloud\sproviders))?)"
+                              # ("in the three months to February": a span of time, not a group)
+                              r"(?!\s(?:months|quarters|years|weeks|days|fiscal|financial|calendar)\b)")
 # companies that sell AI infrastructure: their forecast of a market's spending is not their own spending
 _SUPPLIERS = frozenset({"chipmaker", "hardware", "supplier"})
 
@@ -142,11 +144,14 @@ def _sentence_facts(text: str, sentence: Sentence, index: int, context: Context,
         next_start = monies[i + 1].start - base if i + 1 < len(monies) else len(body)
         prior = is_comparison(body, money.start - base, prev_end) or (i == 0 and bool(carried))
         consensus = not prior and is_consensus(body, money.start - base, money.end - base, prev_end)
+        # "... expects capex of about $52bn in the 12 months to May. It had guided to $45bn to $48bn in December": an
+        # earlier forecast of the fact before it, for the same period
+        earlier = not (prior or consensus) and earlier_forecast(body, money.start - base)
         if prior or consensus:
             pass  # a prior level or the analysts' expectation shares the verdict of the figure it is compared with
         else:
-            accepted = is_spending(body, cues, money.start - base, money.end - base, prev_end, next_start,
-                                   context.follows_capex(index))
+            accepted = (earlier and index - 1 in context.capex_facts) or is_spending(
+                body, cues, money.start - base, money.end - base, prev_end, next_start, context.follows_capex(index))
         if (not accepted or is_rate(body, money.end - base) or is_order_book(body, money.start - base)
                 or is_not_spent(body, money.start - base)):
             continue
@@ -173,6 +178,8 @@ def _sentence_facts(text: str, sentence: Sentence, index: int, context: Context,
 
         period = period_for(money, monies, i, periods, published, actors, body, base, before=not prior,
                              quarter=quarter, previous=context.fact_periods.get(index - 1))
+        if period is None and earlier:
+            period = context.fact_periods.get(index - 1)
         if consensus:
             period = compared  # the expectation is for the period of the figure measured against it
         elif prior and period is None:

@@ -33,11 +33,14 @@ _SPACES = re.compile(r"\s+")
 # a period that owns the next figure: "last year's $91 billion", "2024’s [$52.5 billion"
 _POSSESSIVE = re.compile(r"['’]s\s")
 _POSSESSIVE_GAP = 6
+# a multiple of another period's spending after the figure: "$175bn, roughly twice what it spent last year"
+_MULTIPLE_OF = re.compile(r"(?i:\b(?:twice|double|triple|treble|\w+\stimes|more\sthan|less\sthan|as\smuch\sas)\s"
+                          r"(?:what|the\s(?:amount|sum)|the\s\$?[\d.,]+\s?(?:bn|billion|trn|trillion)?)\b)")
 # an earlier forecast for the same period: "$66 billion to $72 billion previously", "its prior outlook of $85 billion"
 # ("the $35 billion it projected in September": the forecast the company made before)
 _EARLIER_FORECAST = re.compile(r"(?i:\]?\s*(?:\S+\s+){0,2}(?:previously|earlier|before|initially|originally)\b|"
                                r"\]?\s+(?:it|the\scompany|the\sfirm|they)\s(?:had\s)?(?:projected|forecast|expected|"
-                               r"guided|predicted|planned)\b)")
+                               r"guided|predicted|planned|pencil+ed\sin|budgeted|earmarked)\b)")
 _EARLIER_FORECAST_BEFORE = re.compile(
     r"(?i:\b(?:previous|prior|earlier|initial|original|old)\s(?:forecast|guidance|outlook|estimate|range|projection|"
     r"target|plan)s?\b|\bhad\s(?:expected|forecast|projected|guided)\b)")
@@ -76,6 +79,11 @@ def _prose_chars(stretch: str) -> int:
     return len(_SPACES.sub(" ", stretch))
 
 
+def earlier_forecast(body: str, start: int) -> bool:
+    """True when the words before the figure at `start` make it an earlier forecast ("had guided to $45bn")."""
+    return _EARLIER_FORECAST_BEFORE.search(body, max(0, start - 80), start) is not None
+
+
 def prior_period(body: str, end: int, compared: Period | None, companies: tuple[str, ...]) -> Period | None:
     """The period of a prior level without its own: an earlier forecast ("from $66 billion to $72 billion previously")
     is for the same period; a comparison ("up from $21.2 billion") is for the period before."""
@@ -112,7 +120,8 @@ def period_for(money: Money, monies: list[Money], i: int, periods: list[PeriodMe
              and not _CAPACITY.search(body, money.end - base, p.start - base)
              # ("$175 billion to $185 billion, roughly double last year's $91 billion": last year's is the next one's)
              and not (hi - p.end <= _POSSESSIVE_GAP and _POSSESSIVE.match(body, p.end - base))
-             and not reported_clause_between(body, money.end - base, p.start - base)]
+             and not reported_clause_between(body, money.end - base, p.start - base)
+             and not _MULTIPLE_OF.search(body, money.end - base, p.start - base)]
     # a period before the figure counts only in its clause ("(up from $131 billion in 2025), while Google…")
     # ("jumped 83% from a year earlier to $24 billion": the year earlier is the base of the change before the figure)
     # ("OpenAI, which had revenues of $13bn last year, says it has signed": an aside's period is its own figure's)

@@ -42,12 +42,14 @@ _PERIOD = re.compile(
     # a quarter named by its last month: "the quarter ended June 30", "three months ending Sept. 30, 2025",
     # "the September quarter"
     r"|(?P<qe>\b(?:quarter|three\smonths|three-month\speriod)\s(?:that\s)?(?:ended|ending|ends|to|through)\s(?:on\s)?"
+    r"(?:the\send\sof\s)?"
     r"(?P<qe_month>" + _MONTH + r")\.?(?:\s\d{1,2}(?:st|nd|rd|th)?)?(?:,?\s(?P<qe_year>" + _YEAR + r"))?\b"
     r"|\bthe\s(?P<qe_month2>March|June|September|December)(?:-|\s)quarter\b)"
     # a fiscal year named by its end: "the fiscal year ending March 2026", "financial year to March 31, 2026"; without
     # its year, "the year ended June", "its fiscal year ending in June": the latest such year ended, or the one running
-    r"|(?P<fye>\b(?:(?:fiscal|financial|business)\s|(?<=\bthe\s)|(?<=\bits\s))year\s(?:that\s)?"
-    r"(?P<fye_verb>ending|ended|ends|to|through)\s(?:in\s)?(?:on\s)?"
+    # ("the 12 months to the end of May", "the fiscal year to the end of May 2026")
+    r"|(?P<fye>\b(?:(?:(?:fiscal|financial|business)\s|(?<=\bthe\s)|(?<=\bits\s))year|(?<=\bthe\s)(?:12|twelve)\smonths)"
+    r"\s(?:that\s)?(?P<fye_verb>ending|ended|ends|to|through)\s(?:in\s)?(?:on\s)?(?:the\send\sof\s)?"
     r"(?P<fye_month>" + _MONTH + r")\.?(?:\s\d{1,2}(?:st|nd|rd|th)?)?(?:,?\s(?P<fye_year>" + _YEAR + r"))?\b)"
     # "2025-2028", "2025 to 2028", "between 2025 and 2028", "from 2026 through 2030"
     r"|(?P<span>(?:from\s)?(?P<span_a>" + _YEAR + r")\s?(?:-|–|to|through)\s?(?P<span_b>" + _YEAR + r"|\d\d)\b"
