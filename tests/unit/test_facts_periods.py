@@ -287,3 +287,22 @@ def test_a_fiscal_year_named_by_the_end_of_its_last_month(span: str) -> None:
     calendar year 2026."""
     (fact,) = extract_facts(f"Oracle expects capital expenditure of about $52bn in {span}.", date(2026, 3, 11))
     assert fact.period == "FY2026"
+
+
+def test_a_with_phrase_after_the_figure_does_not_date_it() -> None:
+    """"capital expenditures in fiscal 2027 to exceed $190 billion, with the growth rate moderating from this year":
+    the year of the ", with" phrase is the base of the growth rate; the figure is for fiscal 2027."""
+    text = ("Microsoft said: \"We now expect capital expenditures in fiscal 2027 to exceed $190 billion, with the "
+            "growth rate moderating from this year.\"")
+    (fact,) = extract_facts(text, date(2026, 4, 30))
+    assert (fact.companies, fact.period) == (("Microsoft",), "FY2027")
+
+
+def test_analysts_expectation_in_the_next_sentence_is_for_the_reported_quarter_not_the_year_before() -> None:
+    """"Analysts had on average expected $38.9 billion" after a quarter's figure and its level a year earlier is an
+    estimate for the quarter reported, not for the quarter a year before."""
+    text = ("Microsoft's capital expenditures rose to $41.2 billion in the quarter ended March 31, 2026, from $21.4 "
+            "billion a year earlier. Analysts had on average expected $38.9 billion.")
+    facts = extract_facts(text, date(2026, 4, 30))
+    assert [(f.amount, f.period, f.status) for f in facts] == [
+        (41.2e9, "2026-Q1", "actual"), (21.4e9, "2025-Q1", "actual"), (38.9e9, "2026-Q1", "estimate")]

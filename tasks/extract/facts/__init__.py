@@ -42,6 +42,7 @@ from tasks.extract.facts._kinds import (
     is_sector_figure,
     is_spending,
     kind_of,
+    names_consensus,
     research_forecast_end,
     status_of,
     without_consensus,
@@ -209,12 +210,14 @@ def _sentence_facts(text: str, sentence: Sentence, index: int, context: Context,
             # with is what was spent in the period before
             fact = replace(fact, status="actual")
         # ("above the $30 billion analysts had expected": "above" compares, it does not hedge)
+        if earlier and names_consensus(body, money.start - base):
+            fact = replace(fact, status="estimate")  # "Analysts had on average expected $38.9 billion."
         facts.append(replace(fact, status="estimate", qualifier=None) if consensus else fact)
         context.fact_actors.setdefault(index, actors)
         if fact.kind == "capex":
             context.capex_facts.add(index)
-        if period is not None:
-            context.fact_periods[index] = period
+        if period is not None and (not (prior or consensus) or index not in context.fact_periods):
+            context.fact_periods[index] = period  # the statement's own period, not that of a level it is compared with
     return facts
 
 

@@ -36,6 +36,9 @@ _POSSESSIVE_GAP = 6
 # a multiple of another period's spending after the figure: "$175bn, roughly twice what it spent last year"
 _MULTIPLE_OF = re.compile(r"(?i:\b(?:twice|double|triple|treble|\w+\stimes|more\sthan|less\sthan|as\smuch\sas)\s"
                           r"(?:what|the\s(?:amount|sum)|the\s\$?[\d.,]+\s?(?:bn|billion|trn|trillion)?)\b)")
+# "capex in fiscal 2027 to exceed $190 billion, with the growth rate moderating from this year": a phrase set off
+# by ", with" speaks of something else; its period does not date the figure when one stands before it
+_WITH_PHRASE = re.compile(r",\s(?:with|while)\s")
 # an earlier forecast for the same period: "$66 billion to $72 billion previously", "its prior outlook of $85 billion"
 # ("the $35 billion it projected in September": the forecast the company made before)
 _EARLIER_FORECAST = re.compile(r"(?i:\]?\s*(?:\S+\s+){0,2}(?:previously|earlier|before|initially|originally)\b|"
@@ -43,7 +46,7 @@ _EARLIER_FORECAST = re.compile(r"(?i:\]?\s*(?:\S+\s+){0,2}(?:previously|earlier|
                                r"guided|predicted|planned|pencil+ed\sin|budgeted|earmarked)\b)")
 _EARLIER_FORECAST_BEFORE = re.compile(
     r"(?i:\b(?:previous|prior|earlier|initial|original|old)\s(?:forecast|guidance|outlook|estimate|range|projection|"
-    r"target|plan)s?\b|\bhad\s(?:expected|forecast|projected|guided)\b)")
+    r"target|plan)s?\b|\bhad\s(?:[\w-]+\s){0,2}?(?:expected|forecast|projected|guided)\b)")
 # a revised forecast: "raised its 2025 capex forecast to $70 billion from $66 billion" - the level it was raised from
 # is the earlier forecast for the same period, not the period before
 _REVISED_FORECAST = re.compile(r"(?i:\b(?:rais|lift|boost|increas|cut|lower|trim|reduc|revis|hik)\w*\s(?:\S+\s){0,4}?"
@@ -112,6 +115,7 @@ def period_for(money: Money, monies: list[Money], i: int, periods: list[PeriodMe
         lo = monies[i - 2].end if i > 1 else -1
     hi = monies[i + 1].start if i + 1 < len(monies) else 1 << 60
     clause = next((c for c in clause_spans(body) if c[0] <= money.start - base < c[1]), (0, len(body)))
+    earlier_in_clause = any(lo <= p.start and p.end <= money.start and p.start - base >= clause[0] for p in periods)
     # a period after the figure counts in its clause, unless a capacity target stands between them
     # ("$10 billion, with an aim to reach 1 gigawatt by the time it opens in 2028")
     after = [p for p in periods if money.end <= p.start < hi and p.start - base < clause[1]
@@ -121,7 +125,8 @@ def period_for(money: Money, monies: list[Money], i: int, periods: list[PeriodMe
              # ("$175 billion to $185 billion, roughly double last year's $91 billion": last year's is the next one's)
              and not (hi - p.end <= _POSSESSIVE_GAP and _POSSESSIVE.match(body, p.end - base))
              and not reported_clause_between(body, money.end - base, p.start - base)
-             and not _MULTIPLE_OF.search(body, money.end - base, p.start - base)]
+             and not _MULTIPLE_OF.search(body, money.end - base, p.start - base)
+             and not (earlier_in_clause and _WITH_PHRASE.search(body, money.end - base, p.start - base))]
     # a period before the figure counts only in its clause ("(up from $131 billion in 2025), while Google…")
     # ("jumped 83% from a year earlier to $24 billion": the year earlier is the base of the change before the figure)
     # ("OpenAI, which had revenues of $13bn last year, says it has signed": an aside's period is its own figure's)

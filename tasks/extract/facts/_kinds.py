@@ -337,6 +337,11 @@ def is_consensus(sentence: str, start: int, end: int, prev_end: int) -> bool:
                              or _CONSENSUS_BEFORE.search(sentence, max(prev_end, start - 60), start) is not None)
 
 
+def names_consensus(sentence: str, end: int) -> bool:
+    """True when words naming analysts' expectations stand before `end` ("Analysts had on average expected")."""
+    return _CONSENSUS_WORDS.search(sentence, 0, end) is not None
+
+
 def without_consensus(sentence: str) -> str:
     """The sentence with the words naming analysts' expectations blanked, so that the status of a reported figure
     beside them is read from the company's own verbs ("capex of $24 billion beat the consensus estimate")."""
