@@ -121,10 +121,21 @@ def test_a_colon_starts_a_new_clause() -> None:
 @pytest.mark.parametrize("text", [
     "Morgan Stanley expects $3 trillion of global data center spending through 2028.",
     "Nvidia CEO Jensen Huang expects $3 trillion to $4 trillion in AI infrastructure spending by 2030.",
+    "Its chief executive estimated that between $3 trillion and $4 trillion will be spent on AI infrastructure by "
+    "the end of the decade.",
+    "Global spending on data centers could reach $7 trillion by 2030, consultants at a firm estimate.",
+    "Worldwide AI infrastructure investment is on course for $2 trillion next year.",
 ])
 def test_a_market_forecast_is_a_sector_figure(text: str) -> None:
     """A forecaster's figure for a market's spending belongs to the sector, not to the forecaster."""
     assert [f.companies for f in extract_facts(text, PUBLISHED)] == [("hyperscalers",)]
+
+
+def test_money_spent_by_a_named_company_stays_the_companys() -> None:
+    """"$10 billion will be spent by Microsoft": the passive names its spender, so the figure is no market's."""
+    facts = extract_facts("Analysts estimated that $10 billion will be spent by Microsoft on AI data centers in Texas.",
+                          PUBLISHED)
+    assert [f.companies for f in facts] == [("Microsoft",)]
 
 
 @pytest.mark.parametrize("text", [

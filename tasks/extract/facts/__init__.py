@@ -43,6 +43,7 @@ from tasks.extract.facts._kinds import (
     is_spending,
     kind_of,
     names_consensus,
+    opens_on_sector,
     research_forecast_end,
     status_of,
     without_consensus,
@@ -271,8 +272,10 @@ def _spender(body: str, mentions: list[Mention], base: int, money: Money, index:
             unknown = passive_agent(body, clause[0], money.start - base)
         if unknown is not None:
             return (unknown,)
-    if not found.names and _GROUP_REFERENCE.search(body, clause[0], money.start - base):
-        return (SECTOR_ACTOR,)  # the companies of the sentences before, taken together: a sector figure
+    if not found.names and (_GROUP_REFERENCE.search(body, clause[0], money.start - base) or opens_on_sector(body)
+                            or is_market_forecast(body, money.start - base, money.end - base, False)):
+        # the companies of the sentences before taken together, a whole market, money spent by no one named: a sector
+        return (SECTOR_ACTOR,)
     referred = context.subject_before(index)
     if len(referred) > 1 and not found.names and _ONE_COMPANY.match(body, clause[0]):
         # "Banks are lending $38 billion to Vantage, which will lease the campuses to Oracle. The company said it

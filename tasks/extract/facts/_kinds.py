@@ -31,7 +31,8 @@ _CUES = re.compile(
     r"fines?|penalty|settlement|tariffs?|subsid(?:y|ies)|grants?|salary|salaries|compensation|pay\spackage|"
     r"prices?|bills?|payroll|headcount|wages|tax(?:es)?|orders|sales\sof|purchases?\sof\sshares|"
     r"equity|venture|investors?\s(?:poured|put)|invested\sin\s(?:the\s)?(?:startup|company)|capacity\scosts?|"
-    r"blocked|delayed|cancell?ed|receiv(?:e|es|ed|ing)|pulled\sin|brought\sin|generated|flowed|insure|"
+    # ("it secured $8.5 billion in a GPU-backed deal": money obtained)
+    r"blocked|delayed|cancell?ed|receiv(?:e|es|ed|ing)|secur(?:e|es|ed|ing)(?=\s\S*\d)|pulled\sin|brought\sin|generated|flowed|insure|"
     # "voted down a proposed $1.5 billion data center", "scrapped a $1 billion campus": projects that will not be built
     r"rejected|voted\sdown|scrapped|shelved|abandoned|"
     # "paid $20 billion to license its technology", "$100 trillion won in net cash", "$7 billion in R&D",
@@ -146,7 +147,7 @@ _ASIDE = re.compile(r",\s(?:which|who)\s[^,;]{1,150},")
 # a sentence about financing, stakes or market value, with no capex word: none of its figures is spending
 _FINANCE_SENTENCE = re.compile(
     # ("raised its budget/forecast to" is a plan raised, not money raised)
-    r"(?i:\bfunding\sround|\brais(?:ed|es)\b(?!\s(?:its|their|the)\s(?:[\w-]+\s){0,3}?(?:budget|forecast|guidance|outlook|"
+    r"(?i:\b(?:funding|fundraising|financing|equity|series\s[a-h])\sround|\brais(?:ed|es)\b(?!\s(?:its|their|the)\s(?:[\w-]+\s){0,3}?(?:budget|forecast|guidance|outlook|"
     r"plan|target|estimate|spending|capex)s?\b)|\bstake\sin\b|(?<!deal\s)(?<!contract\s)(?<!agreement\s)\bvalued\sat\b|\bvaluation\b|\bbonds?\b|"
     r"\bdebt\b|\bloans?\b|\bmarket\s(?:value|cap)|\bremaining\sperformance|\bIPO\b|\bsell-?off\b|\brevenues?\b)"
     # takeovers: "a consortium of investors to buy Aligned Data Centers", "since Nvidia purchased Groq" ("to buy AI
@@ -179,8 +180,12 @@ _AI_INFRA = re.compile(
 # $4 trillion in AI infrastructure spending"; the forecast verb stands this close before the figure
 _MARKET_SPEND_AFTER = re.compile(r"(?i:[\])]*\s(?:in|of)\s(?:[\w-]+\s){0,4}?(?:spending|spend|investments?|capex|"
                                  r"outlays?)\b)")
+# "... $4 trillion will be spent on AI infrastructure by the end of the decade": spent by no one the sentence names
+_UNNAMED_SPENDERS = re.compile(r"(?i:[\])]*\s(?:(?:of\s)?(?:AI\s)?(?:infrastructure\s)?(?:spending\s)?)?"
+                               r"(?:will|would|could|is\sexpected\sto|are\sexpected\sto)\sbe\s(?:spent|invested|poured)\b"
+                               r"(?!\sby\s[A-Z]))")
 _MARKET_WORD = re.compile(r"(?i:\b(?:global|worldwide|industry|industry-wide|total|market|sector)\b)")
-_FORECAST_BEFORE = re.compile(r"(?i:\b(?:expects?|expected|forecasts?|estimates?|sees|saw|foresees?|foresaw|"
+_FORECAST_BEFORE = re.compile(r"(?i:\b(?:expects?|expected|forecasts?|estimates?|estimated|sees|saw|foresees?|foresaw|"
                               r"predicts?|predicted|"
                               r"projects?|projected|anticipates?)\b)")
 _FORECAST_CHARS = 60
@@ -188,6 +193,9 @@ _FORECAST_CHARS = 60
 _SECTOR = re.compile(r"(?i:\bcombined\b|\bglobal(?:ly)?\s(?:spending|investment|capex)\b|\bworldwide\b|"
                      r"\bcollectively\b|\baltogether\b|\bhyperscalers\b|\bbig\stech\b|"
                      r"\btech\sgiants\b|\bmegacaps?\b|\bthe\sindustry\b|\bthe\sbig\s(?:four|five)\b)")
+# a sentence about a whole market's spending: "Global spending on data centers could reach $7 trillion"
+_SECTOR_OPENING = re.compile(r"(?i:\W{0,3}(?:global|worldwide|total|industry-wide)\s(?:[\w-]+\s){0,3}?"
+                             r"(?:spending|investment|capex|capital\sexpenditures?)\b)")
 # sums over several spenders: these make a sector figure even when companies are named ("Amazon, Alphabet,
 # Microsoft and Meta reported a combined $120 billion"); a sector noun alone does not outrank a named subject
 # ("NTT Data will invest ¥1.5trn in data centres worldwide": a named company's own spending in many countries)
@@ -213,6 +221,9 @@ _HYPOTHETICAL = re.compile(r"(?i:\b(?:if|when|whenever|once)\s(?:you|one)\b)")
 _VALUED = re.compile(r"(?i:\b(?:is|was|are|were|be|been|now|being)\s(?:now\s)?worth$)")
 # a deal's own amount follows its spending word closely: "worth over $300 billion"
 _DEAL_CHARS = 30
+# a round of equity funding: money invested in it buys shares
+_ROUND = re.compile(r"(?i:\b(?:funding|fundraising|financing|investment|equity|series\s[a-h])\sround\b|"
+                    r"\bfundrais(?:e|ing)\b)")
 # how far around a figure its own words are read
 _RIGHT_CHARS = 36
 _LEFT_CHARS = 90
@@ -290,10 +301,16 @@ def is_hypothetical(sentence: str) -> bool:
 
 
 def is_sector_figure(sentence: str, start: int, end: int, named_subject: bool = False) -> bool:
-    """True when the stretch around a figure speaks of a whole sector ("a combined $700 billion by hyperscalers");
-    with a named company as subject only a sum word counts ("Microsoft … $80bn as Big Tech's race heats up" is not)."""
+    """True when the stretch around a figure speaks of a whole sector ("a combined $700 billion by hyperscalers"), or
+    the sentence opens on it ("Global spending on data centers could reach $7 trillion"); with a named company as
+    subject only a sum word counts ("Microsoft … $80bn as Big Tech's race heats up" is not)."""
     pattern = _AGGREGATE if named_subject else _SECTOR
-    return pattern.search(sentence, start, end) is not None
+    return pattern.search(sentence, start, end) is not None or opens_on_sector(sentence)
+
+
+def opens_on_sector(sentence: str) -> bool:
+    """True when the sentence opens on a whole market's spending ("Global spending on data centers could reach")."""
+    return _SECTOR_OPENING.match(sentence) is not None
 
 
 # spending aimed at AI as a whole: "spend as much as $65 billion on AI", "invest $80 billion in AI this fiscal year",
@@ -318,11 +335,14 @@ def names_ai_infrastructure(sentence: str) -> bool:
 def is_market_forecast(sentence: str, start: int, end: int, forecaster_sells: bool) -> bool:
     """True for a forecast of a market's spending made by someone who does not spend it: "Morgan Stanley expects
     $3 trillion of global data center spending", "Huang (Nvidia) expects $3 trillion to $4 trillion in AI
-    infrastructure spending". The figure is a sector figure, not the forecaster's."""
-    phrase = _MARKET_SPEND_AFTER.match(sentence, end)
-    if phrase is None or not _FORECAST_BEFORE.search(sentence, max(0, start - _FORECAST_CHARS), start):
+    infrastructure spending", "estimated that $3 trillion will be spent on AI infrastructure" (spent by no one named).
+    The figure is a sector figure, not the forecaster's."""
+    if not _FORECAST_BEFORE.search(sentence, max(0, start - _FORECAST_CHARS), start):
         return False
-    return forecaster_sells or _MARKET_WORD.search(phrase.group()) is not None
+    if _UNNAMED_SPENDERS.match(sentence, end):
+        return True
+    phrase = _MARKET_SPEND_AFTER.match(sentence, end)
+    return phrase is not None and (forecaster_sells or _MARKET_WORD.search(phrase.group()) is not None)
 
 
 def has_capex_cue(cues: list[Cue]) -> bool:
@@ -395,6 +415,8 @@ def is_deal_figure(sentence: str, cues: list[Cue], start: int) -> bool:
     before = [c for c in cues if start - _DEAL_CHARS <= c.start and c.end <= start]
     if not before or before[-1].role not in ("spend", "capex") or _VALUED.search(sentence, 0, before[-1].end):
         return False
+    if _ROUND.search(sentence) and sentence[before[-1].start:before[-1].end].lower().startswith("invest"):
+        return False  # "contributed to OpenAI's funding round, investing $30 billion": a stake in the round
     return _NEAR_GAP.fullmatch(sentence, before[-1].end, start) is not None
 
 
