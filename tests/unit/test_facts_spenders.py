@@ -621,3 +621,14 @@ def test_a_hedged_spending_figure_in_a_sentence_that_mentions_its_financing() ->
     facts = extract_facts(text, date(2026, 2, 20))
     assert [(f.companies, f.amount, f.period, f.qualifier) for f in facts] == [
         (("Mistral",), 4e9, "2026-2028", "up_to")]
+
+
+@pytest.mark.parametrize(("seller", "name"), [("Google Cloud", "Alphabet"), ("AWS", "Amazon"), ("Microsoft Azure",
+                                                                                                 "Microsoft")])
+def test_a_hyperscaler_named_by_its_cloud_unit_sells_in_a_deal(seller: str, name: str) -> None:
+    """"Meta ... a $10 billion deal with Google Cloud": the party named by its cloud unit sells the capacity, so the
+    deal is Meta's spending alone; named as the company, both stay parties."""
+    text = f"Meta is spending heavily on AI infrastructure, including a recent $10 billion deal with {seller}."
+    assert [f.companies for f in extract_facts(text, PUBLISHED)] == [("Meta",)]
+    as_company = f"Meta is spending heavily on AI infrastructure, including a recent $10 billion deal with {name}."
+    assert [set(f.companies) for f in extract_facts(as_company, PUBLISHED)] == [{"Meta", name}]

@@ -47,6 +47,10 @@ _DOWNSTREAM = {"chipmaker": 0, "hardware": 0, "supplier": 0, "energy": 0, "neocl
                "hyperscaler": 2}
 # a type not listed (an AI lab, a software or consumer company) buys from all of them
 _END_BUYER = 3
+# a hyperscaler named by its cloud unit in a deal sells the capacity: "Meta's $10 billion deal with Google Cloud"
+_CLOUD_UNIT = {"Alphabet": re.compile(r"\bGoogle\sCloud\b"), "Amazon": re.compile(r"\bAWS\b|\bAmazon\sWeb\sServices\b"),
+               "Microsoft": re.compile(r"\bAzure\b"), "Oracle": re.compile(r"\bOracle\sCloud\b|\bOCI\b")}
+_SELLER_TIER = 1
 _DEAL = re.compile(r"(?i:\b(?:deal|agreement|contract|partnership|commitment)s?\b)")
 
 
@@ -66,7 +70,8 @@ def deal_buyers(sentence: str, names: tuple[str, ...]) -> tuple[str, ...]:
     found = [actor(n) for n in names]
     if len(names) < 2 or any(a is None or a.type in FALLBACK_TYPES for a in found) or not _DEAL.search(sentence):
         return names
-    tiers = [_DOWNSTREAM.get(a.type, _END_BUYER) for a in found if a is not None]
+    tiers = [_SELLER_TIER if _CLOUD_UNIT.get(n) is not None and _CLOUD_UNIT[n].search(sentence)
+             else _DOWNSTREAM.get(a.type, _END_BUYER) for n, a in zip(names, found, strict=True) if a is not None]
     top = max(tiers)
     return tuple(n for n, tier in zip(names, tiers, strict=True) if tier == top)
 
