@@ -284,3 +284,15 @@ def test_a_follow_on_investment_in_a_lab_is_a_stake() -> None:
     text = ("SoftBank completed its $22.5 billion follow-on investment in the ChatGPT maker in December, to pay for "
             "more data centres.")
     assert extract_facts(text, date(2026, 2, 10)) == []
+
+
+@pytest.mark.parametrize("text", [
+    "Demand for AI data centers is soaring. TSMC has committed more than $65 billion to U.S. manufacturing in recent "
+    "years, as it produces chips for its clients.",
+    "Quantum machines may one day sit in AI data centers. Governments are stepping up their investments too, with "
+    "China leading with $18 billion in public investment in quantum technology.",
+])
+def test_chip_manufacturing_and_quantum_money_is_not_ai_infrastructure(text: str) -> None:
+    """Chips made for others and quantum machines are other industries (policy rule 5), even next to a sentence
+    about AI data centers."""
+    assert extract_facts(text, PUBLISHED) == []

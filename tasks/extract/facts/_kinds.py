@@ -467,7 +467,10 @@ _OTHER_INDUSTRY = re.compile(
     r"\brefiner(?:y|ies)\b|\bsteel(?:makers?|\splants?|\smills?)?\b|\bblast\sfurnaces?\b|"
     r"\b(?:copper|gold|iron\sore|lithium|coal)\s(?:mines?|mining|miners?)\b|\bmining\s(?:company|companies|group)\b|"
     r"\brailways?\b|\brail\s(?:network|lines?|operator)\b|\bcarmakers?\b|\bautomakers?\b|\bEV\splants?\b|"
-    r"\bvehicle\splants?\b)")
+    r"\bvehicle\splants?\b|"
+    # chips made for others and quantum machines: "committed $65 billion to U.S. manufacturing ... as it produces chips"
+    r"\b(?:U\.S\.|US|American|domestic|chip|semiconductor)\smanufacturing\b|\bproduc(?:e|es|ing)\schips\b|"
+    r"\bquantum\s(?:technology|technologies|computing|computers?)\b)")
 # what makes such a sentence about AI infrastructure after all: the data centres or compute bought
 _AI_ASSET = re.compile(r"(?i:\bdata[\s-]?cent(?:er|re)s?\b|\bdatacent(?:er|re)s?\b|\bAI\s(?:infrastructure|campus|"
                        r"cluster|servers?|capacity)\b|\bcompute\b|\bcomputing\s(?:power|capacity)\b|\bGPUs?\b|"
