@@ -10,23 +10,24 @@ import pytest
 pytestmark = [pytest.mark.corpus, pytest.mark.slow]
 
 # Floors measured by `make eval` on the dev set; lowering one needs review (STYLE.md, Tests).
-# rules-1.13 and rules-1.14 (2026-12-01) measure, whole set: story F1 0.9464, fact F1 0.9440; held-out half:
-# story F1 0.9153, fact F1 0.8787 (rules-1.12: 0.9464, 0.9438, 0.9153, 0.8775). Floors are those figures cut to three
-# decimals; the held-out half is never read when rules are written, so its floors catch a change that fits the tuning
-# half only.
+# rules-1.15 (2026-12-01) measures, whole set: story F1 0.9464, fact F1 0.9597; held-out half: story F1 0.9153, fact
+# F1 0.9123 (rules-1.14: 0.9464, 0.9440, 0.9153, 0.8787). Floors are those figures cut to three decimals; the held-out
+# half is never read when rules are written, so its floors catch a change that fits the tuning half only.
 STORY_F1_FLOOR = 0.946
-FACT_F1_FLOOR = 0.943
+FACT_F1_FLOOR = 0.959
 HELDOUT_STORY_F1_FLOOR = 0.915
-HELDOUT_FACT_F1_FLOOR = 0.878
-# the team-labelled news (tasks/extract/facts/news_labels.jsonl, 256 items; rules-1.14 measures story F1 0.6923, fact
-# F1 0.8654): mostly hard negatives and figure-less announcements, the kind of text the dev set has least of
+HELDOUT_FACT_F1_FLOOR = 0.912
+# the team-labelled news (tasks/extract/facts/news_labels.jsonl, 256 items; rules-1.14 and rules-1.15 measure story
+# F1 0.6923, fact F1 0.8654): mostly hard negatives and figure-less announcements, the kind of text the dev set has
+# least of
 NEWS_STORY_F1_FLOOR = 0.692
 NEWS_FACT_F1_FLOOR = 0.865
-# the team-written pages (tests/fixtures/written/, 120 pages; rules-1.14 measures story F1 0.9160, fact F1 0.8541;
-# held-out half 0.8525, 0.8086): language the corpus has little of, written blind to the rules
+# the team-written pages (tests/fixtures/written/, 120 pages; rules-1.15 measures story F1 0.9160, fact F1 0.8976;
+# held-out half 0.8525, 0.8267; rules-1.14: 0.9160, 0.8541, 0.8525, 0.8086): language the corpus has little of, written
+# blind to the rules
 WRITTEN_STORY_F1_FLOOR = 0.916
-WRITTEN_FACT_F1_FLOOR = 0.854
-WRITTEN_HELDOUT_FACT_F1_FLOOR = 0.808
+WRITTEN_FACT_F1_FLOOR = 0.897
+WRITTEN_HELDOUT_FACT_F1_FLOOR = 0.826
 
 
 @pytest.fixture(scope="module")
