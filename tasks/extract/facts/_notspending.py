@@ -55,7 +55,7 @@ _STAKE_LINK = re.compile(r"(?i:[\])]*\s+(?:(?:worth\s)?of\s(?:equity|shares|stoc
                          r"equity\s)?(?:in(?:to)?|to)\s(?:the\s)?\[?)")
 # ("in data center company CoreWeave" is a purchase of capacity: the noun names a supplier of infrastructure)
 _STAKE_NOUN = re.compile(r"(?i:(?!(?:[\w-]+\s)?(?:data\s?cent|cloud|infrastructure|compute|gpu|hosting|colocation))"
-                         r"(?:[\w-]+\s){0,2}(?:start-?up|lab|company|firm|developer|chatgpt\smaker|claude\smaker|"
+                         r"(?:[\w-]+\s){0,2}(?:start-?up|lab|company|companies|firm|developer|chatgpt\smaker|claude\smaker|"
                          r"model\smaker|ai\smaker|neocloud(?!\s(?:providers?|operators?|capacity))|chipmaker|"
                          r"chip\sdesigner)s?\b)")
 # a company the registry does not know, by the shape of its name: "in ModelLab", "into Cerulean Labs", "in Voltaris
