@@ -20,7 +20,8 @@ PUBLISHED = date(2026, 3, 2)
     # between companies the registry does not know, named like companies
     "BigCloud will invest $20bn in ModelLab, which will spend it on GPUs for its data centers.",
     "Voltaris will invest up to $20 billion in Cerulean Labs as the lab expands its data centers.",
-    "The chip giant is investing a combined $4 billion in two companies developing photonics for data centers.",
+    "Nvidia is investing a combined $4 billion in two companies developing photonics technologies, which speed up "
+    "AI data centers.",
     # a share of a funding round
     "Nvidia also joined the AI lab's funding round for its data centers, investing $30 billion.",
     "SoftBank led the Series C round, investing $2 billion so the lab can build data centers.",
