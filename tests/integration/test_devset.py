@@ -11,12 +11,16 @@ pytestmark = [pytest.mark.corpus, pytest.mark.slow]
 
 # Floors measured by `make eval` on the dev set; lowering one needs review (STYLE.md, Tests).
 # rules-1.15 (2026-12-01) measures, whole set: story F1 0.9464, fact F1 0.9597; held-out half: story F1 0.9153, fact
-# F1 0.9123 (rules-1.14: 0.9464, 0.9440, 0.9153, 0.8787). Floors are those figures cut to three decimals; the held-out
-# half is never read when rules are written, so its floors catch a change that fits the tuning half only.
+# F1 0.9123 (rules-1.14: 0.9464, 0.9440, 0.9153, 0.8787). Floors are those figures cut to three decimals. 57 of the
+# 145 held-out items are also articles of the unlabelled news that the precision audit reads, and the held-out gain
+# of rules-1.15 came from three of them read that way (docs/EXTRACTION.md); the 88 others, never read, are floored
+# apart (rules-1.14 and rules-1.15: story F1 1.0000, fact F1 0.9756, 20 facts).
 STORY_F1_FLOOR = 0.946
 FACT_F1_FLOOR = 0.959
 HELDOUT_STORY_F1_FLOOR = 0.915
 HELDOUT_FACT_F1_FLOOR = 0.912
+HELDOUT_UNREAD_STORY_F1_FLOOR = 1.0
+HELDOUT_UNREAD_FACT_F1_FLOOR = 0.975
 # the team-labelled news (tasks/extract/facts/news_labels.jsonl, 256 items; rules-1.14 and rules-1.15 measure story
 # F1 0.6923, fact F1 0.8654): mostly hard negatives and figure-less announcements, the kind of text the dev set has
 # least of
@@ -58,6 +62,13 @@ def test_heldout_story_f1(metrics: dict[str, Any]) -> None:
 def test_heldout_fact_f1(metrics: dict[str, Any]) -> None:
     """Fact F1 on the held-out half stays above its floor."""
     assert metrics["heldout_fact_f1"] >= HELDOUT_FACT_F1_FLOOR
+
+
+def test_heldout_unread_f1(metrics: dict[str, Any]) -> None:
+    """Story and fact F1 on the held-out items outside the unlabelled news (never read) stay above their floors."""
+    assert metrics["n_heldout_unread"] >= 88
+    assert metrics["heldout_unread_story_f1"] >= HELDOUT_UNREAD_STORY_F1_FLOOR
+    assert metrics["heldout_unread_fact_f1"] >= HELDOUT_UNREAD_FACT_F1_FLOOR
 
 
 def test_news_story_f1(metrics: dict[str, Any]) -> None:

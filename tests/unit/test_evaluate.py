@@ -20,6 +20,7 @@ from tasks.extract.facts._devset import (
     Item,
     fold_of,
     half_of,
+    items_in_news,
     load_news_items,
     load_written_items,
     read_labels,
@@ -210,3 +211,18 @@ def test_written_pages_are_read_from_beside_their_labels(tmp_path: Path) -> None
                       encoding="utf-8")
     with pytest.raises(ValueError, match="labelled page 02.md not in"):
         load_written_items(labels)
+
+
+def test_dev_items_whose_article_is_in_the_news_file_are_found(tmp_path: Path) -> None:
+    """A dev item whose article file is named like an article of the unlabelled news ("<category>_<news id>.md") is
+    one whose text the audit's readers see; feed items and other files are not."""
+    corpus = _news_corpus(tmp_path / "corpus", [
+        {"id": "202603161359-nebius-jumps", "title": "T", "markdown": "B", "published": None},
+        {"id": "202603170000-other-story", "title": "T", "markdown": "B", "published": None}])
+    labels = [{"id": "d1", "file": "datasets/news-aggregator-md-2/finance_202603161359-nebius-jumps.md"},
+              {"id": "d2", "file": "datasets/news-aggregator-md-2/finance_202603161400-not-in-the-news.md"},
+              {"id": "d3", "file": "feeds/arstechnica_2026-03-14.xml", "item_title": "An item"},
+              {"id": "d4", "file": "pages/202603170000-other-story.md"}]
+    (corpus / "labels.jsonl").write_text("".join(json.dumps(label) + "\n" for label in labels), encoding="utf-8")
+    assert items_in_news(corpus) == {"d1", "d4"}
+    assert items_in_news(tmp_path / "no-corpus") == frozenset()

@@ -140,6 +140,22 @@ def read_labels(corpus: Path) -> list[dict[str, Any]]:
     return read_jsonl(corpus / "labels.jsonl")
 
 
+# a dev item's article file named like an article of the unlabelled news: "datasets/.../finance_<news id>.md"
+_NEWS_STEM = re.compile(r"/(?:[a-z]+_)?(\d{12}-[^/]*)\.md$")
+
+
+def items_in_news(corpus: Path) -> frozenset[str]:
+    """Ids of the dev items whose article is also in the unlabelled news file, the audit's reading material:
+    whoever reads that file's articles or the facts taken from them reads these items' text too."""
+    path = corpus / NEWS_ARTICLES
+    if not path.exists():
+        return frozenset()
+    with gzip.open(path, "rt", encoding="utf-8") as lines:
+        news = {json.loads(line)["id"] for line in lines}
+    stems = {label["id"]: _NEWS_STEM.search(label.get("file") or "") for label in read_labels(corpus)}
+    return frozenset(item_id for item_id, stem in stems.items() if stem is not None and stem.group(1) in news)
+
+
 def load_items(corpus: Path) -> list[Item]:
     """The labelled items, plus the unlabelled Ars Technica feed items as negatives."""
     items: list[Item] = []
