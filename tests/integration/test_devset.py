@@ -26,12 +26,12 @@ HELDOUT_UNREAD_FACT_F1_FLOOR = 0.975
 # least of
 NEWS_STORY_F1_FLOOR = 0.692
 NEWS_FACT_F1_FLOOR = 0.865
-# the team-written pages (tests/fixtures/written/, 120 pages; rules-1.15 measures story F1 0.9160, fact F1 0.8976;
-# held-out half 0.8525, 0.8267; rules-1.14: 0.9160, 0.8541, 0.8525, 0.8086): language the corpus has little of, written
-# blind to the rules
-WRITTEN_STORY_F1_FLOOR = 0.916
-WRITTEN_FACT_F1_FLOOR = 0.897
-WRITTEN_HELDOUT_FACT_F1_FLOOR = 0.826
+# the team-written pages (tests/fixtures/written/, 160 pages; rules-1.15 measures story F1 0.9059, fact F1 0.8731;
+# held-out half 0.8608, 0.8317): language the corpus has little of, written blind to the rules; w6 and w7 (40 pages)
+# were written after rules-1.15 was frozen, and rules-1.14 and rules-1.15 score them alike (docs/EXTRACTION.md)
+WRITTEN_STORY_F1_FLOOR = 0.905
+WRITTEN_FACT_F1_FLOOR = 0.873
+WRITTEN_HELDOUT_FACT_F1_FLOOR = 0.831
 
 
 @pytest.fixture(scope="module")
@@ -84,7 +84,7 @@ def test_news_fact_f1(metrics: dict[str, Any]) -> None:
 
 def test_written_story_f1(metrics: dict[str, Any]) -> None:
     """Story F1 on the team-written pages stays above its floor (and the pages were read)."""
-    assert metrics["n_written"] >= 120
+    assert metrics["n_written"] >= 160
     assert metrics["written_story_f1"] >= WRITTEN_STORY_F1_FLOOR
 
 
