@@ -306,3 +306,27 @@ def test_analysts_expectation_in_the_next_sentence_is_for_the_reported_quarter_n
     facts = extract_facts(text, date(2026, 4, 30))
     assert [(f.amount, f.period, f.status) for f in facts] == [
         (41.2e9, "2026-Q1", "actual"), (21.4e9, "2025-Q1", "actual"), (38.9e9, "2026-Q1", "estimate")]
+
+
+def test_between_now_and_a_year_runs_from_the_year_it_is_said() -> None:
+    """"between now and 2030", "from now until 2028": from the publication year to the year named."""
+    facts = extract_facts("Humain expects to spend some $10bn building data centres between now and 2030.",
+                          date(2026, 2, 10))
+    assert [(f.companies, f.period) for f in facts] == [(("Humain",), "2026-2030")]
+
+
+def test_a_deal_length_not_the_results_it_was_announced_with_dates_the_deal() -> None:
+    """"a five-year agreement ... worth as much as $6.2bn, the company said alongside fourth-quarter results": the
+    results date the announcement; the deal runs five years from it."""
+    text = ("Nebius has won a five-year agreement to supply dedicated GPU capacity to Meta worth as much as $6.2bn, "
+            "the company said alongside fourth-quarter results on Tuesday.")
+    (fact,) = extract_facts(text, date(2026, 2, 10))
+    assert (fact.companies, fact.period, fact.qualifier) == (("Meta",), "2026-2030", "up_to")
+
+
+def test_when_sites_come_online_does_not_date_the_spending() -> None:
+    """"$50bn building its own data centres ..., with sites coming online through 2026": the year the sites open."""
+    text = ("In November, Anthropic said it would spend $50bn building its own data centres in Texas and New York, "
+            "with sites coming online through 2026.")
+    (fact,) = extract_facts(text, date(2025, 12, 10))
+    assert (fact.companies, fact.period) == (("Anthropic",), None)

@@ -632,3 +632,25 @@ def test_a_hyperscaler_named_by_its_cloud_unit_sells_in_a_deal(seller: str, name
     assert [f.companies for f in extract_facts(text, PUBLISHED)] == [("Meta",)]
     as_company = f"Meta is spending heavily on AI infrastructure, including a recent $10 billion deal with {name}."
     assert [set(f.companies) for f in extract_facts(as_company, PUBLISHED)] == [{"Meta", name}]
+
+
+def test_management_is_the_company_not_a_spender_of_its_own() -> None:
+    """"Management guided to capital expenditure of roughly $5bn": the company's own people speak for it."""
+    text = ("Nebius reported fourth-quarter revenue above forecasts. Management guided to capital expenditure of "
+            "roughly $5bn for 2026 for its AI data centers.")
+    assert [(f.companies, f.period) for f in extract_facts(text, date(2026, 2, 10))] == [(("Nebius",), "2026")]
+
+
+def test_guided_to_a_figure_after_capex_words_is_guidance() -> None:
+    """"Alphabet has guided to between $175bn and $185bn for 2026" after a sentence about capital spending."""
+    text = ("The cloud groups keep raising their capital spending. Alphabet has guided to between $175bn and $185bn "
+            "for 2026, roughly double last year's outlay.")
+    facts = extract_facts(text, date(2026, 2, 10))
+    assert [(f.companies, f.amount_low, f.period) for f in facts] == [(("Alphabet",), 175e9, "2026")]
+
+
+def test_the_payer_of_a_supply_deal_is_the_buyer() -> None:
+    """"Microsoft will pay it roughly $14bn to supply 200,000 chips": the payer buys; the supplier ("it") does not."""
+    text = ("Nscale, a London-based neocloud, said Microsoft will pay it roughly $14bn to supply about 200,000 Nvidia "
+            "GB300 chips across its data centers.")
+    assert [f.companies for f in extract_facts(text, date(2026, 2, 10))] == [("Microsoft",)]

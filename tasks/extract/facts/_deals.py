@@ -20,6 +20,9 @@ _SUPPLY_AFTER_CHARS = 80
 _RECIPIENT_BEFORE = re.compile(r"(?i:\b(?:to|for)\s(?:the\s)?\W{0,2}|" + _SUPPLY.pattern[4:-1] + r"\s\W{0,2})$")
 
 
+# the payer of the figure: "will pay it roughly $14bn", "agreed to pay Nebius $17.4bn"
+_PAY_BEFORE = re.compile(r"(?i:\bpay(?:s|ing)?\s(?:it|them|\[?[A-Z][\w.&-]*\]?)?\s?"
+                         r"(?:about\s|roughly\s|some\s|up\sto\s|as\smuch\sas\s|more\sthan\s|nearly\s|around\s)?\W{0,2}$)")
 # "a $300 billion deal with OpenAI": the party a deal is with
 _DEAL_WITH_BEFORE = re.compile(r"(?i:\b(?:deal|agreement|contract|pact|partnership)s?\swith\s(?:the\s)?\W{0,2}$)")
 
@@ -32,6 +35,11 @@ def supply_buyers(sentence: str, mentions: list[Mention], base: int, start: int,
                           min(len(sentence), end + _SUPPLY_AFTER_CHARS))
     if verb is None:
         return None
+    pay = _PAY_BEFORE.search(sentence, max(clause[0], start - _SUPPLY_AFTER_CHARS), start)
+    payers = [m for m in mentions
+              if pay is not None and m.end - base <= pay.start() and m.actor.type not in FALLBACK_TYPES]
+    if payers:
+        return names_in(payers[-1:])  # "Microsoft will pay it roughly $14bn to supply 200,000 chips": the payer buys
     buyers = [m for m in mentions if m.start - base > verb.end() and m.actor.type not in FALLBACK_TYPES
               and _RECIPIENT_BEFORE.search(sentence, max(0, m.start - base - 12), m.start - base)]
     if not buyers:

@@ -39,6 +39,11 @@ _MULTIPLE_OF = re.compile(r"(?i:\b(?:twice|double|triple|treble|\w+\stimes|more\
 # "capex in fiscal 2027 to exceed $190 billion, with the growth rate moderating from this year": a phrase set off
 # by ", with" speaks of something else; its period does not date the figure when one stands before it
 _WITH_PHRASE = re.compile(r",\s(?:with|while)\s")
+# when what the money builds starts working, not when it is spent
+_ONLINE = re.compile(r"(?i:\b(?:com(?:e|es|ing)\s(?:online|on\sstream|into\sservice)|go(?:es|ing)?\slive|"
+                     r"(?:become|becomes|becoming)\soperational)\b)")
+# a period that names a reporting event: "fourth-quarter results", "its first-half earnings"
+_RESULTS_EVENT = re.compile(r"(?i:[\s-]+(?:results|earnings|report)\b)")
 # an earlier forecast for the same period: "$66 billion to $72 billion previously", "its prior outlook of $85 billion"
 # ("the $35 billion it projected in September": the forecast the company made before)
 _EARLIER_FORECAST = re.compile(r"(?i:\]?\s*(?:\S+\s+){0,2}(?:previously|earlier|before|initially|originally)\b|"
@@ -116,17 +121,23 @@ def period_for(money: Money, monies: list[Money], i: int, periods: list[PeriodMe
     hi = monies[i + 1].start if i + 1 < len(monies) else 1 << 60
     clause = next((c for c in clause_spans(body) if c[0] <= money.start - base < c[1]), (0, len(body)))
     earlier_in_clause = any(lo <= p.start and p.end <= money.start and p.start - base >= clause[0] for p in periods)
+    length_before = any(p.form == "next_n" and lo <= p.start and p.end <= money.start for p in periods)
     # a period after the figure counts in its clause, unless a capacity target stands between them
     # ("$10 billion, with an aim to reach 1 gigawatt by the time it opens in 2028")
     after = [p for p in periods if money.end <= p.start < hi and p.start - base < clause[1]
              and _prose_chars(body[money.end - base:p.start - base]) <= _PERIOD_AFTER_CHARS
              and not (p.form == "prev" and _PERCENT_CHANGE.search(body, money.end - base, p.start - base))
              and not _CAPACITY.search(body, money.end - base, p.start - base)
+             # ("$50bn building data centres ..., with sites coming online through 2026": when they open)
+             and not _ONLINE.search(body, money.end - base, p.start - base)
              # ("$175 billion to $185 billion, roughly double last year's $91 billion": last year's is the next one's)
              and not (hi - p.end <= _POSSESSIVE_GAP and _POSSESSIVE.match(body, p.end - base))
              and not reported_clause_between(body, money.end - base, p.start - base)
              and not _MULTIPLE_OF.search(body, money.end - base, p.start - base)
-             and not (earlier_in_clause and _WITH_PHRASE.search(body, money.end - base, p.start - base))]
+             and not (earlier_in_clause and _WITH_PHRASE.search(body, money.end - base, p.start - base))
+             # ("a five-year agreement ... worth $6.2bn, the company said alongside fourth-quarter results": the
+             # results date the statement; the agreement's length dates the figure)
+             and not (length_before and _RESULTS_EVENT.match(body, p.end - base))]
     # a period before the figure counts only in its clause ("(up from $131 billion in 2025), while Google…")
     # ("jumped 83% from a year earlier to $24 billion": the year earlier is the base of the change before the figure)
     # ("OpenAI, which had revenues of $13bn last year, says it has signed": an aside's period is its own figure's)

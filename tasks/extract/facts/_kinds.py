@@ -67,6 +67,9 @@ _CUES = re.compile(
     # held-out fact of the written pages)
     r"pencil(?:l?ed|s)?\sin|set(?:s|ting)?\saside|shell(?:s|ed|ing)?\sout|"
     r"fork(?:s|ed|ing)?\sout|splash(?:es|ed|ing)?\sout|earmark(?:s|ed|ing)?|"
+    # "Alphabet has guided to between $175bn and $185bn for 2026" ("guided to revenue of" stays revenue: the nearer
+    # word decides)
+    r"guided\s(?:to|for)|"
     # "will buy $250 billion of Azure services"
     r"buy|buys|buying|bought|purchas(?:e|es|ed|ing))\b(?<!asset\spurchase))"
     # "AI data centers", "compute", "GPUs", "AI infrastructure", "power for data centers"

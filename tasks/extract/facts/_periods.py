@@ -79,8 +79,9 @@ _PERIOD = re.compile(
     # "by 2028", "through 2030", "until 2030", "by the end of 2030"
     # ("by end-2028" as well)
     # ("from next year through 2029": the span starts the year after the statement)
-    r"|(?P<to>\b(?:from\s(?P<to_next>next|this)\syear\s)?(?:by|through|until|till|to)\s(?:the\send\sof\s|end-)?"
-    r"(?P<to_year>" + _YEAR + r")\b)"
+    # ("between now and 2030", "from now until 2030": from the year it is said)
+    r"|(?P<to>\b(?:between\snow\sand|(?:from\s(?P<to_next>next|this)\syear\s|from\snow\s)?"
+    r"(?:by|through|until|till|to))\s(?:the\send\sof\s|end-)?(?P<to_year>" + _YEAR + r")\b)"
     # "over the next three years", "in the next 5 years", "over five years", "a five-year", "the next decade"
     # ("over about five years", "over roughly a decade" hedge the span, not the figure)
     r"|(?P<next_n>\b(?:over|in|during|within)\s(?:the\snext|the\scoming|the\sfollowing)?\s?"

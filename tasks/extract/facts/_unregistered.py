@@ -55,6 +55,8 @@ _NOT_A_NAME = frozenset({
     "Our", "Their", "His", "Her", "Each", "Both", "All", "Some", "Many", "Most", "Other", "Another", "One", "Two",
     "Although", "Though", "While", "When", "If", "As", "After", "Before", "Since", "Because", "Until", "Under",
     "Despite", "Plans", "Why", "How", "What", "Here", "There", "Then", "Instead", "Together", "Overall",
+    # the company's own people: "Management guided to capital expenditure of roughly $5bn" is the company's guidance
+    "Management", "Bosses", "Leadership", "Directors",
 })
 
 
