@@ -330,3 +330,13 @@ def test_when_sites_come_online_does_not_date_the_spending() -> None:
             "with sites coming online through 2026.")
     (fact,) = extract_facts(text, date(2025, 12, 10))
     assert (fact.companies, fact.period) == (("Anthropic",), None)
+
+
+def test_a_year_earlier_after_a_figure_less_sentence_is_the_quarter_before_it() -> None:
+    """"... in the September quarter. The three months to September were the second quarter of its fiscal year. In
+    the same period a year earlier the company's capex was 17.5 billion yuan": the September quarter a year before."""
+    text = ("Alibaba Group spent 31.5 billion yuan on capital expenditure in the September quarter as it poured money "
+            "into AI data centres. The three months to September were the second quarter of Alibaba's fiscal year. In "
+            "the same period a year earlier the company's capex was 17.5 billion yuan.")
+    facts = extract_facts(text, date(2025, 11, 25))
+    assert [(f.amount, f.period) for f in facts] == [(31.5e9, "2025-Q3"), (17.5e9, "2024-Q3")]

@@ -654,3 +654,11 @@ def test_the_payer_of_a_supply_deal_is_the_buyer() -> None:
     text = ("Nscale, a London-based neocloud, said Microsoft will pay it roughly $14bn to supply about 200,000 Nvidia "
             "GB300 chips across its data centers.")
     assert [f.companies for f in extract_facts(text, date(2026, 2, 10))] == [("Microsoft",)]
+
+
+def test_the_payer_in_a_relative_clause_after_the_figure_spends_it() -> None:
+    """"the $17.4bn that Microsoft agreed to pay Nebius": Microsoft spends, not the article's subject (Meta)."""
+    text = ("Meta signed a five-year deal for GPU capacity in Nebius data centers. The Meta deal comes on top of the "
+            "$17.4bn that Microsoft agreed to pay Nebius last September for capacity at its site in New Jersey.")
+    facts = extract_facts(text, date(2026, 2, 10))
+    assert ("Microsoft",) in [f.companies for f in facts] and all(f.companies != ("Meta",) for f in facts)

@@ -298,3 +298,16 @@ def test_chip_manufacturing_and_quantum_money_is_not_ai_infrastructure(text: str
     """Chips made for others and quantum machines are other industries (policy rule 5), even next to a sentence
     about AI data centers."""
     assert extract_facts(text, PUBLISHED) == []
+
+
+@pytest.mark.parametrize("text", [
+    "G42, OpenAI and Oracle are building a 5GW AI campus in Abu Dhabi. Filling a gigawatt of data-centre capacity "
+    "with top-end accelerators costs something like $35bn, by one industry estimate.",
+    "Jensen Huang puts the price of a gigawatt of AI capacity at $50bn-60bn, of which roughly $35bn goes to Nvidia.",
+    "Humain is building AI data centres for the kingdom. The PIF has supplied the seed capital, an equity injection "
+    "that bankers put at about $8bn.",
+    "Separately, Nvidia pledged £2bn to back British AI start-ups, which has nothing to do with data centres at all.",
+])
+def test_unit_costs_estimates_and_start_up_money_are_not_facts(text: str) -> None:
+    """The cost of one gigawatt, an estimate "put at" a figure, and money to back start-ups are no spending."""
+    assert extract_facts(text, PUBLISHED) == []

@@ -111,10 +111,20 @@ class Context:
         figure."""
         if index - 1 in self.fact_actors:
             return True
-        if index < 2 or index - 2 not in self.fact_actors:
-            return False
-        between = self.sentences[index - 1]
-        return not _FIGURE.search(self.text, between.start, between.end)
+        return index >= 2 and index - 2 in self.fact_actors and self._figure_less(index - 1)
+
+    def previous_period(self, index: int) -> Period | None:
+        """The period of the fact stated just before: in the sentence before, or the one before that when the sentence
+        between has no figure ("... in the September quarter. The three months to September were the second quarter
+        of its fiscal year. In the same period a year earlier ...")."""
+        if index - 1 in self.fact_periods or index < 2 or not self._figure_less(index - 1):
+            return self.fact_periods.get(index - 1)
+        return self.fact_periods.get(index - 2)
+
+    def _figure_less(self, index: int) -> bool:
+        """True when sentence `index` states no money figure."""
+        sentence = self.sentences[index]
+        return not _FIGURE.search(self.text, sentence.start, sentence.end)
 
     def list_lead(self, index: int) -> list[Sentence]:
         """For an item of a list introduced by a sentence ending in ":" ("Here is what each company has guided:"), that

@@ -23,8 +23,20 @@ _RECIPIENT_BEFORE = re.compile(r"(?i:\b(?:to|for)\s(?:the\s)?\W{0,2}|" + _SUPPLY
 # the payer of the figure: "will pay it roughly $14bn", "agreed to pay Nebius $17.4bn"
 _PAY_BEFORE = re.compile(r"(?i:\bpay(?:s|ing)?\s(?:it|them|\[?[A-Z][\w.&-]*\]?)?\s?"
                          r"(?:about\s|roughly\s|some\s|up\sto\s|as\smuch\sas\s|more\sthan\s|nearly\s|around\s)?\W{0,2}$)")
+# "$17.4bn that Microsoft agreed to pay Nebius": the relative clause naming the payer (it ends where the payer starts)
+_PAYER_AFTER = re.compile(r"\]?\s+(?:that|which)\s(?=\[?[A-Z][\w.&-]*\]?\s(?:has\s|had\s)?"
+                          r"(?:agreed\sto\s|will\s|would\s|is\sto\s)?pay\b)\[?")
 # "a $300 billion deal with OpenAI": the party a deal is with
 _DEAL_WITH_BEFORE = re.compile(r"(?i:\b(?:deal|agreement|contract|pact|partnership)s?\swith\s(?:the\s)?\W{0,2}$)")
+
+
+def payer_after(sentence: str, mentions: list[Mention], base: int, end: int) -> tuple[str, ...]:
+    """The company named as the payer in a relative clause right after the figure ("the $17.4bn that Microsoft agreed
+    to pay Nebius"), else nothing."""
+    clause = _PAYER_AFTER.match(sentence, end)
+    if clause is None:
+        return ()
+    return names_in([m for m in mentions if m.start - base == clause.end() and m.actor.type not in FALLBACK_TYPES])
 
 
 def supply_buyers(sentence: str, mentions: list[Mention], base: int, start: int, end: int) -> tuple[str, ...] | None:

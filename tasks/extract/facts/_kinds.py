@@ -62,7 +62,9 @@ _CUES = re.compile(
     # "spend", "invest", "commit", "pledged", "deploy", "build out"
     r"|(?P<spend>\b(?:spend(?:s|ing)?|spent|invest(?:s|ed|ing|ments?)?|commit(?:s|ted|ments?)?|pledg(?:e|es|ed|ing)|"
     r"deploy(?:s|ed|ing)?|build(?:s|ing)?|built|buildout|build-out|allocat(?:e|es|ed|ing)|outlays?|budget(?:ed)?|"
-    r"pour(?:s|ed|ing)?|splurge|put|to\scost|will\scost|cost\san\sestimated|worth|pay|paying|purchase\scommitments?|"
+    # ("an equity injection that bankers put at about $8bn": an estimate's verb)
+    r"pour(?:s|ed|ing)?|splurge|put(?!\s(?:it\s|them\s)?at\b)|to\scost|will\scost|cost\san\sestimated|worth|pay|"
+    r"paying|purchase\scommitments?|"
     # "has pencilled in $175bn", "set aside $10bn", "shell out", "splash out" ("lay out" was tried: it cost a
     # held-out fact of the written pages)
     r"pencil(?:l?ed|s)?\sin|set(?:s|ting)?\saside|shell(?:s|ed|ing)?\sout|"

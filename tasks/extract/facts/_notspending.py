@@ -19,8 +19,11 @@ _FUND_AFTER = re.compile(r"(?i:[\])*_]*\s+(?:in\s|of\s)?(?:(?!to\b|will\b|would\
                          r"[\w-]+\s){0,3}?(?:fund|funds|endowment|credits)\b)")
 # a unit cost stated before its figures: "a gigawatt of AI capacity costs about $50bn", "Each gigawatt of capacity
 # costs perhaps $35bn to fill with chips", "every megawatt costs"
-_UNIT_COST = re.compile(r"(?i:\b(?:a|each|every|one|per)\s(?:gigawatt|megawatt|GW|MW)\b(?:\s[\w-]+){0,5}?\s"
-                        r"(?:costs?|runs?)\b)")
+# ("Filling a gigawatt of data-centre capacity with top-end accelerators costs $35bn", "puts the price of a gigawatt
+# of AI capacity at $50bn-60bn")
+_UNIT_COST = re.compile(r"(?i:\b(?:a|each|every|one|per)\s(?:gigawatt|megawatt|GW|MW)\b(?:\s[\w-]+){0,8}?\s"
+                        r"(?:costs?|runs?)\b|\b(?:price|cost|bill)\sof\s(?:a|one|each|every)\s(?:single\s)?"
+                        r"(?:gigawatt|megawatt|GW|MW)\b)")
 # the writer's own sum: "By Reuters' count, ...", "By our reckoning, ...", "On our calculations, ..."
 # ("Taken together, the two groups laid out about 44.5 billion yuan", "Together with Tuesday's announcement, that
 # puts the company's commitments in the state at about $24 billion"; "All told" was tried: it cost a held-out fact)
@@ -48,6 +51,9 @@ _SUM_AFTER = re.compile(r"(?i:[\])*_]*\s(?:in\stotal|in\sall|all\stold|altogethe
 # $8 billion to the start-up", "its $2 billion investment in Nebius", "may invest $40bn in the lab in stages"
 _STAKE_VERB = re.compile(r"(?i:\b(?:invest(?:s|ed|ing)?|commit(?:s|ted|ting)?|pour(?:s|ed|ing)?|put(?:s|ting)?|"
                          r"inject(?:s|ed|ing)?|back(?:s|ed|ing)?|plow(?:s|ed|ing)?)\b)")
+# money to back young companies: "£2bn to back British AI start-ups", "$500m to fund robotics startups"
+_BACKING_AFTER = re.compile(r"(?i:[\])]*\s+to\s(?:back|fund|finance|support|invest\sin)\s(?:[\w-]+\s){0,3}?"
+                            r"(?:start-?ups|companies|firms|founders|ventures)\b)")
 _STAKE_LINK = re.compile(r"(?i:[\])]*\s+(?:(?:worth\s)?of\s(?:equity|shares|stock)\s|"
                          r"in\s(?:equity|cash|new\sfunding)\s)?"
                          # ("its $22.5 billion follow-on investment in the ChatGPT maker")
@@ -105,6 +111,8 @@ def is_stake(sentence: str, start: int, end: int, companies_at: list[tuple[int, 
 
     `companies_at`: [start, end) of the companies named in the sentence (relative offsets).
     """
+    if _BACKING_AFTER.match(sentence, end):
+        return True  # "pledged £2bn to back British AI start-ups": money for companies to grow, a venture fund's
     link = _STAKE_LINK.match(sentence, end)
     if link is None:
         return False

@@ -21,7 +21,7 @@ from tasks.extract.facts._companies import (
     names_in,
 )
 from tasks.extract.facts._context import SECTOR_ACTOR, Context
-from tasks.extract.facts._deals import deal_buyers, deal_parties, subject_buys, supply_buyers
+from tasks.extract.facts._deals import deal_buyers, deal_parties, payer_after, subject_buys, supply_buyers
 from tasks.extract.facts._figure_period import earlier_forecast, period_for, period_of, prior_period
 from tasks.extract.facts._fx import to_usd
 from tasks.extract.facts._kinds import (
@@ -172,8 +172,9 @@ class SentenceReader:
         """Who spends the figure; nothing for a stake in another company or an unknown spender far from AI
         infrastructure."""
         context, index = self.context, self.index
-        actors = context.fact_actors[index - 1] if figure.i == 0 and self.carried else _spender(
-            self.body, self.mentions, self.base, figure.money, index, context)
+        actors = context.fact_actors[index - 1] if figure.i == 0 and self.carried else (
+            payer_after(self.body, self.mentions, self.base, figure.end)
+            or _spender(self.body, self.mentions, self.base, figure.money, index, context))
         # a stake in another company; money a company puts into its own unit ("Alphabet … in Google Cloud") is spending
         targets = [(m.start - self.base, m.end - self.base) for m in self.mentions
                    if m.actor.type not in FALLBACK_TYPES and not m.is_project and m.actor.name not in actors]
@@ -193,7 +194,8 @@ class SentenceReader:
 
         previous = self.context.fact_periods.get(self.index - 1)
         period = period_for(figure.money, self.monies, figure.i, self.periods, self.published, actors, self.body,
-                            self.base, before=not figure.prior, quarter=quarter, previous=previous)
+                            self.base, before=not figure.prior, quarter=quarter,
+                            previous=self.context.previous_period(self.index))
         if period is None and figure.earlier:
             period = previous
         if figure.consensus:
