@@ -26,11 +26,11 @@ HELDOUT_UNREAD_FACT_F1_FLOOR = 0.975
 # least of
 NEWS_STORY_F1_FLOOR = 0.692
 NEWS_FACT_F1_FLOOR = 0.865
-# the team-written pages (tests/fixtures/written/, 160 pages; rules-1.15 measures story F1 0.9059, fact F1 0.8846;
+# the team-written pages (tests/fixtures/written/, 160 pages; rules-1.15 measures story F1 0.9059, fact F1 0.8944;
 # held-out half 0.8608, 0.8317): language the corpus has little of, written blind to the rules; w6 and w7 (40 pages)
 # were written after the first rules of rules-1.15 were frozen, which scored them like rules-1.14 (docs/EXTRACTION.md)
 WRITTEN_STORY_F1_FLOOR = 0.905
-WRITTEN_FACT_F1_FLOOR = 0.884
+WRITTEN_FACT_F1_FLOOR = 0.894
 WRITTEN_HELDOUT_FACT_F1_FLOOR = 0.831
 
 
