@@ -48,10 +48,10 @@ def supply_buyers(sentence: str, mentions: list[Mention], base: int, start: int,
     if verb is None:
         return None
     pay = _PAY_BEFORE.search(sentence, max(clause[0], start - _SUPPLY_AFTER_CHARS), start)
-    payers = [m for m in mentions
-              if pay is not None and m.end - base <= pay.start() and m.actor.type not in FALLBACK_TYPES]
-    if payers:
-        return names_in(payers[-1:])  # "Microsoft will pay it roughly $14bn to supply 200,000 chips": the payer buys
+    if pay is not None:
+        payers = [m for m in mentions if m.end - base <= pay.start() and m.actor.type not in FALLBACK_TYPES]
+        if payers:  # "Microsoft will pay it roughly $14bn to supply 200,000 chips": the payer buys
+            return names_in(payers[-1:])
     buyers = [m for m in mentions if m.start - base > verb.end() and m.actor.type not in FALLBACK_TYPES
               and _RECIPIENT_BEFORE.search(sentence, max(0, m.start - base - 12), m.start - base)]
     if not buyers:
@@ -90,10 +90,16 @@ def deal_buyers(sentence: str, names: tuple[str, ...]) -> tuple[str, ...]:
     found = [actor(n) for n in names]
     if len(names) < 2 or any(a is None or a.type in FALLBACK_TYPES for a in found) or not _DEAL.search(sentence):
         return names
-    tiers = [_SELLER_TIER if _CLOUD_UNIT.get(n) is not None and _CLOUD_UNIT[n].search(sentence)
-             else _DOWNSTREAM.get(a.type, _END_BUYER) for n, a in zip(names, found, strict=True) if a is not None]
+    tiers = [_SELLER_TIER if _named_as_cloud_unit(n, sentence) else _DOWNSTREAM.get(a.type, _END_BUYER)
+             for n, a in zip(names, found, strict=True) if a is not None]
     top = max(tiers)
     return tuple(n for n, tier in zip(names, tiers, strict=True) if tier == top)
+
+
+def _named_as_cloud_unit(name: str, sentence: str) -> bool:
+    """True when the sentence names the hyperscaler `name` by its cloud unit ("Google Cloud", "AWS", "Azure")."""
+    unit = _CLOUD_UNIT.get(name)
+    return unit is not None and unit.search(sentence) is not None
 
 
 def is_tiered_deal(sentence: str, mentions: list[Mention]) -> bool:

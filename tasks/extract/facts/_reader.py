@@ -192,12 +192,12 @@ class SentenceReader:
             return reported_quarter(self.text, self.published, found.fy_end if found else 12,
                                     found.fy_start_named if found else False)
 
-        previous = self.context.fact_periods.get(self.index - 1)
+        # "a year earlier" reads against the fact stated just before (across a figure-less sentence)
         period = period_for(figure.money, self.monies, figure.i, self.periods, self.published, actors, self.body,
                             self.base, before=not figure.prior, quarter=quarter,
                             previous=self.context.previous_period(self.index))
         if period is None and figure.earlier:
-            period = previous
+            period = self.context.fact_periods.get(self.index - 1)  # the forecast it revises, in the sentence before
         if figure.consensus:
             period = self.compared  # the expectation is for the period of the figure measured against it
         elif figure.prior and period is None:
