@@ -12,6 +12,7 @@ from tasks.extract.facts._amounts import Money, find_money
 from tasks.extract.facts._companies import (
     FALLBACK_TYPES,
     Actor,
+    Descriptor,
     Mention,
     actor,
     attribute,
@@ -272,48 +273,65 @@ def _spender(body: str, mentions: list[Mention], base: int, money: Money, index:
         # earlier fact ("Nebius will provide $12 billion of capacity" after Meta's deal with it)
         return buyers or context.earlier_spender(index, exclude=found.names)
     if not found.needs_reference:
-        # "Nebius' backlog includes a Microsoft contract": the deal's other party is the buyer when it is downstream
-        extra = deal_parties(body, mentions, base)
-        if len(found.names) == 1 and extra and extra != found.names:
-            buyers = deal_buyers(body, tuple(dict.fromkeys((*found.names, *extra))))
-            if found.names[0] not in buyers:
-                return buyers
-        before = names_in([m for m in mentions if m.start < money.start and m.actor.name in found.names])
-        if before and len(found.names) > 1 and subject_buys(body):
-            return before  # "Nvidia signed a $6.3 billion deal with CoreWeave to buy its capacity": Nvidia buys
-        return deal_buyers(body, found.names)
-    clause = next((c for c in clause_spans(body) if c[0] <= money.start - base < c[1]), (0, len(body)))
-    described = descriptor_subject(body, clause[0], money.start - base)
+        return _named_spender(body, mentions, base, money, found.names)
+    clause_start = next((c for c in clause_spans(body) if c[0] <= money.start - base < c[1]), (0, len(body)))[0]
+    described = descriptor_subject(body, clause_start, money.start - base)
     if described is not None:
-        # "The Windows maker said capex was …" after a sentence naming Microsoft and a rival: the nearest company the
-        # descriptor fits, else the references below
-        fitting = context.nearest_fitting(index, base + described.start, described.fits)
-        if fitting:
-            return fitting
-        if "country" in described.targets:
-            return context.main_country()  # "The Ministry of Science and ICT" in an article about South Korea
-        # "Rivian … The electric vehicle maker also said": a company the registry does not know that opens earlier
-        # sentences; a registered company the descriptor does not fit (Rivian's backer Amazon) is never taken for it
-        leading = context.leading_unregistered(index)
-        return (leading,) if leading else ()
-    if not found.names:
+        return _described_spender(context, index, base, described)
+    return _referred_spender(body, base, money, index, context, clause_start, found.names)
+
+
+def _named_spender(body: str, mentions: list[Mention], base: int, money: Money,
+                   names: tuple[str, ...]) -> tuple[str, ...]:
+    """The spender when the figure's clause names companies: the buyer among them in a deal."""
+    # "Nebius' backlog includes a Microsoft contract": the deal's other party is the buyer when it is downstream
+    extra = deal_parties(body, mentions, base)
+    if len(names) == 1 and extra and extra != names:
+        buyers = deal_buyers(body, tuple(dict.fromkeys((*names, *extra))))
+        if names[0] not in buyers:
+            return buyers
+    before = names_in([m for m in mentions if m.start < money.start and m.actor.name in names])
+    if before and len(names) > 1 and subject_buys(body):
+        return before  # "Nvidia signed a $6.3 billion deal with CoreWeave to buy its capacity": Nvidia buys
+    return deal_buyers(body, names)
+
+
+def _described_spender(context: Context, index: int, base: int, described: Descriptor) -> tuple[str, ...]:
+    """The spender a descriptor ("The Windows maker", "The ministry") stands for."""
+    # "The Windows maker said capex was …" after a sentence naming Microsoft and a rival: the nearest company the
+    # descriptor fits, else the references below
+    fitting = context.nearest_fitting(index, base + described.start, described.fits)
+    if fitting:
+        return fitting
+    if "country" in described.targets:
+        return context.main_country()  # "The Ministry of Science and ICT" in an article about South Korea
+    # "Rivian … The electric vehicle maker also said": a company the registry does not know that opens earlier
+    # sentences; a registered company the descriptor does not fit (Rivian's backer Amazon) is never taken for it
+    leading = context.leading_unregistered(index)
+    return (leading,) if leading else ()
+
+
+def _referred_spender(body: str, base: int, money: Money, index: int, context: Context, clause_start: int,
+                      names: tuple[str, ...]) -> tuple[str, ...]:
+    """The spender of a figure whose clause names no registered company, or refers back ("it", "the company")."""
+    if not names:
         # a spender the registry does not know, named as the subject of the figure's clause ("Iliad will invest")
-        unknown = unregistered_subject(body, clause[0], money.start - base, context.text)
+        unknown = unregistered_subject(body, clause_start, money.start - base, context.text)
         if unknown is None:
-            unknown = passive_agent(body, clause[0], money.start - base)
+            unknown = passive_agent(body, clause_start, money.start - base)
         if unknown is not None:
             return (unknown,)
-    if not found.names and (_GROUP_REFERENCE.search(body, clause[0], money.start - base) or opens_on_sector(body)
-                            or is_market_forecast(body, money.start - base, money.end - base, False)):
+    if not names and (_GROUP_REFERENCE.search(body, clause_start, money.start - base) or opens_on_sector(body)
+                      or is_market_forecast(body, money.start - base, money.end - base, False)):
         # the companies of the sentences before taken together, a whole market, money spent by no one named: a sector
         return (SECTOR_ACTOR,)
     referred = context.subject_before(index)
-    if len(referred) > 1 and not found.names and _ONE_COMPANY.match(body, clause[0]):
+    if len(referred) > 1 and not names and _ONE_COMPANY.match(body, clause_start):
         # "Banks are lending $38 billion to Vantage, which will lease the campuses to Oracle. The company said it
         # expects capex of $35 billion": one company is meant, the article's main one if the sentence before named it
         main = [name for name in context.main_subject() if name in referred]
         referred = tuple(main) or referred[:1]
-    return deal_buyers(body, tuple(dict.fromkeys((*referred, *found.names))))
+    return deal_buyers(body, tuple(dict.fromkeys((*referred, *names))))
 
 
 def _fact(sentence: Sentence, money: Money, companies: tuple[str, ...], period: Period | None, body: str,
