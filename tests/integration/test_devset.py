@@ -26,12 +26,13 @@ HELDOUT_UNREAD_FACT_F1_FLOOR = 0.975
 # least of
 NEWS_STORY_F1_FLOOR = 0.692
 NEWS_FACT_F1_FLOOR = 0.865
-# the team-written pages (tests/fixtures/written/, 160 pages; rules-1.15 measures story F1 0.9059, fact F1 0.8944;
-# held-out half 0.8608, 0.8317): language the corpus has little of, written blind to the rules; w6 and w7 (40 pages)
-# were written after the first rules of rules-1.15 were frozen, which scored them like rules-1.14 (docs/EXTRACTION.md)
-WRITTEN_STORY_F1_FLOOR = 0.905
-WRITTEN_FACT_F1_FLOOR = 0.894
-WRITTEN_HELDOUT_FACT_F1_FLOOR = 0.831
+# the team-written pages (tests/fixtures/written/, 220 pages; rules-1.15 measures story F1 0.9160, fact F1 0.8790;
+# held-out half 0.8829, 0.8269): language the corpus has little of, written blind to the rules; w6 and w7 (40 pages)
+# were written after the first rules of rules-1.15 were frozen, w8-w10 (60 pages) after all of them
+# (docs/EXTRACTION.md)
+WRITTEN_STORY_F1_FLOOR = 0.915
+WRITTEN_FACT_F1_FLOOR = 0.878
+WRITTEN_HELDOUT_FACT_F1_FLOOR = 0.826
 
 
 @pytest.fixture(scope="module")
@@ -84,7 +85,7 @@ def test_news_fact_f1(metrics: dict[str, Any]) -> None:
 
 def test_written_story_f1(metrics: dict[str, Any]) -> None:
     """Story F1 on the team-written pages stays above its floor (and the pages were read)."""
-    assert metrics["n_written"] >= 160
+    assert metrics["n_written"] >= 220
     assert metrics["written_story_f1"] >= WRITTEN_STORY_F1_FLOOR
 
 
