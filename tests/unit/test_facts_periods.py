@@ -308,6 +308,26 @@ def test_analysts_expectation_in_the_next_sentence_is_for_the_reported_quarter_n
         (41.2e9, "2026-Q1", "actual"), (21.4e9, "2025-Q1", "actual"), (38.9e9, "2026-Q1", "estimate")]
 
 
+def test_a_sentence_comparing_the_figure_before_and_the_analysts_expectation_after_it() -> None:
+    """"The total compared with $X a year earlier" compares the fact before (past tense as well as "compares"); the
+    analysts' expectation in the next sentence, which names no company or infrastructure, is for the fact's quarter."""
+    text = ("Amazon said capital expenditures for data centres climbed to $35.1 billion in the quarter that ended "
+            "Sept. 30, as it kept buying chips for AWS. The total compared with $22.6 billion in the same period a "
+            "year earlier and was up from about $31.4 billion in the June quarter. Analysts surveyed by FactSet had "
+            "expected roughly $33 billion.")
+    facts = extract_facts(text, date(2025, 10, 30))
+    assert [(f.companies, f.amount, f.period, f.status) for f in facts] == [
+        (("Amazon",), 35.1e9, "2025-Q3", "actual"), (("Amazon",), 22.6e9, "2024-Q3", "actual"),
+        (("Amazon",), 31.4e9, "2025-Q2", "actual"), (("Amazon",), 33e9, "2025-Q3", "estimate")]
+
+
+def test_an_analysts_figure_after_no_fact_is_not_taken() -> None:
+    """Analysts' expectations with nothing about AI infrastructure near them and no fact before stay out."""
+    text = ("The retailer reported quarterly sales of $12 billion. Shares rose 3%. Analysts polled by LSEG had "
+            "expected about $11.8 billion.")
+    assert extract_facts(text, date(2025, 10, 30)) == []
+
+
 def test_between_now_and_a_year_runs_from_the_year_it_is_said() -> None:
     """"between now and 2030", "from now until 2028": from the publication year to the year named."""
     facts = extract_facts("Humain expects to spend some $10bn building data centres between now and 2030.",

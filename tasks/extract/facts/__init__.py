@@ -19,7 +19,7 @@ from tasks.extract.facts._repeats import drop_headline_restatements, drop_undate
 from tasks.extract.facts._sentences import mask_urls, split_sentences
 from tasks.models import Fact
 
-EXTRACTOR_VERSION = "rules-1.15"
+EXTRACTOR_VERSION = "rules-1.16"
 
 # an article is far shorter; a 5 MB page is read only this far so that it cannot stall a run
 _MAX_TEXT_CHARS = 300_000

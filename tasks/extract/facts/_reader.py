@@ -67,7 +67,7 @@ _SUBJECT_PRONOUN = re.compile(r"(?i:\b(?:it|the\s(?:company|firm|group))\b)")
 # $21 billion", "That was more than double the"
 # ("The figure for the three months to September compares with $20.0 billion in the same period a year earlier")
 _CARRIED_COMPARISON = re.compile(r"(?i:\W{0,3}(?:that|this|it|the\s(?:figure|total|amount|sum)(?:\s[\w-]+){0,6}?)"
-                                 r"(?:['’]s|\s(?:is|was|would\sbe|compares|marks))\s"
+                                 r"(?:['’]s|\s(?:is|was|would\sbe|compares|compared|marks))\s"
                                  r"(?:[\w-]+\s){0,3}?(?:from|with|to|than)\s(?:the\s|about\s|roughly\s|an?\s)?\W{0,2}$)")
 # a clause about one company named earlier: "The company said", "The firm expects", "It plans"
 _ONE_COMPANY = re.compile(r"(?:\W{0,3})(?:(?i:the\s(?:company|firm|group))|It)\b")
@@ -124,7 +124,11 @@ class SentenceReader:
     def _readable(self) -> bool:
         """False for a sentence none of whose figures can be a fact; else reads what every figure shares."""
         body, index, context = self.body, self.index, self.context
-        if is_hypothetical(body) or not context.near_ai_infrastructure(index) or is_other_industry(body):
+        # ("... climbed to $37.5 billion. The figure compared with $22.6 billion a year earlier. Analysts polled by
+        # Visible Alpha had expected about $36.2 billion.": the analysts' expectation right after a fact is about it)
+        expectation = index - 1 in context.fact_actors and names_consensus(body, self.monies[0].start - self.base)
+        near = context.near_ai_infrastructure(index) or expectation
+        if is_hypothetical(body) or not near or is_other_industry(body):
             return False  # a chip fab's or an oil producer's own budget is not AI infrastructure (policy rule 5)
         self.mentions = context.mentions(index)
         if not self.mentions and context.is_heading(index):
@@ -140,6 +144,9 @@ class SentenceReader:
             _CARRIED_COMPARISON.match(body, 0, self.monies[0].start - self.base))
         if self.carried:
             self.accepted, self.compared = True, context.fact_periods.get(index - 1)
+            if self.compared is not None:
+                # the sentence still speaks of the figure before: a sentence after it reads against that one's period
+                context.fact_periods.setdefault(index, self.compared)
         return True
 
     def _figure(self, i: int, money: Money) -> _Figure:
