@@ -328,6 +328,19 @@ def test_an_analysts_figure_after_no_fact_is_not_taken() -> None:
     assert extract_facts(text, date(2025, 10, 30)) == []
 
 
+@pytest.mark.parametrize(("phrase", "period"), [
+    ("in the second quarter of its fiscal year ending March 2026", "2025-Q3"),
+    ("in the fourth quarter of Tencent's fiscal year ended June 30, 2025", "2025-Q2"),
+    ("in the third quarter of the financial year to March 2026", "2025-Q4"),
+])
+def test_a_quarter_of_a_fiscal_year_named_by_its_end(phrase: str, period: str) -> None:
+    """"the second quarter of Alibaba's fiscal year ending March 2026" is a fiscal quarter: the year's last month
+    places it (July-September 2025), whatever the company's registered year-end; the year alone would date it FY2026."""
+    (fact,) = extract_facts(f"Alibaba's capital expenditure on AI data centres came to 31.4 billion yuan {phrase}.",
+                            date(2026, 2, 20))
+    assert (fact.period, fact.status) == (period, "actual")
+
+
 def test_between_now_and_a_year_runs_from_the_year_it_is_said() -> None:
     """"between now and 2030", "from now until 2028": from the publication year to the year named."""
     facts = extract_facts("Humain expects to spend some $10bn building data centres between now and 2030.",

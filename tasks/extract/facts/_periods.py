@@ -37,6 +37,10 @@ _PERIOD = re.compile(
     # "the first quarter of its 2026 fiscal year"
     r"|\b(?P<fq_word_f>first|second|third|fourth)[\s-]quarter\sof\s(?:its|the)\s(?P<fq_year_f>" + _YEAR
     + r")\s(?:fiscal|financial)\syear\b"
+    # "the second quarter of Alibaba's fiscal year ending March 2026": the year named by its end
+    r"|\b(?P<fq_word_g>first|second|third|fourth)[\s-]quarter\sof\s(?:its\s|the\s|[\w.&-]+['’]s?\s)?(?:fiscal|"
+    r"financial)\syear\s(?:that\s)?(?:ending|ended|ends|to|through)\s(?:in\s)?(?P<fq_month_g>" + _MONTH
+    + r")\.?(?:\s\d{1,2}(?:st|nd|rd|th)?)?,?\s(?P<fq_year_g>" + _YEAR + r")\b"
     r"|\bfiscal\s(?:(?P<fq_year_d>" + _YEAR + r")\s)?Q(?P<fq_n_d>[1-4])\b"
     r"|\bQ(?P<fq_n_e>[1-4])\s(?:of\s)?(?:fiscal(?:\syear)?|FY)\s?'?(?P<fq_year_e>" + _YEAR + r"|\d\d)\b)"
     # a quarter named by its last month: "the quarter ended June 30", "three months ending Sept. 30, 2025",
@@ -339,9 +343,11 @@ def _earnings(form: str, g: dict[str, str], published: date | None, fy_end: int,
         last = published.year * 12 + month - 1
         return three_months_to(last if last - 2 <= published.year * 12 + published.month - 1 else last - 12)
     quarter = int(g.get("fq_n_d") or g.get("fq_n_e") or _ORDINAL[(g.get("fq_word_a") or g.get("fq_word_b")
-                                                                  or g.get("fq_word_f")
+                                                                  or g.get("fq_word_f") or g.get("fq_word_g")
                                                                   or g["fq_word_c"]).lower()])
-    year_keys = ("fq_year_a", "fq_year_b", "fq_year_c", "fq_year_d", "fq_year_e", "fq_year_f")
+    if g.get("fq_year_g"):
+        fy_end, start_named = _month_number(g["fq_month_g"]), False  # the text names the year's last month
+    year_keys = ("fq_year_a", "fq_year_b", "fq_year_c", "fq_year_d", "fq_year_e", "fq_year_f", "fq_year_g")
     year_text = next((g[k] for k in year_keys if g.get(k)), None)
     if year_text is not None:
         fiscal_year = _full_year(year_text) + (1 if start_named and fy_end != 12 else 0)
