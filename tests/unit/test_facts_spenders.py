@@ -662,3 +662,19 @@ def test_the_payer_in_a_relative_clause_after_the_figure_spends_it() -> None:
             "$17.4bn that Microsoft agreed to pay Nebius last September for capacity at its site in New Jersey.")
     facts = extract_facts(text, date(2026, 2, 10))
     assert ("Microsoft",) in [f.companies for f in facts] and all(f.companies != ("Meta",) for f in facts)
+
+
+def test_it_refers_to_the_company_that_opens_the_sentence_before() -> None:
+    """"CoreWeave, which …, raised $2bn …, with Nvidia among the investors. It plans to spend …": "It" is the subject
+    that opens the sentence before, not the company of its last clause."""
+    text = ("CoreWeave, which started out mining crypto, raised $2bn in a debt deal last month, with Nvidia among the "
+            "lenders. It has said it intends to spend about $3bn on GPUs for its data centers in Texas by 2027.")
+    assert [f.companies for f in extract_facts(text, date(2026, 2, 10))] == [("CoreWeave",)]
+
+
+def test_a_list_that_opens_the_sentence_before_is_no_single_subject() -> None:
+    """"Microsoft and Meta agreed …. They will spend …": a sentence opening on two names keeps both."""
+    text = ("Microsoft and Meta agreed to build AI data centers together in Ohio. They will spend $10 billion on the "
+            "campus over five years.")
+    (fact,) = extract_facts(text, date(2026, 2, 10))
+    assert set(fact.companies) == {"Microsoft", "Meta"}

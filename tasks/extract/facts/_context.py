@@ -51,6 +51,12 @@ _FIGURE = re.compile(r"[$€£¥₹]|\d\s?(?:bn|trn|billion|trillion|million|cro
 _NEIGHBOURS = 1
 
 
+# after a company that opens a sentence, what makes it the sentence's subject: an appositive or a verb, not a list
+# ("Nscale, which …, raised", "Oracle said"; not "Oracle and OpenAI", "Oracle, OpenAI and SoftBank")
+_OPENING_SUBJECT = re.compile(r"(?:,\s(?:which|a|an|the|whose|one)\b|\s(?:said|says|has|had|is|was|will|would|plans|"
+                              r"expects|announced|raised|reported|agreed|signed)\b)")
+
+
 class Context:
     """Article-wide lookups: mentions per sentence and the main subject."""
 
@@ -159,9 +165,14 @@ class Context:
             if not mentions and _REPORT_CITED.search(self.sentences[back].text):
                 return (SECTOR_ACTOR,)  # "…, according to a report by KPMG. The firm projects…": a market estimate
             if mentions:
+                opening = mentions[0]
+                if opening.start == sentence.start and _OPENING_SUBJECT.match(self.text, opening.end):
+                    # "Nscale, which was spun out of Arkon, raised $1.1bn …, with Nvidia among the investors. It has
+                    # said …": the company that opens the sentence as its subject, not one named in a later clause
+                    return (opening.actor.name,)
                 named = attribute(self.text[sentence.start:sentence.end], mentions, sentence.start,
                                   sentence.end - sentence.start, sentence.end - sentence.start).names
-                return named or (mentions[0].actor.name,)
+                return named or (opening.actor.name,)
             unknown = unregistered_subject(sentence.text, 0, len(sentence.text), self.text)
             if unknown is not None and self.text.count(unknown) >= _UNREGISTERED_REPEATS:
                 return (unknown,)
