@@ -257,9 +257,14 @@ def test_equity_and_chip_lines_are_not_ai_infrastructure_spending(text: str) -> 
     "On our calculations, the four hyperscalers' data-centre capex came to $410bn last year.",
     "SoftBank sold its entire Nvidia holding last year for $5.8bn to help pay for its share of the data-centre "
     "venture.",
+    "Add up the announced Gulf data-centre projects and the total comfortably exceeds $50bn.",
+    "Adding those together, the four hyperscalers will pour some $650bn into AI data centres this year.",
+    "The quarter brought Tencent's capital spending on AI servers for the past four quarters to more than 90 billion "
+    "yuan.",
 ])
 def test_unit_costs_own_sums_and_sale_prices_are_not_facts(text: str) -> None:
-    """A unit cost stated before its figures, a sum the writer computes ("By Reuters' count"), the price of a sale."""
+    """A unit cost stated before its figures, a sum the writer computes ("By Reuters' count", "Add up ... and the
+    total", the last four quarters added up), the price of a sale."""
     assert extract_facts(text, date(2026, 2, 1)) == []
 
 

@@ -29,8 +29,14 @@ _UNIT_COST = re.compile(r"(?i:\b(?:a|each|every|one|per)\s(?:gigawatt|megawatt|G
 # puts the company's commitments in the state at about $24 billion"; "All told" was tried: it cost a held-out fact)
 _OWN_COUNT = re.compile(r"(?i:\W{0,3}(?:(?:by|on|according\sto)\s(?:our|the\s\w+['’]s?|[A-Z][\w.&-]*['’]s?)\s?"
                         r"(?:own\s)?(?:count|tally|reckoning|calculations?|estimates?|arithmetic|sums?)\b|"
-                        r"taken\stogether\b|together\swith\s[^,.;]{1,80},\s(?:that|this|it)\s"
+                        r"taken\stogether\b|add(?:ing)?\s(?:(?:up|together)\b|(?:those|these|them|it\sall)\s"
+                        r"(?:up|together)\b)|together\swith\s[^,.;]{1,80},\s(?:that|this|it)\s"
                         r"(?:puts|brings|takes|lifts|raises)\b))")
+# a total over the last four quarters, which the writer adds up from quarterly reports: "brought capex for the past
+# four quarters to more than 120 billion yuan", "over the trailing 12 months"
+_TRAILING = re.compile(r"(?i:\b(?:for|over|in)\sthe\s(?:past|last|previous|trailing|latest)\s(?:four|4|twelve|12)\s"
+                       r"(?:quarters|months)\b)")
+_TRAILING_CHARS = 80
 # the price of something sold: "sold its entire Nvidia holding last year for $5.8bn", "the sale of its stake for"
 _SALE_BEFORE = re.compile(r"(?i:\b(?:sold|sells|selling|sale\sof)\s(?:[\w'’-]+\s){0,6}?(?:for|at)\s"
                           r"(?:about\s|roughly\s|some\s|around\s)?\[?$)")
@@ -77,10 +83,12 @@ _PURCHASE_OBJECT = re.compile(r"(?i:(?:['’]s)?\]?(?:\([^)]*\))?\s+(?:cloud\s)?
 def is_not_spent(sentence: str, start: int) -> bool:
     """True when the figure starting at `start` is a unit cost the sentence states ("a gigawatt of AI capacity costs
     about $50bn to build, of which perhaps $35bn ends up with Nvidia"), a sum the writer computes ("By Reuters' count,
-    Alibaba's capital spending ... comes to roughly 100 billion yuan") or the price of a sale ("sold its entire Nvidia
+    Alibaba's capital spending ... comes to roughly 100 billion yuan", "Add up the projects and the total exceeds
+    $50bn", "capex for the past four quarters to 120 billion yuan") or the price of a sale ("sold its entire Nvidia
     holding for $5.8bn")."""
     return (_UNIT_COST.search(sentence, 0, start) is not None or _OWN_COUNT.match(sentence) is not None
-            or _SALE_BEFORE.search(sentence, max(0, start - _SALE_CHARS), start) is not None)
+            or _SALE_BEFORE.search(sentence, max(0, start - _SALE_CHARS), start) is not None
+            or _TRAILING.search(sentence, max(0, start - _TRAILING_CHARS), start) is not None)
 
 
 def is_rate(sentence: str, end: int) -> bool:
