@@ -25,6 +25,7 @@ PUBLISHED = date(2026, 3, 2)
     # a share of a funding round
     "Nvidia also joined the AI lab's funding round for its data centers, investing $30 billion.",
     "SoftBank led the Series C round, investing $2 billion so the lab can build data centers.",
+    "In September the lab closed a €1.7 billion Series C led by ASML to pay for GPUs in its data centers.",
     # money obtained
     "Last week the neocloud secured $8.5 billion in a GPU-backed deal to build data centers.",
 ])

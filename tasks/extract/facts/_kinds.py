@@ -152,7 +152,8 @@ _ASIDE = re.compile(r",\s(?:which|who)\s[^,;]{1,150},")
 # a sentence about financing, stakes or market value, with no capex word: none of its figures is spending
 _FINANCE_SENTENCE = re.compile(
     # ("raised its budget/forecast to" is a plan raised, not money raised)
-    r"(?i:\b(?:funding|fundraising|financing|equity|series\s[a-h])\sround|\brais(?:ed|es)\b(?!\s(?:its|their|the)\s(?:[\w-]+\s){0,3}?(?:budget|forecast|guidance|outlook|"
+    # ("closed a €1.7 billion Series C led by ASML": a lettered series is a funding round without the word)
+    r"(?-i:\bSeries\s[A-H]\b)|(?i:\b(?:funding|fundraising|financing|equity|series\s[a-h])\sround|\brais(?:ed|es)\b(?!\s(?:its|their|the)\s(?:[\w-]+\s){0,3}?(?:budget|forecast|guidance|outlook|"
     r"plan|target|estimate|spending|capex)s?\b)|\bstake\sin\b|(?<!deal\s)(?<!contract\s)(?<!agreement\s)\bvalued\sat\b|\bvaluation\b|\bbonds?\b|"
     r"\bdebt\b|\bloans?\b|\bmarket\s(?:value|cap)|\bremaining\sperformance|\bIPO\b|\bsell-?off\b|\brevenues?\b)"
     # takeovers: "a consortium of investors to buy Aligned Data Centers", "since Nvidia purchased Groq" ("to buy AI
