@@ -357,10 +357,13 @@ def test_a_deal_length_not_the_results_it_was_announced_with_dates_the_deal() ->
     assert (fact.companies, fact.period, fact.qualifier) == (("Meta",), "2026-2030", "up_to")
 
 
-def test_when_sites_come_online_does_not_date_the_spending() -> None:
-    """"$50bn building its own data centres ..., with sites coming online through 2026": the year the sites open."""
-    text = ("In November, Anthropic said it would spend $50bn building its own data centres in Texas and New York, "
-            "with sites coming online through 2026.")
+@pytest.mark.parametrize("opening", ["with sites coming online through 2026",
+                                     "which is due to open in phases from 2026",
+                                     "which is scheduled to be completed in 2026"])
+def test_when_sites_come_online_does_not_date_the_spending(opening: str) -> None:
+    """"$50bn building its own data centres ..., with sites coming online through 2026", "due to open in phases from
+    2027": the year the sites open, not the spending's period."""
+    text = f"In November, Anthropic said it would spend $50bn building its own data centres in Texas, {opening}."
     (fact,) = extract_facts(text, date(2025, 12, 10))
     assert (fact.companies, fact.period) == (("Anthropic",), None)
 

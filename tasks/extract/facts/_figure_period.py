@@ -40,8 +40,10 @@ _MULTIPLE_OF = re.compile(r"(?i:\b(?:twice|double|triple|treble|\w+\stimes|more\
 # by ", with" speaks of something else; its period does not date the figure when one stands before it
 _WITH_PHRASE = re.compile(r",\s(?:with|while)\s")
 # when what the money builds starts working, not when it is spent
+# ("a 300-megawatt AI data centre ..., which is due to open in phases from 2027": when it opens, too)
 _ONLINE = re.compile(r"(?i:\b(?:com(?:e|es|ing)\s(?:online|on\sstream|into\sservice)|go(?:es|ing)?\slive|"
-                     r"(?:become|becomes|becoming)\soperational)\b)")
+                     r"(?:become|becomes|becoming)\soperational|(?:due|set|scheduled|slated)\sto\s(?:open|start\s"
+                     r"operations|begin\soperations|be\scompleted))\b)")
 # a period that names a reporting event: "fourth-quarter results", "its first-half earnings"
 _RESULTS_EVENT = re.compile(r"(?i:[\s-]+(?:results|earnings|report)\b)")
 # an earlier forecast for the same period: "$66 billion to $72 billion previously", "its prior outlook of $85 billion"
