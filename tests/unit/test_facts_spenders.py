@@ -678,3 +678,13 @@ def test_a_list_that_opens_the_sentence_before_is_no_single_subject() -> None:
             "campus over five years.")
     (fact,) = extract_facts(text, date(2026, 2, 10))
     assert set(fact.companies) == {"Microsoft", "Meta"}
+
+
+def test_it_after_a_sentence_opening_on_a_descriptor_is_the_company_described() -> None:
+    """"The cloud group ended the quarter with ..., and it has since added contracts with OpenAI and Meta. It has
+    forecast capital expenditures of ...": "It" is the cloud group (CoreWeave), not its customers."""
+    text = ("CoreWeave shares fell 4% on Thursday. The cloud group ended the second quarter with a revenue backlog of "
+            "$30.1 billion, and it has since added contracts with OpenAI and Meta. It has forecast capital "
+            "expenditures of $20 billion to $23 billion for this year.")
+    facts = extract_facts(text, date(2025, 10, 30))
+    assert [f.companies for f in facts if f.amount_low == 20e9] == [("CoreWeave",)]

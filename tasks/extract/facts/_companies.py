@@ -220,7 +220,9 @@ _DESCRIPTORS: tuple[tuple[str, frozenset[str]], ...] = (
     (r"(?:ai\s)?lab|(?:chatgpt|claude|gemini)\s(?:maker|developer|owner)|ai\s(?:startup|start-up|developer|company)",
      frozenset({"ai_lab"})),
     # "the cloud provider", "the cloud giant", "the neocloud"
-    (r"cloud\s(?:provider|giant|company|firm)|neocloud(?:\sprovider)?", frozenset({"hyperscaler", "neocloud"})),
+    # ("The cloud group", "the cloud operator")
+    (r"cloud\s(?:provider|giant|company|firm|group|operator)|neocloud(?:\sprovider)?",
+     frozenset({"hyperscaler", "neocloud"})),
     # "the tech giant", "the Chinese tech giant", "the internet giant"
     (r"(?:tech|technology|internet)\s(?:giant|company|group|conglomerate)",
      frozenset({"hyperscaler", "big_tech", "china_tech", "chipmaker", "conglomerate", "telco", "hardware",

@@ -8,7 +8,15 @@ import re
 from collections import Counter
 from collections.abc import Callable
 
-from tasks.extract.facts._companies import FALLBACK_TYPES, Actor, Mention, actor, attribute, find_mentions
+from tasks.extract.facts._companies import (
+    FALLBACK_TYPES,
+    Actor,
+    Mention,
+    actor,
+    attribute,
+    descriptor_subject,
+    find_mentions,
+)
 from tasks.extract.facts._deals import is_tiered_deal
 from tasks.extract.facts._kinds import find_cues, has_capex_cue, names_ai_infrastructure, spends_on_ai
 from tasks.extract.facts._periods import Period
@@ -53,6 +61,10 @@ _NEIGHBOURS = 1
 
 # after a company that opens a sentence, what makes it the sentence's subject: an appositive or a verb, not a list
 # ("Nscale, which …, raised", "Oracle said"; not "Oracle and OpenAI", "Oracle, OpenAI and SoftBank")
+# a descriptor opens a sentence within this many characters ("The cloud group", "But the company"), read in its first
+# _OPENING_CHARS
+_OPENING_OFFSET = 6
+_OPENING_CHARS = 40
 _OPENING_SUBJECT = re.compile(r"(?:,\s(?:which|a|an|the|whose|one)\b|\s(?:said|says|has|had|is|was|will|would|plans|"
                               r"expects|announced|raised|reported|agreed|signed)\b)")
 
@@ -164,6 +176,14 @@ class Context:
             mentions = [m for m in self.mentions(back) if m.actor.type not in FALLBACK_TYPES]
             if not mentions and _REPORT_CITED.search(self.sentences[back].text):
                 return (SECTOR_ACTOR,)  # "…, according to a report by KPMG. The firm projects…": a market estimate
+            opener = descriptor_subject(sentence.text, 0, _OPENING_CHARS)
+            if opener is not None and opener.start <= _OPENING_OFFSET and (
+                    not mentions or mentions[0].start > sentence.start + opener.start):
+                # "The cloud group ended the quarter with …, and it has since added contracts with OpenAI and Meta.
+                # It has forecast capex of …": the company the opening descriptor stands for
+                fitting = self.nearest_fitting(back, sentence.start + opener.start, opener.fits)
+                if fitting:
+                    return fitting
             if mentions:
                 opening = mentions[0]
                 if opening.start == sentence.start and _OPENING_SUBJECT.match(self.text, opening.end):
