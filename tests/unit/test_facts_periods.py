@@ -255,6 +255,16 @@ def test_an_earlier_forecast_without_a_period_is_for_the_period_of_the_fact_befo
                                                                      (35e9, "FY2026")]
 
 
+def test_a_number_management_had_put_earlier_is_an_earlier_forecast() -> None:
+    """"As recently as September, management had put the number at roughly $35bn": an earlier forecast for the fiscal
+    year of the fact before, not a new, undated plan."""
+    text = ("Oracle said capital expenditure for its fiscal year 2026, which ends on 31 May, would come to about "
+            "$50bn.\n\nAs recently as September, management had put the number at roughly $35bn.")
+    facts = extract_facts(text, date(2025, 12, 11))
+    assert [(f.amount, f.period, f.status) for f in facts] == [(50e9, "FY2026", "guidance"),
+                                                              (35e9, "FY2026", "guidance")]
+
+
 def test_a_new_forecast_without_a_period_is_not_dated_by_the_sentence_before() -> None:
     """Only an earlier forecast ("had guided") takes the period of the fact before it; a new figure with no period
     of its own stays undated."""

@@ -53,7 +53,9 @@ _EARLIER_FORECAST = re.compile(r"(?i:\]?\s*(?:\S+\s+){0,2}(?:previously|earlier|
                                r"guided|predicted|planned|pencil+ed\sin|budgeted|earmarked)\b)")
 _EARLIER_FORECAST_BEFORE = re.compile(
     r"(?i:\b(?:previous|prior|earlier|initial|original|old)\s(?:forecast|guidance|outlook|estimate|range|projection|"
-    r"target|plan)s?\b|\bhad\s(?:[\w-]+\s){0,2}?(?:expected|forecast|projected|guided)\b)")
+    r"target|plan)s?\b|\bhad\s(?:[\w-]+\s){0,2}?(?:expected|forecast|projected|guided)\b"
+    # ("management had put the number at roughly $35bn", "had pencilled in")
+    r"|\bhad\s(?:put|set|pegged|pencill?ed)\s(?:the\s(?:number|figure|total|budget)\s|it\s)?(?:at|in)\b)")
 # a revised forecast: "raised its 2025 capex forecast to $70 billion from $66 billion" - the level it was raised from
 # is the earlier forecast for the same period, not the period before
 _REVISED_FORECAST = re.compile(r"(?i:\b(?:rais|lift|boost|increas|cut|lower|trim|reduc|revis|hik)\w*\s(?:\S+\s){0,4}?"
