@@ -340,6 +340,7 @@ def test_an_analysts_figure_after_no_fact_is_not_taken() -> None:
 
 @pytest.mark.parametrize(("phrase", "period"), [
     ("in the second quarter of its fiscal year ending March 2026", "2025-Q3"),
+    ("in the third quarter of Alibaba's fiscal year", "2025-Q4"),
     ("in the fourth quarter of Tencent's fiscal year ended June 30, 2025", "2025-Q2"),
     ("in the third quarter of the financial year to March 2026", "2025-Q4"),
 ])
@@ -349,6 +350,14 @@ def test_a_quarter_of_a_fiscal_year_named_by_its_end(phrase: str, period: str) -
     (fact,) = extract_facts(f"Alibaba's capital expenditure on AI data centres came to 31.4 billion yuan {phrase}.",
                             date(2026, 2, 20))
     assert (fact.period, fact.status) == (period, "actual")
+
+
+def test_a_quarter_named_by_its_month_and_year() -> None:
+    """"up from $22.6 billion in the December quarter of 2024": the year after the quarter's month places it."""
+    text = ("Capital expenditures including finance leases came to $37.5 billion in the three months ended Dec. 31, "
+            "Microsoft said, up from $22.6 billion in the December quarter of 2024.")
+    facts = extract_facts(text, date(2026, 1, 29))
+    assert [(f.amount, f.period) for f in facts] == [(37.5e9, "2025-Q4"), (22.6e9, "2024-Q4")]
 
 
 def test_between_now_and_a_year_runs_from_the_year_it_is_said() -> None:
@@ -368,6 +377,7 @@ def test_a_deal_length_not_the_results_it_was_announced_with_dates_the_deal() ->
 
 
 @pytest.mark.parametrize("opening", ["with sites coming online through 2026",
+                                     "with delivery starting in the third quarter of 2026",
                                      "which is due to open in phases from 2026",
                                      "which is scheduled to be completed in 2026"])
 def test_when_sites_come_online_does_not_date_the_spending(opening: str) -> None:

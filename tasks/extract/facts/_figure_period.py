@@ -43,7 +43,9 @@ _WITH_PHRASE = re.compile(r",\s(?:with|while)\s")
 # ("a 300-megawatt AI data centre ..., which is due to open in phases from 2027": when it opens, too)
 _ONLINE = re.compile(r"(?i:\b(?:com(?:e|es|ing)\s(?:online|on\sstream|into\sservice)|go(?:es|ing)?\slive|"
                      r"(?:become|becomes|becoming)\soperational|(?:due|set|scheduled|slated)\sto\s(?:open|start\s"
-                     r"operations|begin\soperations|be\scompleted))\b)")
+                     r"operations|begin\soperations|be\scompleted)|"
+                     # ("with delivery starting in the third quarter of next year": when the chips arrive)
+                     r"deliver(?:y|ies)\s(?:starting|beginning|due|to\s(?:start|begin)))\b)")
 # a period that names a reporting event: "fourth-quarter results", "its first-half earnings"
 _RESULTS_EVENT = re.compile(r"(?i:[\s-]+(?:results|earnings|report)\b)")
 # an earlier forecast for the same period: "$66 billion to $72 billion previously", "its prior outlook of $85 billion"

@@ -37,10 +37,11 @@ _PERIOD = re.compile(
     # "the first quarter of its 2026 fiscal year"
     r"|\b(?P<fq_word_f>first|second|third|fourth)[\s-]quarter\sof\s(?:its|the)\s(?P<fq_year_f>" + _YEAR
     + r")\s(?:fiscal|financial)\syear\b"
-    # "the second quarter of Alibaba's fiscal year ending March 2026": the year named by its end
+    # "the second quarter of Alibaba's fiscal year ending March 2026": the year named by its end; "the second quarter
+    # of its fiscal year": the current one
     r"|\b(?P<fq_word_g>first|second|third|fourth)[\s-]quarter\sof\s(?:its\s|the\s|[\w.&-]+['’]s?\s)?(?:fiscal|"
-    r"financial)\syear\s(?:that\s)?(?:ending|ended|ends|to|through)\s(?:in\s)?(?P<fq_month_g>" + _MONTH
-    + r")\.?(?:\s\d{1,2}(?:st|nd|rd|th)?)?,?\s(?P<fq_year_g>" + _YEAR + r")\b"
+    r"financial)\syear(?:\s(?:that\s)?(?:ending|ended|ends|to|through)\s(?:in\s)?(?P<fq_month_g>" + _MONTH
+    + r")\.?(?:\s\d{1,2}(?:st|nd|rd|th)?)?,?\s(?P<fq_year_g>" + _YEAR + r"))?\b"
     r"|\bfiscal\s(?:(?P<fq_year_d>" + _YEAR + r")\s)?Q(?P<fq_n_d>[1-4])\b"
     r"|\bQ(?P<fq_n_e>[1-4])\s(?:of\s)?(?:fiscal(?:\syear)?|FY)\s?'?(?P<fq_year_e>" + _YEAR + r"|\d\d)\b)"
     # a quarter named by its last month: "the quarter ended June 30", "three months ending Sept. 30, 2025",
@@ -48,7 +49,8 @@ _PERIOD = re.compile(
     r"|(?P<qe>\b(?:quarter|three\smonths|three-month\speriod)\s(?:that\s)?(?:ended|ending|ends|to|through)\s(?:on\s)?"
     r"(?:the\send\sof\s)?"
     r"(?P<qe_month>" + _MONTH + r")\.?(?:\s\d{1,2}(?:st|nd|rd|th)?)?(?:,?\s(?P<qe_year>" + _YEAR + r"))?\b"
-    r"|\bthe\s(?P<qe_month2>March|June|September|December)(?:-|\s)quarter\b)"
+    r"|\bthe\s(?P<qe_month2>March|June|September|December)(?:-|\s)quarter(?:\s(?:of\s)?(?P<qe_year2>" + _YEAR
+    + r"))?\b)"
     # a fiscal year named by its end: "the fiscal year ending March 2026", "financial year to March 31, 2026"; without
     # its year, "the year ended June", "its fiscal year ending in June": the latest such year ended, or the one running
     # ("the 12 months to the end of May", "the fiscal year to the end of May 2026")
@@ -335,8 +337,8 @@ def _earnings(form: str, g: dict[str, str], published: date | None, fy_end: int,
         return fiscal_period(year + (g["fye_verb"] != "ended"), month, start_named)
     if form == "qe":
         month = _month_number(g.get("qe_month") or g["qe_month2"])
-        if g.get("qe_year"):
-            return three_months_to(int(g["qe_year"]) * 12 + month - 1)
+        if g.get("qe_year") or g.get("qe_year2"):
+            return three_months_to(int(g.get("qe_year") or g["qe_year2"]) * 12 + month - 1)
         if published is None:
             return None
         # the latest quarter ending in that month that has begun by publication
