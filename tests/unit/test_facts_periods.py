@@ -360,6 +360,15 @@ def test_a_quarter_named_by_its_month_and_year() -> None:
     assert [(f.amount, f.period) for f in facts] == [(37.5e9, "2025-Q4"), (22.6e9, "2024-Q4")]
 
 
+def test_a_period_before_on_top_of_dates_the_new_figure_not_the_earlier_one() -> None:
+    """"will put $15bn into new campuses between 2026 and 2030, on top of the $11bn site it is already finishing": the
+    span is the new money's; the site it is added to has no period of its own."""
+    text = ("Amazon will put $15bn into new data-centre campuses in northern Indiana between 2026 and 2030, on top of "
+            "the $11bn site it is already finishing near New Carlisle.")
+    facts = extract_facts(text, date(2025, 12, 15))
+    assert [(f.amount, f.period) for f in facts] == [(15e9, "2026-2030"), (11e9, None)]
+
+
 def test_between_now_and_a_year_runs_from_the_year_it_is_said() -> None:
     """"between now and 2030", "from now until 2028": from the publication year to the year named."""
     facts = extract_facts("Humain expects to spend some $10bn building data centres between now and 2030.",

@@ -46,6 +46,8 @@ _ONLINE = re.compile(r"(?i:\b(?:com(?:e|es|ing)\s(?:online|on\sstream|into\sserv
                      r"operations|begin\soperations|be\scompleted)|"
                      # ("with delivery starting in the third quarter of next year": when the chips arrive)
                      r"deliver(?:y|ies)\s(?:starting|beginning|due|to\s(?:start|begin)))\b)")
+# a figure that another one is added to: "on top of the $11bn site", "in addition to the $5bn it spent"
+_ADDED_TO = re.compile(r"(?i:\b(?:on\stop\sof|in\saddition\sto)\b)")
 # a period that names a reporting event: "fourth-quarter results", "its first-half earnings"
 _RESULTS_EVENT = re.compile(r"(?i:[\s-]+(?:results|earnings|report)\b)")
 # an earlier forecast for the same period: "$66 billion to $72 billion previously", "its prior outlook of $85 billion"
@@ -151,7 +153,9 @@ def period_for(money: Money, monies: list[Money], i: int, periods: list[PeriodMe
     earlier = [p for p in periods if lo <= p.start and p.end <= money.start and p.start - base >= clause[0]
                and before and not (p.form == "prev" and _PERCENT_CHANGE.search(
                    body, max(0, p.start - base - _PERCENT_BASE_CHARS), p.start - base))
-               and not any(a <= p.start - base < b for a, b in aside)]
+               and not any(a <= p.start - base < b for a, b in aside)
+               # ("$15bn ... between 2026 and 2030, on top of the $11bn site it is already finishing": another figure)
+               and not _ADDED_TO.search(body, p.end - base, money.start - base)]
     chosen = after[0] if after else earlier[-1] if earlier else None
     if chosen is None:
         return None
