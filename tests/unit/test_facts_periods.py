@@ -369,6 +369,15 @@ def test_a_period_before_on_top_of_dates_the_new_figure_not_the_earlier_one() ->
     assert [(f.amount, f.period) for f in facts] == [(15e9, "2026-2030"), (11e9, None)]
 
 
+def test_a_month_after_an_earlier_forecast_dates_that_forecast_not_the_new_one() -> None:
+    """"to reach $680bn this year, up from a forecast of $540bn it published in December": December is when the
+    earlier forecast was made; "this year" is the publication's, and the earlier forecast is for the same year."""
+    text = ("Goldman Sachs now expects capital expenditure by the large US hyperscalers on AI data centers to reach "
+            "$680bn this year, up from a forecast of $540bn it published in December.")
+    facts = extract_facts(text, date(2026, 2, 10))
+    assert [(f.amount, f.period) for f in facts] == [(680e9, "2026"), (540e9, "2026")]
+
+
 def test_between_now_and_a_year_runs_from_the_year_it_is_said() -> None:
     """"between now and 2030", "from now until 2028": from the publication year to the year named."""
     facts = extract_facts("Humain expects to spend some $10bn building data centres between now and 2030.",

@@ -58,6 +58,8 @@ _EARLIER_FORECAST = re.compile(r"(?i:\]?\s*(?:\S+\s+){0,2}(?:previously|earlier|
 _EARLIER_FORECAST_BEFORE = re.compile(
     r"(?i:\b(?:previous|prior|earlier|initial|original|old)\s(?:forecast|guidance|outlook|estimate|range|projection|"
     r"target|plan)s?\b|\bhad\s(?:[\w-]+\s){0,2}?(?:expected|forecast|projected|guided)\b"
+    # ("up from a forecast of $540bn it published in December": the forecast it revises)
+    r"|\b(?:up|down|raised|lifted|cut)\sfrom\s(?:a|an|its|the)\s(?:forecast|estimate|projection|guidance)\sof\b"
     # ("management had put the number at roughly $35bn", "had pencilled in")
     r"|\bhad\s(?:put|set|pegged|pencill?ed)\s(?:the\s(?:number|figure|total|budget)\s|it\s)?(?:at|in)\b)")
 # a revised forecast: "raised its 2025 capex forecast to $70 billion from $66 billion" - the level it was raised from
@@ -159,7 +161,8 @@ def period_for(money: Money, monies: list[Money], i: int, periods: list[PeriodMe
     chosen = after[0] if after else earlier[-1] if earlier else None
     if chosen is None:
         return None
-    said = statement_date(body, published)  # relative periods run from when the text says it was stated
+    # relative periods run from when the text says it was stated
+    said = statement_date(body, published, money.end - base)
     durations = [p for p in (*after, *earlier) if p.form == "next_n"]
     first_year = span_start(body)
     if durations and first_year is not None:

@@ -127,7 +127,7 @@ _SPEND_VERB = re.compile(r"(?i)\b(?:spen[dt]|spending|invest(?:s|ed|ing)?)\b")
 # ("up from its prior estimate of $35 billion": an earlier forecast named as such)
 _COMPARISON = re.compile(
     r"(?i:\b(?:from|compared\s(?:with|to)|versus|vs\.?|against)\s(?:about\s|roughly\s|nearly\s|"
-    r"around\s|just\s|the\s|only\s|a\s|(?:its|the|a)\s(?:prior|previous|earlier|initial|original)\s"
+    r"around\s|just\s|the\s|only\s|a\s|(?:its|the|a|an)\s(?:(?:prior|previous|earlier|initial|original)\s)?"
     r"(?:forecast|estimate|guidance|outlook|target|projection|range)\s(?:of\s)?(?:about\s|roughly\s)?)?$)")
 
 # the analysts' expectation a reported figure is measured against: "above the $30 billion analysts had expected",

@@ -128,6 +128,8 @@ _MONTHS = ("january", "february", "march", "april", "may", "june", "july", "augu
 _STATEMENT_MONTH = re.compile(
     r"(?<!ending\s)(?<!ended\s)(?<!ends\s)\b(?:[Ii]n|[Oo]n|[Ss]ince|[Ll]ast)\s(?:(?:his|her|its|their|a|an|the)\s)?(?P<month>January|February|March|April|"
     r"May|June|July|August|September|October|November|December)\b(?:\s\d{1,2}\b)?(?:,?\s(?P<year>" + _YEAR + r")\b)?")
+# a money figure ("$540bn", "€20 billion", "380 billion yuan")
+_FIGURE = re.compile(r"(?i:[$€£¥₹₩]\s?\d|\b\d[\d.,]*\s?(?:billion|trillion|million|bn|trn|tn)\b)")
 # "last year declared", "announced last year", "Last year, Xiaomi's chief executive said": the telling was last year
 _TOLD_LAST_YEAR = re.compile(r"(?i:\blast\syear(?:" + _TOLD_AFTER + r")|\b" + _TOLD + r"\s(?:in\s)?last\syear\b)")
 # a span's stated start: "a five-year deal set to begin in 2027", "starting in 2026", "from 2027"
@@ -135,12 +137,14 @@ _START_YEAR = re.compile(r"(?i:\b(?:begin(?:ning|s)?|start(?:ing|s)?|commenc(?:e
                          + _YEAR + r")\b)")
 
 
-def statement_date(sentence: str, published: date | None) -> date | None:
+def statement_date(sentence: str, published: date | None, end: int | None = None) -> date | None:
     """The date the text gives its statement ("In September, …" before publication; "last year announced": the end of
-    last year), else the publication date."""
+    last year), else the publication date. With `end`, the end of the figure read, a month named after another figure
+    is that figure's ("$680bn this year, up from a forecast of $540bn it published in December")."""
     if published is None:
         return None
-    match = _STATEMENT_MONTH.search(sentence)
+    match = next((m for m in _STATEMENT_MONTH.finditer(sentence)
+                  if end is None or m.start() < end or not _FIGURE.search(sentence, end, m.start())), None)
     if match is None:
         told = _TOLD_LAST_YEAR.search(sentence)
         return date(published.year - 1, 12, 31) if told else published
