@@ -505,6 +505,18 @@ def test_a_list_without_an_introduction_in_words_of_spending_is_not_read_as_spen
     assert extract_facts(text, date(2026, 2, 10)) == []
 
 
+def test_items_of_a_list_introduced_as_companies_guidance() -> None:
+    """"**The company guidance**, as the analysts tabulated it:" in an article about AI data-centre spending: each
+    item's figure is that company's guidance."""
+    text = ("Brokers have raised their forecasts for AI data-center spending again.\n\n"
+            "**The company guidance**, as the analysts tabulated it:\n\n"
+            "- Alphabet: between $175bn and $185bn this year, roughly double 2025.\n"
+            "- Meta: $115bn to $135bn for 2026.\n")
+    facts = extract_facts(text, date(2026, 2, 10))
+    assert [(f.companies, f.amount_low, f.period) for f in facts] == [
+        (("Alphabet",), 175e9, "2026"), (("Meta",), 115e9, "2026")]
+
+
 @pytest.mark.parametrize("verb", ["has pencilled in", "has earmarked", "has set aside", "will shell out"])
 def test_more_verbs_of_budgeting(verb: str) -> None:
     """"has pencilled in $175bn-185bn", "earmarked", "set aside", "shell out": a budget for AI infrastructure."""

@@ -61,6 +61,8 @@ _NEIGHBOURS = 1
 
 # after a company that opens a sentence, what makes it the sentence's subject: an appositive or a verb, not a list
 # ("Nscale, which …, raised", "Oracle said"; not "Oracle and OpenAI", "Oracle, OpenAI and SoftBank")
+# a list of companies' guidance or budgets: "**The company guidance**, as the analysts tabulated it:"
+_GUIDANCE_LEAD = re.compile(r"(?i:\b(?:guidance|budgets|spending\splans)\b)")
 # a descriptor opens a sentence within this many characters ("The cloud group", "But the company"), read in its first
 # _OPENING_CHARS
 _OPENING_OFFSET = 6
@@ -159,7 +161,8 @@ class Context:
     def follows_capex(self, index: int) -> bool:
         """True when the previous sentence of the same paragraph speaks of capital spending, or the list the sentence
         is an item of is introduced in words of capital spending."""
-        if any(has_capex_cue(find_cues(lead.text)) for lead in self.list_lead(index)):
+        if any(has_capex_cue(find_cues(lead.text)) or _GUIDANCE_LEAD.search(lead.text)
+               for lead in self.list_lead(index)):
             return True
         if index == 0 or self.sentences[index - 1].paragraph != self.sentences[index].paragraph:
             return False
