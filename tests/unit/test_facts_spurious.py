@@ -255,6 +255,10 @@ def test_equity_and_chip_lines_are_not_ai_infrastructure_spending(text: str) -> 
     "Jensen Huang likes to say that a gigawatt of AI capacity costs about $50bn to build and equip, of which perhaps "
     "$35bn ends up with Nvidia.",
     "Each gigawatt of data-centre capacity costs perhaps $35bn to fill with chips.",
+    "Executives estimate that a gigawatt of AI capacity, fully equipped with the latest Nvidia systems, costs around "
+    "$50 billion.",
+    "- $50 billion: what an industry rule of thumb says it costs to build and fill one gigawatt of AI data-center "
+    "capacity.",
     "By Reuters' count, Alibaba's capital spending on AI data centres over the past four quarters comes to roughly "
     "100 billion yuan.",
     "On our calculations, the four hyperscalers' data-centre capex came to $410bn last year.",

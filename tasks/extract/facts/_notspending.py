@@ -21,9 +21,13 @@ _FUND_AFTER = re.compile(r"(?i:[\])*_]*\s+(?:in\s|of\s)?(?:(?!to\b|will\b|would\
 # costs perhaps $35bn to fill with chips", "every megawatt costs"
 # ("Filling a gigawatt of data-centre capacity with top-end accelerators costs $35bn", "puts the price of a gigawatt
 # of AI capacity at $50bn-60bn")
-_UNIT_COST = re.compile(r"(?i:\b(?:a|each|every|one|per)\s(?:gigawatt|megawatt|GW|MW)\b(?:\s[\w-]+){0,8}?\s"
+# ("a gigawatt of AI capacity, fully equipped with the latest Nvidia systems, costs around $50 billion")
+_UNIT_COST = re.compile(r"(?i:\b(?:a|each|every|one|per)\s(?:gigawatt|megawatt|GW|MW)\b(?:,?\s[\w-]+){0,12}?,?\s"
                         r"(?:costs?|runs?)\b|\b(?:price|cost|bill)\sof\s(?:a|one|each|every)\s(?:single\s)?"
                         r"(?:gigawatt|megawatt|GW|MW)\b)")
+# a unit cost stated after its figure: "$50 billion: what a rule of thumb says it costs to build and fill one gigawatt"
+_UNIT_COST_AFTER = re.compile(r"(?i:[^.;]{0,60}?\bcosts?\sto\s(?:build|fill|equip|power)\b[^.;]{0,40}?"
+                              r"\b(?:a|each|every|one|per)\s(?:gigawatt|megawatt|GW|MW)\b)")
 # the writer's own sum: "By Reuters' count, ...", "By our reckoning, ...", "On our calculations, ..."
 # ("Taken together, the two groups laid out about 44.5 billion yuan", "Together with Tuesday's announcement, that
 # puts the company's commitments in the state at about $24 billion"; "All told" was tried: it cost a held-out fact)
@@ -80,13 +84,15 @@ _PURCHASE_OBJECT = re.compile(r"(?i:(?:['’]s)?\]?(?:\([^)]*\))?\s+(?:cloud\s)?
                               r"servers|chips|gpus|infrastructure|data\scent(?:er|re)s?)\b)")
 
 
-def is_not_spent(sentence: str, start: int) -> bool:
+def is_not_spent(sentence: str, start: int, end: int | None = None) -> bool:
     """True when the figure starting at `start` is a unit cost the sentence states ("a gigawatt of AI capacity costs
     about $50bn to build, of which perhaps $35bn ends up with Nvidia"), a sum the writer computes ("By Reuters' count,
     Alibaba's capital spending ... comes to roughly 100 billion yuan", "Add up the projects and the total exceeds
     $50bn", "capex for the past four quarters to 120 billion yuan") or the price of a sale ("sold its entire Nvidia
-    holding for $5.8bn")."""
+    holding for $5.8bn"). With `end`, a unit cost stated after the figure counts too ("$50 billion: what it costs to
+    build and fill one gigawatt")."""
     return (_UNIT_COST.search(sentence, 0, start) is not None or _OWN_COUNT.match(sentence) is not None
+            or (end is not None and _UNIT_COST_AFTER.match(sentence, end) is not None)
             or _SALE_BEFORE.search(sentence, max(0, start - _SALE_CHARS), start) is not None
             or _TRAILING.search(sentence, max(0, start - _TRAILING_CHARS), start) is not None)
 

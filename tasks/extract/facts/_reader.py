@@ -168,7 +168,7 @@ class SentenceReader:
             # an earlier forecast of the capex fact just before ("It had guided to $45bn") is spending too
             self.accepted = (figure.earlier and self.index - 1 in self.context.capex_facts) or is_spending(
                 body, self.cues, start, end, figure.prev_end, figure.next_start, self.context.follows_capex(self.index))
-        if (not self.accepted or is_rate(body, end) or is_order_book(body, start) or is_not_spent(body, start)
+        if (not self.accepted or is_rate(body, end) or is_order_book(body, start) or is_not_spent(body, start, end)
                 or is_power_generation(body, end)):
             return False
         if figure.i >= 2 and is_listed_sum(body, start, end):
