@@ -25,6 +25,8 @@ PUBLISHED = date(2026, 3, 2)
     # a share of a funding round
     "Nvidia also joined the AI lab's funding round for its data centers, investing $30 billion.",
     "SoftBank led the Series C round, investing $2 billion so the lab can build data centers.",
+    "Nvidia has said it will invest up to $100bn in OpenAI, in tranches of $10bn, as the lab deploys ten gigawatts of "
+    "Nvidia systems in its data centers.",
     "In September the lab closed a €1.7 billion Series C led by ASML to pay for GPUs in its data centers.",
     # money obtained
     "Last week the neocloud secured $8.5 billion in a GPU-backed deal to build data centers.",
@@ -266,6 +268,7 @@ def test_equity_and_chip_lines_are_not_ai_infrastructure_spending(text: str) -> 
     "venture.",
     "Add up the announced Gulf data-centre projects and the total comfortably exceeds $50bn.",
     "Adding those together, the four hyperscalers will pour some $650bn into AI data centres this year.",
+    "Those three compute deals alone come to nearly $590bn of AI data-center capacity.",
     "The quarter brought Tencent's capital spending on AI servers for the past four quarters to more than 90 billion "
     "yuan.",
 ])

@@ -33,7 +33,9 @@ _UNIT_COST_AFTER = re.compile(r"(?i:[^.;]{0,60}?\bcosts?\sto\s(?:build|fill|equi
 # puts the company's commitments in the state at about $24 billion"; "All told" was tried: it cost a held-out fact)
 _OWN_COUNT = re.compile(r"(?i:\W{0,3}(?:(?:by|on|according\sto)\s(?:our|the\s\w+['’]s?|[A-Z][\w.&-]*['’]s?)\s?"
                         r"(?:own\s)?(?:count|tally|reckoning|calculations?|estimates?|arithmetic|sums?)\b|"
-                        r"taken\stogether\b|add(?:ing)?\s(?:(?:up|together)\b|(?:those|these|them|it\sall)\s"
+                        r"taken\stogether\b|(?:those|these|the)\s(?:[\w-]+\s){0,2}?(?:deals|pledges|commitments|"
+                        r"projects|contracts|budgets)\s(?:alone\s|together\s|combined\s)?(?:come|add|amount|total)\b|"
+                        r"add(?:ing)?\s(?:(?:up|together)\b|(?:those|these|them|it\sall)\s"
                         r"(?:up|together)\b)|together\swith\s[^,.;]{1,80},\s(?:that|this|it)\s"
                         r"(?:puts|brings|takes|lifts|raises)\b))")
 # a total over the last four quarters, which the writer adds up from quarterly reports: "brought capex for the past
@@ -41,6 +43,8 @@ _OWN_COUNT = re.compile(r"(?i:\W{0,3}(?:(?:by|on|according\sto)\s(?:our|the\s\w+
 _TRAILING = re.compile(r"(?i:\b(?:for|over|in)\sthe\s(?:past|last|previous|trailing|latest)\s(?:four|4|twelve|12)\s"
                        r"(?:quarters|months)\b)")
 _TRAILING_CHARS = 80
+# one instalment of a stake: "will invest up to $100bn in OpenAI, in tranches of $10bn"
+_TRANCHE_BEFORE = re.compile(r"(?i:\btranches?\sof\s(?:about\s|roughly\s|up\sto\s)?\[?$)")
 # the price of something sold: "sold its entire Nvidia holding last year for $5.8bn", "the sale of its stake for"
 _SALE_BEFORE = re.compile(r"(?i:\b(?:sold|sells|selling|sale\sof)\s(?:[\w'’-]+\s){0,6}?(?:for|at)\s"
                           r"(?:about\s|roughly\s|some\s|around\s)?\[?$)")
@@ -94,6 +98,7 @@ def is_not_spent(sentence: str, start: int, end: int | None = None) -> bool:
     return (_UNIT_COST.search(sentence, 0, start) is not None or _OWN_COUNT.match(sentence) is not None
             or (end is not None and _UNIT_COST_AFTER.match(sentence, end) is not None)
             or _SALE_BEFORE.search(sentence, max(0, start - _SALE_CHARS), start) is not None
+            or _TRANCHE_BEFORE.search(sentence, max(0, start - _SALE_CHARS), start) is not None
             or _TRAILING.search(sentence, max(0, start - _TRAILING_CHARS), start) is not None)
 
 
