@@ -700,3 +700,11 @@ def test_it_after_a_sentence_opening_on_a_descriptor_is_the_company_described() 
             "expenditures of $20 billion to $23 billion for this year.")
     facts = extract_facts(text, date(2025, 10, 30))
     assert [f.companies for f in facts if f.amount_low == 20e9] == [("CoreWeave",)]
+
+
+def test_a_home_city_is_not_a_spender_and_a_model_maker_is_a_lab() -> None:
+    """"The Paris-based model maker said it will spend about €2.5bn": the lab the article is about (Mistral), not
+    France, which "Paris" names elsewhere."""
+    text = ("Mistral AI has rented the computers it trains on. The Paris-based model maker said today that it will "
+            "spend about €2.5bn on a 200-megawatt AI data-center campus south of Paris.")
+    assert [f.companies for f in extract_facts(text, date(2026, 2, 10))] == [("Mistral",)]

@@ -105,7 +105,10 @@ def find_mentions(text: str, start: int = 0, end: int | None = None) -> list[Men
 
 
 def _is_clash(text: str, start: int, end: int, found: Actor) -> bool:
-    """True when the words around a name show it is something else."""
+    """True when the words around a name show it is something else ("the Paris-based model maker": a home, not
+    France)."""
+    if text.startswith("-based", end):
+        return True
     after = text[end:end + 20].lstrip(" '’s").lower()
     before = text[max(0, start - 16):start].rstrip().lower()
     return any(after.startswith(word) for word in found.not_before) or any(
@@ -216,8 +219,9 @@ _DESCRIPTORS: tuple[tuple[str, frozenset[str]], ...] = (
     # "the chipmaker", "the chip designer", "the chip giant", "the GPU maker"
     (r"chip\s?(?:maker|designer|giant|company|firm)|(?:gpu|semiconductor)\s(?:maker|giant|company|firm)",
      frozenset({"chipmaker"})),
-    # "the AI lab", "the ChatGPT maker", "the Claude maker", "the AI startup", "the lab"
-    (r"(?:ai\s)?lab|(?:chatgpt|claude|gemini)\s(?:maker|developer|owner)|ai\s(?:startup|start-up|developer|company)",
+    # "the AI lab", "the ChatGPT maker", "the Claude maker", "the AI startup", "the lab", "the Paris-based model maker"
+    (r"(?:ai\s)?lab|(?:chatgpt|claude|gemini)\s(?:maker|developer|owner)|ai\s(?:startup|start-up|developer|company)|"
+     r"(?:ai\s)?model[\s-]?(?:maker|developer|builder)",
      frozenset({"ai_lab"})),
     # "the cloud provider", "the cloud giant", "the neocloud"
     # ("The cloud group", "the cloud operator")
