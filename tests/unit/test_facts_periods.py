@@ -378,6 +378,15 @@ def test_a_month_after_an_earlier_forecast_dates_that_forecast_not_the_new_one()
     assert [(f.amount, f.period) for f in facts] == [(680e9, "2026"), (540e9, "2026")]
 
 
+def test_a_pledge_made_in_a_month_of_last_year_runs_from_that_year() -> None:
+    """"its pledge, made in February last year, to invest more than 380 billion yuan in cloud and AI infrastructure
+    over the next three years": the three years run from when the pledge was made (2025), not from publication."""
+    text = ("Chief Executive Eddie Wu said Alibaba was on track with its pledge, made in February last year, to invest "
+            "more than 380 billion yuan in cloud and AI infrastructure over the next three years.")
+    facts = extract_facts(text, date(2026, 2, 20))
+    assert [(f.amount, f.period) for f in facts] == [(380e9, "2025-2027")]
+
+
 def test_between_now_and_a_year_runs_from_the_year_it_is_said() -> None:
     """"between now and 2030", "from now until 2028": from the publication year to the year named."""
     facts = extract_facts("Humain expects to spend some $10bn building data centres between now and 2030.",

@@ -127,7 +127,8 @@ _MONTHS = ("january", "february", "march", "april", "may", "june", "july", "augu
 # ("the fiscal year ending in June" names the year's end, not when it was said)
 _STATEMENT_MONTH = re.compile(
     r"(?<!ending\s)(?<!ended\s)(?<!ends\s)\b(?:[Ii]n|[Oo]n|[Ss]ince|[Ll]ast)\s(?:(?:his|her|its|their|a|an|the)\s)?(?P<month>January|February|March|April|"
-    r"May|June|July|August|September|October|November|December)\b(?:\s\d{1,2}\b)?(?:,?\s(?P<year>" + _YEAR + r")\b)?")
+    r"May|June|July|August|September|October|November|December)\b(?:\s\d{1,2}\b)?(?:,?\s(?P<year>" + _YEAR + r")\b"
+    r"|\s(?P<last_year>last\syear)\b)?")
 # a money figure ("$540bn", "€20 billion", "380 billion yuan")
 _FIGURE = re.compile(r"(?i:[$€£¥₹₩]\s?\d|\b\d[\d.,]*\s?(?:billion|trillion|million|bn|trn|tn)\b)")
 # "last year declared", "announced last year", "Last year, Xiaomi's chief executive said": the telling was last year
@@ -151,6 +152,8 @@ def statement_date(sentence: str, published: date | None, end: int | None = None
     month = _MONTHS.index(match.group("month").lower()) + 1
     if match.group("year"):
         year = int(match.group("year"))
+    elif match.group("last_year"):
+        year = published.year - 1  # "its pledge, made in February last year"
     else:
         year = published.year if month <= published.month else published.year - 1
     said = date(year, month, 1)
