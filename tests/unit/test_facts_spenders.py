@@ -708,3 +708,11 @@ def test_a_home_city_is_not_a_spender_and_a_model_maker_is_a_lab() -> None:
     text = ("Mistral AI has rented the computers it trains on. The Paris-based model maker said today that it will "
             "spend about €2.5bn on a 200-megawatt AI data-center campus south of Paris.")
     assert [f.companies for f in extract_facts(text, date(2026, 2, 10))] == [("Mistral",)]
+
+
+def test_a_combined_cycle_plant_is_no_combined_sector_figure() -> None:
+    """"spending about $1.2 billion on a combined-cycle gas plant ... to feed its supercomputer": "combined-cycle" is a
+    kind of power plant, not the "combined" of a sector's sum."""
+    text = ("xAI is spending about $1.2 billion on a combined-cycle gas plant and batteries to feed its Colossus 2 "
+            "supercomputer.")
+    assert [f.companies for f in extract_facts(text, date(2026, 2, 10))] == [("xAI",)]

@@ -196,7 +196,8 @@ _FORECAST_BEFORE = re.compile(r"(?i:\b(?:expects?|expected|forecasts?|estimates?
                               r"projects?|projected|anticipates?)\b)")
 _FORECAST_CHARS = 60
 # whole-sector figures: "combined", "hyperscalers", "Big Tech", "tech giants"
-_SECTOR = re.compile(r"(?i:\bcombined\b|\bglobal(?:ly)?\s(?:spending|investment|capex)\b|\bworldwide\b|"
+# ("a combined-cycle gas plant" is a kind of power plant)
+_SECTOR = re.compile(r"(?i:\bcombined\b(?![\s-]cycle)|\bglobal(?:ly)?\s(?:spending|investment|capex)\b|\bworldwide\b|"
                      r"\bcollectively\b|\baltogether\b|\bhyperscalers\b|\bbig\stech\b|"
                      r"\btech\sgiants\b|\bmegacaps?\b|\bthe\sindustry\b|\bthe\sbig\s(?:four|five)\b)")
 # a sentence about a whole market's spending: "Global spending on data centers could reach $7 trillion"
@@ -205,7 +206,7 @@ _SECTOR_OPENING = re.compile(r"(?i:\W{0,3}(?:global|worldwide|total|industry-wid
 # sums over several spenders: these make a sector figure even when companies are named ("Amazon, Alphabet,
 # Microsoft and Meta reported a combined $120 billion"); a sector noun alone does not outrank a named subject
 # ("NTT Data will invest ¥1.5trn in data centres worldwide": a named company's own spending in many countries)
-_AGGREGATE = re.compile(r"(?i:\bcombined\b|\bcollectively\b|\baltogether\b|"
+_AGGREGATE = re.compile(r"(?i:\bcombined\b(?![\s-]cycle)|\bcollectively\b|\baltogether\b|"
                         r"\bglobal(?:ly)?\s(?:spending|investment|capex)\b|\bthe\sindustry\b)")
 
 # "received $8 billion", "insure a $20 billion", "revenue of about $5 billion", "sold [$24 billion": only short
