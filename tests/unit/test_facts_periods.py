@@ -352,6 +352,16 @@ def test_a_quarter_of_a_fiscal_year_named_by_its_end(phrase: str, period: str) -
     assert (fact.period, fact.status) == (period, "actual")
 
 
+@pytest.mark.parametrize(("phrase", "period"), [("in the July-September quarter", "2025-Q3"),
+                                                ("for the October-December period of 2024", "2024-Q4")])
+def test_a_quarter_named_by_its_months(phrase: str, period: str) -> None:
+    """"the July-September quarter", "the October-December period": a calendar quarter named by its first and last
+    months (the latest one begun when no year is given)."""
+    (fact,) = extract_facts(f"Tencent's capital expenditure on AI servers fell to 13 billion yuan {phrase}.",
+                            date(2025, 11, 14))
+    assert (fact.period, fact.status) == (period, "actual")
+
+
 def test_a_quarter_named_by_its_month_and_year() -> None:
     """"up from $22.6 billion in the December quarter of 2024": the year after the quarter's month places it."""
     text = ("Capital expenditures including finance leases came to $37.5 billion in the three months ended Dec. 31, "

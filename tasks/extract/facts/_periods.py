@@ -50,7 +50,10 @@ _PERIOD = re.compile(
     r"(?:the\send\sof\s)?"
     r"(?P<qe_month>" + _MONTH + r")\.?(?:\s\d{1,2}(?:st|nd|rd|th)?)?(?:,?\s(?P<qe_year>" + _YEAR + r"))?\b"
     r"|\bthe\s(?P<qe_month2>March|June|September|December)(?:-|\s)quarter(?:\s(?:of\s)?(?P<qe_year2>" + _YEAR
-    + r"))?\b)"
+    + r"))?\b"
+    # "the July-September quarter", "the October-December period"
+    r"|\bthe\s(?:January|April|July|October)[-–](?P<qe_month3>March|June|September|December)\s(?:quarter|period)"
+    r"(?:\s(?:of\s)?(?P<qe_year3>" + _YEAR + r"))?\b)"
     # a fiscal year named by its end: "the fiscal year ending March 2026", "financial year to March 31, 2026"; without
     # its year, "the year ended June", "its fiscal year ending in June": the latest such year ended, or the one running
     # ("the 12 months to the end of May", "the fiscal year to the end of May 2026")
@@ -343,9 +346,10 @@ def _earnings(form: str, g: dict[str, str], published: date | None, fy_end: int,
         year = published.year if month < published.month else published.year - 1
         return fiscal_period(year + (g["fye_verb"] != "ended"), month, start_named)
     if form == "qe":
-        month = _month_number(g.get("qe_month") or g["qe_month2"])
-        if g.get("qe_year") or g.get("qe_year2"):
-            return three_months_to(int(g.get("qe_year") or g["qe_year2"]) * 12 + month - 1)
+        month = _month_number(g.get("qe_month") or g.get("qe_month2") or g["qe_month3"])
+        year_text = g.get("qe_year") or g.get("qe_year2") or g.get("qe_year3")
+        if year_text:
+            return three_months_to(int(year_text) * 12 + month - 1)
         if published is None:
             return None
         # the latest quarter ending in that month that has begun by publication
