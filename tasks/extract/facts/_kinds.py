@@ -472,6 +472,8 @@ _OTHER_INDUSTRY = re.compile(
     r"\bfabrication\s(?:plants?|facilit(?:y|ies))\b|\bfabs\b|\b(?:new|a|its|the)\sfab\b|\bfoundr(?:y|ies)\b|"
     # ("Tata Electronics' fab at Dholera", "is mostly going to chipmaking")
     r"\w['’]s?\sfab\b|\bchip[\s-]?making\b|"
+    # ("The world's largest contract chipmaker said capital expenditure this year will be ...": a foundry's own plants)
+    r"\bcontract\s(?:chip\s?makers?|chip\smanufacturers?)\b|"
     r"\boil(?:\sand\sgas)?\s(?:producers?|companies|company|majors?|fields?)\b|\bdrilling\b|\bshale\b|\bcrude\b|"
     r"\brefiner(?:y|ies)\b|\bsteel(?:makers?|\splants?|\smills?)?\b|\bblast\sfurnaces?\b|"
     r"\b(?:copper|gold|iron\sore|lithium|coal)\s(?:mines?|mining|miners?)\b|\bmining\s(?:company|companies|group)\b|"
