@@ -322,6 +322,17 @@ def test_a_chip_manufacturer_capex_headline_is_not_an_ai_capex_headline() -> Non
     assert features("Samsung raises capex for AI data centers", "AI demand.", [])["title_capex"] == 1.0
 
 
+def test_a_contract_chipmakers_capex_is_no_spending_sentence() -> None:
+    """"The world's largest contract chipmaker said capital expenditure this year will be ...": a foundry's plants
+    (policy rule 5), so the sentence does not count towards a story; a data-centre operator's capex does."""
+    from tasks.extract.classify import features
+
+    foundry = ("The world's largest contract chipmaker said capital expenditure this year will be between $52 billion "
+               "and $56 billion, as it races to add capacity for the advanced packaging that AI accelerators need.")
+    assert features("Chip budgets", foundry, [])["strong"] == 0.0
+    assert features("Cloud budgets", foundry.replace("contract chipmaker", "cloud provider"), [])["strong"] > 0.0
+
+
 def test_a_headline_wager_on_a_figure_is_a_spending_headline() -> None:
     """"The $650bn wager", "Meta's $10bn AI gamble": a figure called a bet in the headline."""
     from tasks.extract.classify import features
