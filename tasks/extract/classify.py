@@ -122,7 +122,9 @@ _CAPACITY = re.compile(r"(?i:\b\d[\d.,]*[\s-]?(?:gigawatts?|megawatts?|GW|MW)\b|
                        r"\b(?:hundreds\sof\s)?thousands\sof\s(?:[\w-]+\s){0,2}(?:GPUs|TPUs|chips|accelerators)\b)")
 _TITLE_CAPEX = re.compile(
     r"(?i:\bcap(?:ital)?[\s-]?ex(?:penditures?)?\b|\bcapital\sspending\b|\bAI\s(?:spending|spend|infrastructure|"
-    r"investments?)\b|\bspending\s(?:plan|spree)\b|\b(?:AI|data[\s-]?cent(?:er|re)s?|infrastructure)\s(?:build-?outs?|"
+    r"investments?)\b|"
+    # national compute programmes: "Europe's gigafactory gamble", "India tops up sovereign AI mission"
+    r"\b(?:AI\s)?gigafactor(?:y|ies)\b|\bsovereign\sAI\s(?:mission|programme|program|plan|push|compute|cloud)\b|\bspending\s(?:plan|spree)\b|\b(?:AI|data[\s-]?cent(?:er|re)s?|infrastructure)\s(?:build-?outs?|"
     r"building\sboom|construction\sboom|expansion)\b|\bdata[\s-]?cent(?:er|re)s?\b.*\b(?:billion|trillion|invest|"
     r"spend)|\b(?:invest|spend|pledge|commit)\w*\b.*\b(?:data[\s-]?cent(?:er|re)s?|AI|infrastructure|compute)\b|"
     r"\$\d[\d.,]*\s?(?:billion|trillion|[BT]n?)\b.*\b(?:data[\s-]?cent(?:er|re)s?|AI\sinfrastructure|compute|capex)\b)")

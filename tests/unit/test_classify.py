@@ -333,6 +333,16 @@ def test_a_contract_chipmakers_capex_is_no_spending_sentence() -> None:
     assert features("Cloud budgets", foundry.replace("contract chipmaker", "cloud provider"), [])["strong"] > 0.0
 
 
+@pytest.mark.parametrize("title", ["Europe's gigafactory gamble", "India tops up sovereign AI mission as summit opens"])
+def test_a_national_compute_programme_headline_is_a_spending_headline(title: str) -> None:
+    """AI gigafactories and a sovereign AI mission are national programmes of AI infrastructure (policy: national
+    programmes are stories): the headline counts like one about AI-infrastructure spending."""
+    from tasks.extract.classify import features
+
+    assert features(title, "AI demand.", [])["title_capex"] == 1.0
+    assert features("Europe's AI gamble", "AI demand.", [])["title_capex"] == 0.0
+
+
 def test_a_headline_wager_on_a_figure_is_a_spending_headline() -> None:
     """"The $650bn wager", "Meta's $10bn AI gamble": a figure called a bet in the headline."""
     from tasks.extract.classify import features
