@@ -397,6 +397,15 @@ def test_a_pledge_made_in_a_month_of_last_year_runs_from_that_year() -> None:
     assert [(f.amount, f.period) for f in facts] == [(380e9, "2025-2027")]
 
 
+def test_the_n_years_from_a_year_start_in_that_year() -> None:
+    """"committed $17.5 billion to cloud and AI infrastructure in India over the four years from 2026": 2026-2029,
+    not the year 2026 alone nor four years from the statement."""
+    text = ("Microsoft, which in December committed $17.5 billion to cloud and AI infrastructure in India over the "
+            "four years from 2026, said the first region would open soon.")
+    facts = extract_facts(text, date(2026, 2, 19))
+    assert [(f.amount, f.period) for f in facts] == [(17.5e9, "2026-2029")]
+
+
 def test_between_now_and_a_year_runs_from_the_year_it_is_said() -> None:
     """"between now and 2030", "from now until 2028": from the publication year to the year named."""
     facts = extract_facts("Humain expects to spend some $10bn building data centres between now and 2030.",

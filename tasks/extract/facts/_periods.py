@@ -93,7 +93,8 @@ _PERIOD = re.compile(
     r"(?:by|through|until|till|to))\s(?:the\send\sof\s|end-)?(?P<to_year>" + _YEAR + r")\b)"
     # "over the next three years", "in the next 5 years", "over five years", "a five-year", "the next decade"
     # ("over about five years", "over roughly a decade" hedge the span, not the figure)
-    r"|(?P<next_n>\b(?:over|in|during|within)\s(?:the\snext|the\scoming|the\sfollowing)?\s?"
+    # ("over the four years from 2026": the span starts in the year named)
+    r"|(?P<next_n>\b(?:over|in|during|within)\s(?:the\snext|the\scoming|the\sfollowing|the(?=\s\w+\syears\sfrom\b))?\s?"
     r"(?:about\s|roughly\s|around\s|nearly\s|some\s|approximately\s)?(?P<n>" + _N + r")\s(?:years|yrs)\b"
     # "a $138 billion deal spanning eight years", "a contract running seven years"
     r"|\b(?:spanning|lasting|running|covering|over\sa\speriod\sof)\s(?P<n3>" + _N + r")\s(?:years|yrs)\b"
@@ -138,7 +139,7 @@ _FIGURE = re.compile(r"(?i:[$€£¥₹₩]\s?\d|\b\d[\d.,]*\s?(?:billion|trilli
 _TOLD_LAST_YEAR = re.compile(r"(?i:\blast\syear(?:" + _TOLD_AFTER + r")|\b" + _TOLD + r"\s(?:in\s)?last\syear\b)")
 # a span's stated start: "a five-year deal set to begin in 2027", "starting in 2026", "from 2027"
 _START_YEAR = re.compile(r"(?i:\b(?:begin(?:ning|s)?|start(?:ing|s)?|commenc(?:e|es|ing))\s(?:in\s)?(?P<year>"
-                         + _YEAR + r")\b)")
+                         + _YEAR + r")\b|\byears\sfrom\s(?P<year2>" + _YEAR + r")\b)")
 
 
 def statement_date(sentence: str, published: date | None, end: int | None = None) -> date | None:
@@ -164,9 +165,9 @@ def statement_date(sentence: str, published: date | None, end: int | None = None
 
 
 def span_start(sentence: str) -> int | None:
-    """The first year of a duration when the text states it ("set to begin in 2027")."""
+    """The first year of a duration when the text states it ("set to begin in 2027", "the four years from 2026")."""
     match = _START_YEAR.search(sentence)
-    return int(match.group("year")) if match else None
+    return int(match.group("year") or match.group("year2")) if match else None
 
 
 @dataclass(frozen=True, slots=True)
