@@ -26,13 +26,13 @@ HELDOUT_UNREAD_FACT_F1_FLOOR = 0.975
 # least of
 NEWS_STORY_F1_FLOOR = 0.692
 NEWS_FACT_F1_FLOOR = 0.865
-# the team-written pages (tests/fixtures/written/, 280 pages; rules-1.16 measures story F1 0.9150, fact F1 0.8760;
-# held-out half 0.8859, 0.8396): language the corpus has little of, written blind to the rules; w6 and w7 (40 pages)
+# the team-written pages (tests/fixtures/written/, 340 pages; rules-1.16 measures story F1 0.9211, fact F1 0.8804;
+# held-out half 0.8962, 0.8424): language the corpus has little of, written blind to the rules; w6 and w7 (40 pages)
 # were written after the first rules of rules-1.15 were frozen, w8-w10 (60 pages) after all of them, w11-w13 (60
-# pages) after the first rules of rules-1.16 (docs/EXTRACTION.md)
-WRITTEN_STORY_F1_FLOOR = 0.914
-WRITTEN_FACT_F1_FLOOR = 0.875
-WRITTEN_HELDOUT_FACT_F1_FLOOR = 0.839
+# pages) after the first rules of rules-1.16, w14-w16 (60 pages) after the rest (docs/EXTRACTION.md)
+WRITTEN_STORY_F1_FLOOR = 0.921
+WRITTEN_FACT_F1_FLOOR = 0.880
+WRITTEN_HELDOUT_FACT_F1_FLOOR = 0.842
 
 
 @pytest.fixture(scope="module")
@@ -85,7 +85,7 @@ def test_news_fact_f1(metrics: dict[str, Any]) -> None:
 
 def test_written_story_f1(metrics: dict[str, Any]) -> None:
     """Story F1 on the team-written pages stays above its floor (and the pages were read)."""
-    assert metrics["n_written"] >= 280
+    assert metrics["n_written"] >= 340
     assert metrics["written_story_f1"] >= WRITTEN_STORY_F1_FLOOR
 
 
