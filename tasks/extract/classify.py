@@ -124,7 +124,8 @@ _TITLE_CAPEX = re.compile(
     r"(?i:\bcap(?:ital)?[\s-]?ex(?:penditures?)?\b|\bcapital\sspending\b|\bAI\s(?:spending|spend|infrastructure|"
     r"investments?)\b|"
     # national compute programmes: "Europe's gigafactory gamble", "India tops up sovereign AI mission"
-    r"\b(?:AI\s)?gigafactor(?:y|ies)\b|\bsovereign\sAI\s(?:mission|programme|program|plan|push|compute|cloud)\b|\bspending\s(?:plan|spree)\b|\b(?:AI|data[\s-]?cent(?:er|re)s?|infrastructure)\s(?:build-?outs?|"
+    r"\b(?:AI\s)?gigafactor(?:y|ies)\b|\bsovereign\sAI\s(?:mission|programme|program|plan|push|compute|cloud)\b|"
+    r"\bspending\s(?:plan|spree)\b|\b(?:AI|data[\s-]?cent(?:er|re)s?|infrastructure)\s(?:build-?outs?|"
     r"building\sboom|construction\sboom|expansion)\b|\bdata[\s-]?cent(?:er|re)s?\b.*\b(?:billion|trillion|invest|"
     r"spend)|\b(?:invest|spend|pledge|commit)\w*\b.*\b(?:data[\s-]?cent(?:er|re)s?|AI|infrastructure|compute)\b|"
     r"\$\d[\d.,]*\s?(?:billion|trillion|[BT]n?)\b.*\b(?:data[\s-]?cent(?:er|re)s?|AI\sinfrastructure|compute|capex)\b)")

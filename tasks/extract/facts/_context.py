@@ -59,14 +59,14 @@ _FIGURE = re.compile(r"[$€£¥₹]|\d\s?(?:bn|trn|billion|trillion|million|cro
 _NEIGHBOURS = 1
 
 
-# after a company that opens a sentence, what makes it the sentence's subject: an appositive or a verb, not a list
-# ("Nscale, which …, raised", "Oracle said"; not "Oracle and OpenAI", "Oracle, OpenAI and SoftBank")
 # a list of companies' guidance or budgets: "**The company guidance**, as the analysts tabulated it:"
 _GUIDANCE_LEAD = re.compile(r"(?i:\b(?:guidance|budgets|spending\splans)\b)")
 # a descriptor opens a sentence within this many characters ("The cloud group", "But the company"), read in its first
 # _OPENING_CHARS
 _OPENING_OFFSET = 6
 _OPENING_CHARS = 40
+# after a company that opens a sentence, what makes it the sentence's subject: an appositive or a verb, not a list
+# ("Nscale, which …, raised", "Oracle said"; not "Oracle and OpenAI", "Oracle, OpenAI and SoftBank")
 _OPENING_SUBJECT = re.compile(r"(?:,\s(?:which|a|an|the|whose|one)\b|\s(?:said|says|has|had|is|was|will|would|plans|"
                               r"expects|announced|raised|reported|agreed|signed)\b)")
 

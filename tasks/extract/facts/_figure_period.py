@@ -162,7 +162,7 @@ def period_for(money: Money, monies: list[Money], i: int, periods: list[PeriodMe
     if chosen is None:
         return None
     # relative periods run from when the text says it was stated
-    said = statement_date(body, published, money.end - base)
+    said = statement_date(body, published, hi - base)
     durations = [p for p in (*after, *earlier) if p.form == "next_n"]
     first_year = span_start(body)
     if durations and first_year is not None:

@@ -133,8 +133,6 @@ _STATEMENT_MONTH = re.compile(
     r"(?<!ending\s)(?<!ended\s)(?<!ends\s)\b(?:[Ii]n|[Oo]n|[Ss]ince|[Ll]ast)\s(?:(?:his|her|its|their|a|an|the)\s)?(?P<month>January|February|March|April|"
     r"May|June|July|August|September|October|November|December)\b(?:\s\d{1,2}\b)?(?:,?\s(?P<year>" + _YEAR + r")\b"
     r"|\s(?P<last_year>last\syear)\b)?")
-# a money figure ("$540bn", "€20 billion", "380 billion yuan")
-_FIGURE = re.compile(r"(?i:[$€£¥₹₩]\s?\d|\b\d[\d.,]*\s?(?:billion|trillion|million|bn|trn|tn)\b)")
 # "last year declared", "announced last year", "Last year, Xiaomi's chief executive said": the telling was last year
 _TOLD_LAST_YEAR = re.compile(r"(?i:\blast\syear(?:" + _TOLD_AFTER + r")|\b" + _TOLD + r"\s(?:in\s)?last\syear\b)")
 # a span's stated start: "a five-year deal set to begin in 2027", "starting in 2026", "from 2027"
@@ -142,14 +140,14 @@ _START_YEAR = re.compile(r"(?i:\b(?:begin(?:ning|s)?|start(?:ing|s)?|commenc(?:e
                          + _YEAR + r")\b|\byears\sfrom\s(?P<year2>" + _YEAR + r")\b)")
 
 
-def statement_date(sentence: str, published: date | None, end: int | None = None) -> date | None:
+def statement_date(sentence: str, published: date | None, next_figure: int | None = None) -> date | None:
     """The date the text gives its statement ("In September, …" before publication; "last year announced": the end of
-    last year), else the publication date. With `end`, the end of the figure read, a month named after another figure
-    is that figure's ("$680bn this year, up from a forecast of $540bn it published in December")."""
+    last year), else the publication date. With `next_figure`, where the figure after the one read starts, a month
+    named after that figure is its own ("$680bn this year, up from a forecast of $540bn it published in December")."""
     if published is None:
         return None
-    match = next((m for m in _STATEMENT_MONTH.finditer(sentence)
-                  if end is None or m.start() < end or not _FIGURE.search(sentence, end, m.start())), None)
+    match = next((m for m in _STATEMENT_MONTH.finditer(sentence) if next_figure is None or m.start() < next_figure),
+                 None)
     if match is None:
         told = _TOLD_LAST_YEAR.search(sentence)
         return date(published.year - 1, 12, 31) if told else published

@@ -126,8 +126,8 @@ class SentenceReader:
         body, index, context = self.body, self.index, self.context
         # ("... climbed to $37.5 billion. The figure compared with $22.6 billion a year earlier. Analysts polled by
         # Visible Alpha had expected about $36.2 billion.": the analysts' expectation right after a fact is about it)
-        expectation = index - 1 in context.fact_actors and names_consensus(body, self.monies[0].start - self.base)
-        near = context.near_ai_infrastructure(index) or expectation
+        near = context.near_ai_infrastructure(index) or (
+            index - 1 in context.fact_actors and names_consensus(body, self.monies[0].start - self.base))
         if is_hypothetical(body) or not near or is_other_industry(body):
             return False  # a chip fab's or an oil producer's own budget is not AI infrastructure (policy rule 5)
         self.mentions = context.mentions(index)
